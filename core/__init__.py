@@ -1,0 +1,1 @@
+"""talkrig core: pure-Python computation (no Blender imports anywhere below here)."""

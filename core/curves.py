@@ -1,0 +1,137 @@
+"""The data boundary: plain frozen dataclasses of numpy arrays.
+
+Nothing here knows about Blender. Times are in seconds, frame ``i`` of a curve set
+sits at ``t = i / fps``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+
+from .errors import CurveFormatError
+
+
+def n_frames_for(duration_s: float, fps: float) -> int:
+    """Number of frames that cover ``duration_s`` at ``fps``: frames at 0, 1/fps, ... <= duration."""
+    return int(np.floor(duration_s * fps + 1e-6)) + 1
+
+
+@dataclass(frozen=True)
+class FaceCurves:
+    """Face animation: one column per channel.
+
+    Parameters
+    ----------
+    names : tuple of str
+        Channel names (ARKit-52 names first, then optional head/eye rotation channels
+        ``HeadYaw`` ... ``RightEyeRoll`` in radians).
+    fps : float
+        Frames per second (any positive value, e.g. 29.97).
+    values : np.ndarray [shape=(n_frames, n_channels), dtype=float32]
+        Blendshape weights in [0, 1] (rotations in radians).
+    """
+
+    names: tuple
+    fps: float
+    values: np.ndarray
+
+    def __post_init__(self):
+        vals = np.asarray(self.values, dtype=np.float32)
+        if vals.ndim != 2 or vals.shape[1] != len(self.names):
+            raise CurveFormatError(
+                f"values must have shape (n_frames, {len(self.names)}), got {vals.shape}")
+        if not (self.fps > 0 and np.isfinite(self.fps)):
+            raise CurveFormatError(f"fps must be a positive number, got {self.fps!r}")
+        vals.setflags(write=False)
+        object.__setattr__(self, "names", tuple(self.names))
+        object.__setattr__(self, "fps", float(self.fps))
+        object.__setattr__(self, "values", vals)
+
+    @property
+    def n_frames(self) -> int:
+        return int(self.values.shape[0])
+
+    @property
+    def times(self) -> np.ndarray:
+        """Time of each frame in seconds [shape=(n_frames,)]."""
+        return np.arange(self.n_frames, dtype=np.float64) / self.fps
+
+    def channel(self, name: str) -> np.ndarray:
+        """One channel's values [shape=(n_frames,)]; KeyError if absent."""
+        return self.values[:, self.names.index(name)]
+
+    def with_values(self, values: np.ndarray) -> "FaceCurves":
+        return FaceCurves(self.names, self.fps, values)
+
+
+@dataclass(frozen=True)
+class Speech:
+    """Decoded speech: float32 mono at ``sr`` Hz plus where it came from."""
+
+    samples: np.ndarray
+    sr: int
+    source: str = ""
+    source_sr: int = 0
+    source_channels: int = 0
+
+    @property
+    def duration(self) -> float:
+        return len(self.samples) / float(self.sr)
+
+
+@dataclass(frozen=True)
+class PhoneTrack:
+    """Timed phones (ARPAbet without stress digits, 'sil' for silence).
+
+    phones, words : tuple of str; starts, ends : float64 arrays in seconds.
+    ``source`` says how the timing was obtained ('align', 'recognize', 'none').
+    """
+
+    phones: tuple
+    starts: np.ndarray
+    ends: np.ndarray
+    words: tuple
+    source: str = "none"
+    stress: tuple = ()          # per phone 0/1/2 lexical stress, or () if unknown
+
+    def __len__(self) -> int:
+        return len(self.phones)
+
+
+@dataclass(frozen=True)
+class VisemeTrack:
+    """Per-frame weights of the 15 Oculus/Meta visemes."""
+
+    names: tuple
+    fps: float
+    values: np.ndarray          # float32 [n_frames, 15]
+
+
+@dataclass(frozen=True)
+class Prosody:
+    """Frame-rate speech features shared by every stage.
+
+    loudness : float32 [n_frames] in [0, 1] (normalised), f0 : Hz (0 where unvoiced),
+    voicing : float32 [n_frames] in [0, 1], onsets : seconds, phrase_breaks : (start, end) s.
+    """
+
+    fps: float
+    loudness: np.ndarray
+    f0: np.ndarray
+    voicing: np.ndarray
+    onsets: np.ndarray
+    phrase_breaks: np.ndarray   # float64 [n_breaks, 2]
+    loudness_db: Optional[np.ndarray] = None
+
+
+@dataclass(frozen=True)
+class Performance:
+    """Everything one bake produces."""
+
+    face: FaceCurves
+    visemes: Optional[VisemeTrack] = None
+    phones: Optional[PhoneTrack] = None
+    prosody: Optional[Prosody] = None
+    info: dict = field(default_factory=dict)

@@ -1,0 +1,1 @@
+"""talkrig core/face."""

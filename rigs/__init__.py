@@ -1,0 +1,1 @@
+"""talkrig rigs: data about rigs (names, aliases, maps) with small pure loaders."""
