@@ -1,0 +1,295 @@
+"""Batch baking of many dialogue lines from a manifest.
+
+A manifest (CSV with a header row, or JSON: a list of objects or ``{"rows": [...]}``) has one
+row per line with the columns
+
+``audio``   speech file (required)
+``text``    transcript string, or a path to a ``.txt`` file (optional)
+``emotion`` emotion mix as on the CLI, e.g. ``happiness=0.8,surprise=0.3`` (optional)
+``output``  output file; its extension picks the format: .json .csv .npz (no Blender needed),
+            .blend .fbx .glb (baked through the ``bpy`` module in the worker process)
+``export``  optional extra outputs: extensions (``fbx,glb``) or paths, separated by ``,`` or ``;``
+``target``  optional .blend with the rig to bake onto (default: the generated demo head)
+``fps``, ``seed``  optional per-row overrides
+
+Relative paths are resolved against the manifest's folder. Rows run in parallel in worker
+processes (``jobs``) or on a Dask cluster (``scheduler``); a bad row is reported and the rest
+continue. Each output is written to a temporary name and renamed when complete, so an
+existing output always means a finished one: a rerun skips rows whose outputs all exist
+unless ``force`` is set.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+from .errors import ExportError, TalkrigError, TranscriptError
+
+BLENDER_EXTS = (".blend", ".fbx", ".glb")
+CURVE_EXTS = (".json", ".csv", ".npz")
+KNOWN_COLUMNS = ("audio", "text", "emotion", "output", "export", "target", "fps", "seed", "id")
+
+
+class ManifestError(TalkrigError):
+    """The batch manifest cannot be read or lacks required columns."""
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    """One line of a manifest, paths already resolved."""
+
+    index: int
+    audio: str
+    output: str
+    text: str = ""
+    emotion: str = ""
+    exports: tuple = ()
+    target: str = ""
+    fps: float = 30.0
+    seed: int = 0
+
+    @property
+    def outputs(self) -> tuple:
+        """Every file this row writes: ``output`` first, then the extra exports."""
+        return (self.output,) + tuple(self.exports)
+
+
+@dataclass
+class RowResult:
+    """What happened to one row."""
+
+    index: int
+    audio: str
+    output: str
+    status: str                 # "ok" | "skipped" | "failed"
+    message: str = ""
+    seconds: float = 0.0
+    outputs: list = field(default_factory=list)
+
+
+def _resolve(base: Path, value: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        return ""
+    p = Path(os.path.expanduser(value))
+    return str(p if p.is_absolute() else (base / p))
+
+
+def _looks_like_text_file(value: str) -> bool:
+    return value.lower().endswith((".txt", ".lab", ".text")) and "\n" not in value
+
+
+def load_manifest(path, *, fps: float = 30.0, seed: int = 0) -> list:
+    """Read a CSV or JSON manifest into :class:`BatchRow` objects.
+
+    Raises
+    ------
+    ManifestError
+        The file is missing, unreadable, empty, or a row lacks ``audio``/``output``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ManifestError(f"manifest not found: {path}")
+    try:
+        if path.suffix.lower() == ".json":
+            data = json.loads(path.read_text(encoding="utf-8"))
+            records = data.get("rows") if isinstance(data, dict) else data
+            if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+                raise ManifestError(
+                    f"{path}: a JSON manifest must be a list of objects or {{\"rows\": [...]}}")
+        elif path.suffix.lower() == ".csv":
+            with open(path, newline="", encoding="utf-8-sig") as fh:
+                records = list(csv.DictReader(fh))
+        else:
+            raise ManifestError(f"{path}: manifest must be .csv or .json, not '{path.suffix}'")
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, csv.Error) as exc:
+        raise ManifestError(f"cannot read manifest {path}: {exc}") from None
+    if not records:
+        raise ManifestError(f"manifest {path} has no rows")
+    base = path.resolve().parent
+    rows = []
+    for i, rec in enumerate(records, start=1):
+        rec = {str(k).strip().lower(): ("" if v is None else str(v)) for k, v in rec.items() if k}
+        missing = [c for c in ("audio", "output") if not rec.get(c, "").strip()]
+        if missing:
+            raise ManifestError(f"{path}: row {i} has no {' or '.join(missing)} "
+                                f"(required columns: audio, output)")
+        output = _resolve(base, rec["output"])
+        exports = []
+        for item in rec.get("export", "").replace(";", ",").split(","):
+            item = item.strip()
+            if not item:
+                continue
+            if "/" not in item and "\\" not in item and not Path(item).suffix:
+                exports.append(str(Path(output).with_suffix("." + item.lstrip(".").lower())))
+            else:
+                exports.append(_resolve(base, item))
+        text = rec.get("text", "").strip()
+        if _looks_like_text_file(text):
+            text = _resolve(base, text)
+        try:
+            row_fps = float(rec["fps"]) if rec.get("fps", "").strip() else fps
+            row_seed = int(rec["seed"]) if rec.get("seed", "").strip() else seed
+        except ValueError:
+            raise ManifestError(f"{path}: row {i}: fps and seed must be numbers") from None
+        rows.append(BatchRow(index=i, audio=_resolve(base, rec["audio"]), output=output,
+                             text=text, emotion=rec.get("emotion", "").strip(),
+                             exports=tuple(exports), target=_resolve(base, rec.get("target", "")),
+                             fps=row_fps, seed=row_seed))
+    return rows
+
+
+def _transcript(row: BatchRow):
+    if not row.text:
+        return None
+    if _looks_like_text_file(row.text):
+        if not os.path.isfile(row.text):
+            raise TranscriptError(f"transcript file not found: {row.text} "
+                                  f"(give the transcript text itself or an existing .txt file)")
+        try:
+            return Path(row.text).read_text(encoding="utf-8").strip() or None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise TranscriptError(f"cannot read transcript file {row.text}: {exc}") from None
+    return row.text
+
+
+def _check_writable(paths) -> None:
+    for out in paths:
+        ext = Path(out).suffix.lower()
+        if ext not in CURVE_EXTS + BLENDER_EXTS:
+            raise ExportError(f"unknown output format '{ext}' for {out}; use one of "
+                              f"{', '.join(CURVE_EXTS + BLENDER_EXTS)}")
+        folder = Path(out).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ExportError(f"cannot create output folder {folder}: {exc.strerror}") from None
+        if not os.access(folder, os.W_OK):
+            raise ExportError(f"output folder is not writable: {folder}")
+
+
+def _temp_name(path: str) -> str:
+    p = Path(path)
+    return str(p.with_name(f".{p.stem}.part{os.getpid()}{p.suffix}"))
+
+
+def bake_row(row: BatchRow) -> RowResult:
+    """Bake one manifest row; never raises, failures come back as a ``failed`` result."""
+    t0 = time.perf_counter()
+    temps = {}
+    try:
+        _check_writable(row.outputs)
+        text = _transcript(row)
+        from .pipeline import bake
+        perf = bake(row.audio, text=text, emotion=row.emotion or None, fps=row.fps, seed=row.seed)
+        temps = {out: _temp_name(out) for out in row.outputs}
+        blender = {Path(o).suffix.lower()[1:]: temps[o] for o in row.outputs
+                   if Path(o).suffix.lower() in BLENDER_EXTS}
+        from .io import write_curves
+        for out in row.outputs:
+            if Path(out).suffix.lower() in CURVE_EXTS:
+                write_curves(temps[out], perf)
+        if blender:
+            from ..addon import headless   # needs the bpy module in this worker
+            headless.bake_to_files(perf, audio_path=row.audio, target=row.target or None,
+                                   **blender)
+        for out, tmp in temps.items():
+            os.replace(tmp, out)
+        return RowResult(row.index, row.audio, row.output, "ok",
+                         seconds=time.perf_counter() - t0, outputs=list(row.outputs))
+    except TalkrigError as exc:
+        message = str(exc)
+    except ImportError as exc:
+        message = f"this row needs the bpy module (pip install bpy==5.0.1): {exc}"
+    except Exception as exc:  # a bad row must not stop the batch; report it precisely
+        message = f"unexpected {type(exc).__name__}: {exc}"
+    for tmp in temps.values():
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return RowResult(row.index, row.audio, row.output, "failed", message=message,
+                     seconds=time.perf_counter() - t0)
+
+
+def _skipped(row: BatchRow) -> RowResult:
+    return RowResult(row.index, row.audio, row.output, "skipped",
+                     message="outputs exist (use --force to bake again)",
+                     outputs=list(row.outputs))
+
+
+def _iter_local(rows, jobs):
+    if jobs <= 1:
+        for row in rows:
+            yield bake_row(row)
+        return
+    # spawn: workers start clean (bpy must not be inherited half-initialised through fork)
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+        futures = [pool.submit(bake_row, row) for row in rows]
+        for fut in as_completed(futures):
+            yield fut.result()
+
+
+def _iter_dask(rows, scheduler):
+    try:
+        from distributed import Client, as_completed as dask_completed
+    except ImportError:
+        raise TalkrigError("--scheduler needs Dask: pip install 'distributed'") from None
+    try:
+        client = Client(scheduler, timeout="10s")
+    except (OSError, TimeoutError) as exc:
+        raise TalkrigError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+    try:
+        futures = client.map(bake_row, rows, pure=False)
+        for fut in dask_completed(futures):
+            yield fut.result()
+    finally:
+        client.close()
+
+
+def run_batch(rows, *, jobs: int = 1, force: bool = False, scheduler: str | None = None,
+              show_progress: bool = True) -> list:
+    """Bake every row; returns one :class:`RowResult` per row, in manifest order."""
+    if jobs < 1:
+        raise TalkrigError(f"--jobs must be at least 1, got {jobs}")
+    todo = [r for r in rows if force or not all(os.path.exists(o) for o in r.outputs)]
+    results = {r.index: _skipped(r) for r in rows if r not in todo}
+    from tqdm import tqdm
+    bar = tqdm(total=len(rows), initial=len(results), unit="line", desc="baking",
+               disable=not show_progress, file=sys.stderr)
+    source = _iter_dask(todo, scheduler) if scheduler else _iter_local(todo, jobs)
+    for res in source:
+        results[res.index] = res
+        bar.update(1)
+        if res.status == "failed":
+            bar.write(f"row {res.index}: {res.message}")
+    bar.close()
+    return [results[r.index] for r in rows]
+
+
+def summarize(results, *, seconds: float) -> dict:
+    counts = {s: sum(r.status == s for r in results) for s in ("ok", "skipped", "failed")}
+    return {"rows": len(results), **counts, "seconds": round(seconds, 3)}
+
+
+def format_table(results) -> str:
+    """A plain-text summary table, one line per row."""
+    lines = [f"{'row':>4}  {'status':<8} {'seconds':>8}  output / message"]
+    for r in results:
+        detail = r.output if r.status != "failed" else r.message
+        lines.append(f"{r.index:>4}  {r.status:<8} {r.seconds:8.2f}  {detail}")
+    return "\n".join(lines)
+
+
+def write_report(path, results, *, manifest: str, jobs: int, scheduler, seconds: float) -> None:
+    """Machine-readable JSON report of the whole batch."""
+    report = {"manifest": str(manifest), "jobs": jobs, "scheduler": scheduler,
+              "summary": summarize(results, seconds=seconds),
+              "rows": [asdict(r) for r in results]}
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(report, indent=2), encoding="utf-8")
