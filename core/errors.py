@@ -58,5 +58,9 @@ class EmotionSpecError(TalkrigError):
     """An emotion specification (names, intensities, timeline, text) is invalid."""
 
 
+class StyleError(TalkrigError):
+    """A style setting (articulation, loudness scale, blink rate, mode...) is out of range."""
+
+
 class ExportError(TalkrigError):
     """Writing an output file failed (unwritable folder, exporter failure)."""
