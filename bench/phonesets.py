@@ -72,19 +72,24 @@ _ESPEAK = {
     "r-": "r", "x": "hh", "m-": "m", "z#": "z", "s#": "s", "t2": "t", "d2": "d", "k#": "k",
 }
 _STRESS = re.compile(r"^[',%=]+")
+# events that modify the previous phoneme instead of being one (palatalisation ';')
+_MODIFIERS = frozenset({";"})
 
 
 class UnknownPhoneError(ValueError):
     """A label's phone has no ARPAbet mapping (extend the table in bench/phonesets.py)."""
 
 
-def espeak_to_arpabet(mnemonic: str) -> str:
+def espeak_to_arpabet(mnemonic: str):
     """Map one espeak-ng phoneme mnemonic (stress marks allowed) to lowercase ARPAbet.
 
-    Pauses (``_``, ``_:``, ``_!`` ...) map to ``"sil"``; an unknown mnemonic raises
+    Pauses (``_``, ``_:``, ``_!`` ...) map to ``"sil"``; modifier events (``;``) return
+    ``None`` (they belong to the previous phoneme); an unknown mnemonic raises
     :class:`UnknownPhoneError` so a new voice can not silently corrupt the labels.
     """
     m = _STRESS.sub("", mnemonic.strip())
+    if m in _MODIFIERS:
+        return None
     if m == "" or m.startswith("_"):
         return "sil"
     if m in _ESPEAK:

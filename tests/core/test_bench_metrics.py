@@ -115,6 +115,10 @@ def test_espeak_mapping(mn, arpa):
     assert espeak_to_arpabet(mn) == arpa
 
 
+def test_espeak_modifier_is_not_a_phone():
+    assert espeak_to_arpabet(";") is None
+
+
 def test_unknown_phones_raise():
     with pytest.raises(UnknownPhoneError):
         espeak_to_arpabet("Q!")

@@ -1,0 +1,269 @@
+"""Speech with known phone timing for the lip-sync benchmark.
+
+Four corpora, each a list of :class:`Utterance` (wav on disk + truth segments in ARPAbet):
+
+- ``espeak``: generated here with libespeak-ng through ctypes (PyPI ``espeakng-loader``);
+  truth = the synthesiser's own phoneme events (sample position of every phoneme start).
+- ``festival``: Debian ``festival`` voices (kal diphone, SLT HTS); truth = the segment end
+  times Festival writes with ``utt.save.segs``. Skipped when ``festival`` is not installed.
+- ``arctic``: CMU ARCTIC a0009 with its HTS phone labels (``examples/arctic/``, fetched by
+  ``scripts/fetch_examples.py``). Skipped when absent.
+- ``ljspeech``: 32 LJ Speech clips with Montreal Forced Aligner TextGrids, read in place
+  from ``../shared/data/ljspeech32``. Skipped when absent.
+
+Generated audio goes under ``bench/results/corpus/`` (gitignored), regenerated each run so
+the numbers never depend on stale files.
+"""
+from __future__ import annotations
+
+import ctypes
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .phonesets import espeak_to_arpabet, festival_to_arpabet, normalize_arpabet
+from .sentences import SENTENCES
+
+REPO = Path(__file__).resolve().parent.parent
+LJSPEECH_DIR = REPO.parent / "shared" / "data" / "ljspeech32"
+ARCTIC_DIR = REPO / "examples" / "arctic"
+ARCTIC_A0009_TEXT = "He turned sharply, and faced Gregson across the table."
+
+ESPEAK_VOICES = ("en-us", "en-us+f3", "en-us+m3", "en-us+f5")
+ESPEAK_RATES = (140, 190)            # words per minute
+FESTIVAL_VOICES = ("voice_kal_diphone", "voice_cmu_us_slt_arctic_hts")
+
+
+@dataclass
+class Utterance:
+    """One recording and its truth segmentation (lowercase ARPAbet, seconds)."""
+
+    corpus: str
+    name: str
+    wav: Path
+    text: str
+    phones: list
+    starts: np.ndarray
+    ends: np.ndarray
+    duration: float
+
+
+# ------------------------------------------------------------------ espeak-ng (ctypes)
+class _EventId(ctypes.Union):
+    _fields_ = [("number", ctypes.c_int), ("name", ctypes.c_char_p),
+                ("string", ctypes.c_char * 8)]
+
+
+class _Event(ctypes.Structure):
+    # espeak_EVENT from speak_lib.h
+    _fields_ = [("type", ctypes.c_int), ("unique_identifier", ctypes.c_uint),
+                ("text_position", ctypes.c_int), ("length", ctypes.c_int),
+                ("audio_position", ctypes.c_int), ("sample", ctypes.c_int),
+                ("user_data", ctypes.c_void_p), ("id", _EventId)]
+
+
+_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int,
+                             ctypes.POINTER(_Event))
+_EV_PHONEME = 7
+_AUDIO_OUTPUT_SYNCHRONOUS = 2
+_INIT_PHONEME_EVENTS = 0x0001
+_INIT_DONT_EXIT = 0x8000
+_POS_CHARACTER = 1
+_ESPEAK_RATE = 1
+_ENDPAUSE = 0x1000
+
+
+class EspeakSynth:
+    """libespeak-ng driven through ctypes: audio plus each phoneme's start sample."""
+
+    def __init__(self):
+        import espeakng_loader  # build-time dependency (requirements/dev.txt)
+        self._lib = ctypes.CDLL(espeakng_loader.get_library_path())
+        data = espeakng_loader.get_data_path().encode()
+        self.sr = int(self._lib.espeak_Initialize(
+            _AUDIO_OUTPUT_SYNCHRONOUS, 0, data, _INIT_PHONEME_EVENTS | _INIT_DONT_EXIT))
+        if self.sr <= 0:
+            raise RuntimeError("espeak_Initialize failed (espeakng-loader data path?)")
+        self._chunks, self._events = [], []
+        self._cb = _CALLBACK(self._on_synth)      # keep a reference alive
+        self._lib.espeak_SetSynthCallback(self._cb)
+
+    def _on_synth(self, wav, n, events):
+        if n > 0:
+            self._chunks.append(np.ctypeslib.as_array(wav, shape=(n,)).copy())
+        i = 0
+        while events[i].type != 0:
+            ev = events[i]
+            if ev.type == _EV_PHONEME:
+                self._events.append((ev.id.string.decode("ascii", "replace"), ev.sample))
+            i += 1
+        return 0
+
+    def synth(self, text: str, *, voice: str, rate: int):
+        """Returns (int16 samples, [(mnemonic, start_sample), ...])."""
+        if self._lib.espeak_SetVoiceByName(voice.encode()) != 0:
+            raise RuntimeError(f"espeak-ng voice {voice!r} not found")
+        self._lib.espeak_SetParameter(_ESPEAK_RATE, int(rate), 0)
+        self._chunks, self._events = [], []
+        b = text.encode("utf-8")
+        self._lib.espeak_Synth(b, len(b) + 1, 0, _POS_CHARACTER, 0, _ENDPAUSE, None, None)
+        self._lib.espeak_Synchronize()
+        x = np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.int16)
+        return x, list(self._events)
+
+
+def events_to_segments(events, n_samples: int, sr: int):
+    """espeak phoneme start events -> (phones, starts, ends), ARPAbet, seconds; adjacent
+    silences merged, a leading silence added when the first phoneme starts late."""
+    phones, starts = [], []
+    for mn, sample in events:
+        p = espeak_to_arpabet(mn)
+        if p is None:
+            continue
+        t = sample / sr
+        if phones and p == "sil" and phones[-1] == "sil":
+            continue
+        if phones and abs(t - starts[-1]) < 1e-9:   # zero-length: later one wins
+            phones[-1] = p
+            continue
+        phones.append(p)
+        starts.append(t)
+    if not phones or starts[0] > 0:
+        phones.insert(0, "sil")
+        starts.insert(0, 0.0)
+    starts = np.asarray(starts, dtype=np.float64)
+    ends = np.r_[starts[1:], n_samples / sr]
+    return phones, starts, ends
+
+
+def espeak_corpus(out_dir: Path, *, n_sentences: int, voices=ESPEAK_VOICES,
+                  rates=ESPEAK_RATES) -> list[Utterance]:
+    import soundfile as sf
+    out_dir.mkdir(parents=True, exist_ok=True)
+    syn = EspeakSynth()
+    utts = []
+    for voice in voices:
+        for rate in rates:
+            for k, text in enumerate(SENTENCES[:n_sentences]):
+                x, events = syn.synth(text, voice=voice, rate=rate)
+                name = f"{voice.replace('+', '_')}_r{rate}_s{k:02d}"
+                wav = out_dir / f"{name}.wav"
+                sf.write(wav, x, syn.sr, subtype="PCM_16")
+                ph, st, en = events_to_segments(events, len(x), syn.sr)
+                utts.append(Utterance("espeak", name, wav, text, ph, st, en, len(x) / syn.sr))
+    return utts
+
+
+# ------------------------------------------------------------------ Festival
+def festival_available() -> bool:
+    return shutil.which("festival") is not None
+
+
+def read_segs(path: Path):
+    """Festival ``utt.save.segs`` file (header, then ``end 100 phone``) -> segments."""
+    phones, ends = [], []
+    body = Path(path).read_text().split("#", 1)[-1]
+    for line in body.strip().splitlines():
+        parts = line.split()
+        if len(parts) >= 3:
+            ends.append(float(parts[0]))
+            phones.append(festival_to_arpabet(parts[2]))
+    ends = np.asarray(ends)
+    return phones, np.r_[0.0, ends[:-1]], ends
+
+
+def festival_corpus(out_dir: Path, *, n_sentences: int,
+                    voices=FESTIVAL_VOICES) -> list[Utterance]:
+    import soundfile as sf
+    out_dir.mkdir(parents=True, exist_ok=True)
+    utts = []
+    for voice in voices:
+        lines = [f"({voice})"]
+        names = []
+        for k, text in enumerate(SENTENCES[:n_sentences]):
+            name = f"{voice.replace('voice_', '')}_s{k:02d}"
+            names.append((name, text))
+            safe = text.replace('"', "")
+            lines += [f'(set! utt (Utterance Text "{safe}"))', "(utt.synth utt)",
+                      f'(utt.save.wave utt "{out_dir / name}.wav" \'riff)',
+                      f'(utt.save.segs utt "{out_dir / name}.segs")']
+        scm = out_dir / f"{voice}.scm"
+        scm.write_text("\n".join(lines) + "\n")
+        r = subprocess.run(["festival", "-b", str(scm)], capture_output=True, text=True,
+                           timeout=600)
+        for name, text in names:
+            wav, segs = out_dir / f"{name}.wav", out_dir / f"{name}.segs"
+            if not (wav.exists() and segs.exists()):
+                raise RuntimeError(f"festival {voice} produced no {name}: {r.stderr[-300:]}")
+            ph, st, en = read_segs(segs)
+            dur = sf.info(str(wav)).duration
+            utts.append(Utterance("festival", name, wav, text, ph, st, en, dur))
+    return utts
+
+
+# ------------------------------------------------------------------ real speech
+def read_lab(path: Path):
+    """HTS / ARCTIC label file: ``start end phone`` per line; times in 100 ns units when
+    integers (HTS), seconds otherwise; full-context labels reduced to the centre phone."""
+    phones, starts, ends = [], [], []
+    for line in Path(path).read_text().splitlines():
+        parts = line.split()
+        if len(parts) < 3:
+            continue
+        lab = parts[2]
+        m = re.search(r"-([^+]+)\+", lab)
+        if m:
+            lab = m.group(1)
+        scale = 1e-7 if re.fullmatch(r"\d+", parts[0]) and re.fullmatch(r"\d+", parts[1]) else 1.0
+        phones.append(festival_to_arpabet(lab))
+        starts.append(float(parts[0]) * scale)
+        ends.append(float(parts[1]) * scale)
+    return phones, np.asarray(starts), np.asarray(ends)
+
+
+def arctic_corpus(arctic_dir: Path = ARCTIC_DIR) -> list[Utterance]:
+    import soundfile as sf
+    labs = sorted(Path(arctic_dir).glob("*a0009*.lab")) if Path(arctic_dir).is_dir() else []
+    wavs = sorted(Path(arctic_dir).glob("*a0009*.wav")) if labs else []
+    if not (labs and wavs):
+        return []
+    ph, st, en = read_lab(labs[0])
+    return [Utterance("arctic", "arctic_a0009", wavs[0], ARCTIC_A0009_TEXT, ph, st, en,
+                      sf.info(str(wavs[0])).duration)]
+
+
+def read_textgrid_tier(path: Path, tier: str):
+    """Intervals of one IntervalTier of a Praat TextGrid (long text format)."""
+    txt = Path(path).read_text()
+    blocks = re.split(r"item \[\d+\]:", txt)
+    for b in blocks:
+        if re.search(r'name = "%s"' % re.escape(tier), b):
+            iv = re.findall(r'xmin = ([\d.]+)\s+xmax = ([\d.]+)\s+text = "([^"]*)"', b)
+            return [(float(a), float(c), t) for a, c, t in iv]
+    raise ValueError(f"{path}: no tier {tier!r}")
+
+
+def ljspeech_corpus(root: Path = LJSPEECH_DIR, *, limit: int | None = None) -> list[Utterance]:
+    import soundfile as sf
+    if not (root / "metadata.csv").exists():
+        return []
+    utts = []
+    for line in (root / "metadata.csv").read_text().splitlines():
+        if "|" not in line:
+            continue
+        uid, words = line.split("|", 1)
+        tg, wav = root / "TextGrid" / f"{uid}.TextGrid", root / "wavs" / f"{uid}.wav"
+        if not (tg.exists() and wav.exists()):
+            continue
+        iv = read_textgrid_tier(tg, "phones")
+        ph = [normalize_arpabet(t) for _, _, t in iv]
+        utts.append(Utterance("ljspeech", uid, wav, words, ph,
+                              np.array([a for a, _, _ in iv]), np.array([b for _, b, _ in iv]),
+                              sf.info(str(wav)).duration))
+        if limit and len(utts) >= limit:
+            break
+    return utts
