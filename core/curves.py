@@ -86,7 +86,10 @@ class PhoneTrack:
     """Timed phones (ARPAbet without stress digits, 'sil' for silence).
 
     phones, words : tuple of str; starts, ends : float64 arrays in seconds.
-    ``source`` says how the timing was obtained ('align', 'recognize', 'none').
+    ``source`` says how the timing was obtained ('align', 'recognize', 'recognize:mismatch',
+    'none'); ``note`` says why in words (e.g. why a transcript was rejected).
+    ``emphasis`` holds per phone 1.0 where its word was marked ``*emphasised*`` in the
+    transcript, else 0.0 (or () if nothing was marked).
     """
 
     phones: tuple
@@ -95,6 +98,8 @@ class PhoneTrack:
     words: tuple
     source: str = "none"
     stress: tuple = ()          # per phone 0/1/2 lexical stress, or () if unknown
+    emphasis: tuple = ()        # per phone 1.0 if its word was marked emphasised, else 0.0
+    note: str = ""              # human-readable detail about fallbacks
 
     def __len__(self) -> int:
         return len(self.phones)
