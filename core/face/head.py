@@ -1,0 +1,249 @@
+"""Head rotation during speech, plus the frame helpers the eye layers share.
+
+Head motion is the sum of (1) nods and tilts on stressed syllables (onsets weighted by
+loudness and F0 peaks), (2) a slow pitch that follows F0, (3) posture changes at phrase
+starts, (4) slow drift, (5) breathing (a slight lift on each inhale at phrase breaks, a
+15/min cycle at rest), shifted and scaled by emotion, then softly limited and smoothed.
+
+Sign conventions (radians, our project contract; Live Link Face names and order):
+HeadYaw > 0 turns the face to the character's own left, HeadPitch > 0 lifts the chin
+(looks up), HeadRoll > 0 tilts the top of the head towards the character's right shoulder.
+Unreal's Live Link Face stream stores angle / 180 deg (range -1..1), not radians: convert
+when writing that format.
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy.ndimage import gaussian_filter1d, uniform_filter1d
+from scipy.signal import fftconvolve, find_peaks, lfilter
+
+from ..curves import Prosody
+from ..errors import CurveFormatError, EmotionSpecError
+
+# Emotion names accepted in ``emotion_weights`` (lower-case, first name is canonical).
+EMOTION_ALIASES = {
+    "happiness": ("happiness", "happy", "joy"), "sadness": ("sadness", "sad"),
+    "surprise": ("surprise", "surprised"), "fear": ("fear", "afraid", "anxiety", "fearful"),
+    "anger": ("anger", "angry"), "disgust": ("disgust", "disgusted"),
+    "contempt": ("contempt",), "concentration": ("concentration", "focus"),
+    "arousal": ("arousal",), "valence": ("valence",),
+}
+# Target speaking ranges at amount=1, neutral emotion (std over a talking take, degrees).
+HEAD_STD_RANGE_DEG = {"yaw": (1.5, 6.0), "pitch": (1.0, 5.0), "roll": (0.7, 4.0)}
+HEAD_LIMIT_DEG = np.array([40.0, 30.0, 25.0])      # soft limits, yaw/pitch/roll
+
+
+def emotion_curve(emotion_weights, name: str, n_frames: int) -> np.ndarray:
+    """Per-frame weight of one emotion (aliases summed), float64 [n_frames].
+
+    Emotions are clipped to [0, 1], ``arousal``/``valence`` to [-1, 1]; a missing name or
+    ``emotion_weights=None`` gives zeros. Raises EmotionSpecError on a wrong length.
+    """
+    out = np.zeros(n_frames)
+    if not emotion_weights:
+        return out
+    for key, arr in emotion_weights.items():
+        if str(key).lower() not in EMOTION_ALIASES.get(name, (name,)):
+            continue
+        a = np.asarray(arr, dtype=np.float64).reshape(-1)
+        if a.size == 1:
+            a = np.full(n_frames, float(a[0]))
+        if a.size != n_frames:
+            raise EmotionSpecError(f"emotion_weights[{key!r}] has {a.size} frames, expected "
+                                   f"{n_frames}: resample the emotion timeline to the bake's frames")
+        out += a
+    lo = -1.0 if name in ("arousal", "valence") else 0.0
+    return np.clip(np.nan_to_num(out), lo, 1.0)
+
+
+def _fit(a, n_frames: int, what: str) -> np.ndarray:
+    a = np.nan_to_num(np.asarray(a, dtype=np.float64).reshape(-1))
+    if abs(a.size - n_frames) > 2 or a.size == 0:
+        raise CurveFormatError(f"prosody.{what} has {a.size} frames but n_frames={n_frames}: "
+                               "compute prosody at the same fps and duration as the bake")
+    return np.pad(a, (0, max(0, n_frames - a.size)), mode="edge")[:n_frames]
+
+
+def prosody_frames(prosody: Prosody, n_frames: int):
+    """(loudness, f0 Hz, voicing), each float64 [n_frames], trimmed/padded by <= 2 frames."""
+    return (_fit(prosody.loudness, n_frames, "loudness"), _fit(prosody.f0, n_frames, "f0"),
+            _fit(prosody.voicing, n_frames, "voicing"))
+
+
+def phrase_bounds(prosody: Prosody) -> tuple:
+    """(phrase_ends, phrase_starts) in seconds: starts and ends of the phrase breaks."""
+    br = np.asarray(prosody.phrase_breaks, dtype=np.float64).reshape(-1, 2)
+    return br[:, 0], br[:, 1]
+
+
+def speaking_activity(prosody: Prosody, *, fps: float, n_frames: int,
+                      window_s: float = 3.0) -> np.ndarray:
+    """How much the speaker is in a talking turn, float64 [n_frames] in [0, 1].
+
+    Voiced or loud frames count as speech; a ``window_s`` moving average bridges the short
+    pauses inside a turn, so a phrase break of under a second still counts as talking.
+    """
+    loud, _, voi = prosody_frames(prosody, n_frames)
+    raw = np.maximum(voi > 0.5, loud > 0.08).astype(np.float64)
+    win = max(1, int(round(window_s * fps)))
+    return np.clip(2.5 * uniform_filter1d(raw, win, mode="nearest"), 0.0, 1.0)
+
+
+def min_jerk_steps(t: np.ndarray, starts: np.ndarray, values: np.ndarray,
+                   durations: np.ndarray) -> np.ndarray:
+    """Piecewise-constant targets joined by minimum-jerk transitions.
+
+    Parameters
+    ----------
+    t : np.ndarray [shape=(n_frames,)]  sample times, seconds.
+    starts : np.ndarray [shape=(n,)]  sorted times (s) at which each target's move begins.
+    values : np.ndarray [shape=(n, ...)]  targets (any unit); before ``starts[0]`` the first.
+    durations : np.ndarray [shape=(n,)]  move durations, seconds (> 0); each is cut to
+        the gap before the next start, so the curve stays continuous.
+
+    Returns
+    -------
+    np.ndarray [shape=(n_frames, ...)] float64.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    gaps = np.r_[np.diff(starts), np.inf]
+    durations = np.minimum(durations, np.maximum(gaps, 1e-6))   # stay continuous
+    i = np.clip(np.searchsorted(starts, t, side="right") - 1, 0, len(starts) - 1)
+    prev = values[np.maximum(i - 1, 0)]
+    p = np.clip((t - starts[i]) / np.maximum(durations[i], 1e-6), 0.0, 1.0)
+    p = p * p * p * (10.0 - 15.0 * p + 6.0 * p * p)
+    p = p.reshape(p.shape + (1,) * (values.ndim - 1))
+    return prev + (values[i] - prev) * p
+
+
+def ar1_noise(rng, n: int, *, fps: float, tau_s: float, std: float) -> np.ndarray:
+    """Stationary AR(1) (Ornstein-Uhlenbeck) noise, float64 [n], time constant ``tau_s``."""
+    a = float(np.exp(-1.0 / max(tau_s * fps, 1e-6)))
+    e = rng.standard_normal(n) * std * np.sqrt(1.0 - a * a)
+    return lfilter([1.0], [1.0, -a], e, zi=[rng.standard_normal() * std * a])[0]
+
+
+
+
+def _f0_contour(f0: np.ndarray, voi: np.ndarray, fps: float) -> np.ndarray:
+    """Speaker-normalised log-F0 (z-score over voiced frames), bridged over unvoiced
+    gaps and low-passed to ~1.5 Hz, float64 [n_frames]; zeros if nothing is voiced."""
+    v = (f0 > 40.0) & (voi > 0.3)
+    if v.sum() < 3:
+        return np.zeros(f0.size)
+    lf = np.log(np.where(v, f0, 1.0))
+    mu, sd = np.median(lf[v]), max(np.std(lf[v]), 0.05)
+    idx = np.flatnonzero(v)
+    z = np.interp(np.arange(f0.size), idx, (lf[idx] - mu) / sd)
+    return gaussian_filter1d(z, 0.1 * fps, mode="nearest")
+
+
+def _accents(prosody: Prosody, loud, f0z, *, fps: float, n_frames: int):
+    """Stressed-syllable candidates: (frame index, strength in [0, 1]).
+
+    Onsets from the prosody (or loudness rises when it has none) are weighted by the peak
+    loudness in the next 150 ms times an F0-peak bonus; the weaker 35% are dropped.
+    """
+    on = np.asarray(prosody.onsets, dtype=np.float64).reshape(-1)
+    if on.size:
+        fr = np.round(on * fps).astype(np.int64)
+    else:
+        rise = np.diff(gaussian_filter1d(loud, 0.03 * fps), prepend=loud[0])
+        fr, _ = find_peaks(rise, height=0.2 / fps, distance=max(1, int(0.2 * fps)))
+    fr = fr[(fr >= 0) & (fr < n_frames)]
+    if fr.size == 0:
+        return fr, np.zeros(0)
+    w = max(1, int(0.15 * fps))
+    peak = np.max(loud[np.minimum(fr[:, None] + np.arange(w), n_frames - 1)], axis=1)
+    s = peak * (1.0 + 0.6 * np.clip(f0z[fr], 0.0, 2.0))
+    keep = s >= np.quantile(s, 0.35)
+    fr, s = fr[keep], s[keep]
+    return fr, np.clip(s / max(s.max(), 1e-9), 0.0, 1.0)
+
+
+def _kernel(fps: float, peak_s: float) -> np.ndarray:
+    """Smooth one-sided bump (tau/peak)^2 exp(2 (1 - tau/peak)), value 1 at ``peak_s``."""
+    tau = np.arange(int(np.ceil(6 * peak_s * fps)) + 1) / fps / peak_s
+    return tau * tau * np.exp(2.0 * (1.0 - tau))
+
+
+def head_motion(prosody: Prosody, *, fps: float, n_frames: int, seed: int = 0,
+                amount: float = 1.0, emotion_weights=None) -> np.ndarray:
+    """Seeded head rotation that follows speech.
+
+    Parameters
+    ----------
+    prosody : Prosody  frame features (loudness, f0, voicing, onsets, phrase_breaks).
+    fps : float  frames per second.  n_frames : int  output length.  seed : int.
+    amount : float  scales all motion (0 = still head, 2 = twice as lively).
+    emotion_weights : dict of str -> np.ndarray [shape=(n_frames,)] or None
+        sadness lowers the head and damps motion, surprise lifts it, anger tucks the chin
+        and sharpens nods, happiness livens motion and tilts, disgust turns away.
+
+    Returns
+    -------
+    np.ndarray [shape=(n_frames, 3), dtype=float32]
+        HeadYaw, HeadPitch, HeadRoll in radians (signs in the module docstring). At
+        amount=1 and neutral emotion the std over a talking take lies in
+        ``HEAD_STD_RANGE_DEG``.
+    """
+    amount = max(float(amount), 0.0)
+    if amount == 0.0 or n_frames == 0:
+        return np.zeros((n_frames, 3), np.float32)
+    rng = np.random.default_rng([int(seed), 0x4EAD])
+    t = np.arange(n_frames) / fps
+    loud, f0, voi = prosody_frames(prosody, n_frames)
+    act = speaking_activity(prosody, fps=fps, n_frames=n_frames)
+    speech = gaussian_filter1d(np.maximum(voi, (loud > 0.08).astype(float)), 0.15 * fps)
+    em = {k: uniform_filter1d(emotion_curve(emotion_weights, k, n_frames),
+                              max(1, int(0.4 * fps)), mode="nearest")
+          for k in ("happiness", "sadness", "surprise", "fear", "anger", "disgust",
+                    "contempt", "arousal")}
+    lively = np.exp(-0.9 * em["sadness"] + 0.4 * em["happiness"] + 0.3 * em["anger"]
+                    + 0.2 * em["surprise"] + 0.25 * em["arousal"])
+    f0z = _f0_contour(f0, voi, fps)
+    out = np.zeros((n_frames, 3))                               # degrees
+    # (1) nods and tilts on stressed syllables; anger sharpens the kernel.
+    fr, s = _accents(prosody, loud, f0z, fps=fps, n_frames=n_frames)
+    if fr.size:
+        lead = int(round(0.05 * fps))                           # head leads the syllable
+        imp = np.zeros((n_frames, 3))
+        nod = np.where(rng.random(fr.size) < 0.75, -1.0, 0.6)   # mostly down-nods
+        amp = np.stack([rng.normal(0.0, 1.3, fr.size), nod * (1.2 + 2.2 * s),
+                        rng.normal(0.0, 1.0, fr.size)], axis=1) * (0.4 + 0.6 * s[:, None])
+        np.add.at(imp, np.maximum(fr - lead, 0), amp)
+        soft, sharp = _kernel(fps, 0.18), _kernel(fps, 0.11)
+        ang = em["anger"][:, None]
+        out += ((1.0 - ang) * fftconvolve(imp, soft[:, None])[:n_frames]
+                + ang * fftconvolve(imp, sharp[:, None])[:n_frames])
+    # (2) pitch follows the F0 contour while voiced.
+    out[:, 1] += 1.6 * f0z * speech
+    # (3) posture changes at phrase starts (and at t = 0), ~0.8 s min-jerk moves.
+    _, starts = phrase_bounds(prosody)
+    ps = np.concatenate([[0.0], np.sort(starts[(starts > 0) & (starts < t[-1])]) - 0.2])
+    post = rng.normal(0.0, 1.0, (ps.size, 3)) * np.array([2.8, 1.4, 1.8])
+    out += min_jerk_steps(t, ps, post, np.full(ps.size, 0.8))
+    out *= (0.35 + 0.65 * act)[:, None]
+    # (4) slow drift, present in silence too.
+    out += np.stack([ar1_noise(rng, n_frames, fps=fps, tau_s=4.0, std=sd)
+                     for sd in (1.0, 0.6, 0.5)], axis=1)
+    out *= lively[:, None]
+    # (5) breathing: ~15/min cycle at rest, an inhale lift in each phrase break.
+    rate = 0.25 * (1.0 + 0.15 * ar1_noise(rng, n_frames, fps=fps, tau_s=8.0, std=1.0))
+    phase = 2.0 * np.pi * np.cumsum(rate) / fps + rng.uniform(0, 2 * np.pi)
+    out[:, 1] += 0.35 * np.sin(phase) * (1.0 - act)
+    br = np.asarray(prosody.phrase_breaks, dtype=np.float64).reshape(-1, 2)
+    if br.size:
+        edges = np.r_[-1.0, np.sort(np.r_[br[:, 0], br[:, 1]])]
+        inhale = min_jerk_steps(t, edges, np.r_[0.0, np.tile([1.0, 0.0], br.shape[0])],
+                                np.full(edges.size, 0.35))
+        out[:, 1] += 0.7 * inhale * act
+    # Emotion postures (degrees); signs of side turns and tilts are seeded per take.
+    side = rng.choice([-1.0, 1.0], 2)
+    out[:, 1] += (-9.0 * em["sadness"] + 6.0 * em["surprise"] - 4.0 * em["anger"]
+                  - 2.0 * em["fear"] + 1.5 * em["happiness"] + 2.0 * em["disgust"])
+    out[:, 0] += side[0] * (4.0 * em["disgust"] + 3.0 * em["contempt"])
+    out[:, 2] += side[1] * (2.0 * em["happiness"] + 3.0 * em["contempt"])
+    out = HEAD_LIMIT_DEG * np.tanh(out * amount / HEAD_LIMIT_DEG)
+    out = gaussian_filter1d(out, 0.04 * fps, axis=0, mode="nearest")   # bounds jerk
+    return np.radians(out).astype(np.float32)
