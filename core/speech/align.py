@@ -1,0 +1,302 @@
+"""Phone timing from speech: forced alignment to a transcript, recognition otherwise.
+
+``phone_track`` is the one entry point. With a transcript it normalises the text
+(``text.py``), looks every word up in the CMU dictionary that ships with pocketsphinx
+(unknown words get phones from ``g2p.py``), cuts long audio at pauses (``chunking.py``),
+finds which words each piece holds with a prefix grammar, and force-aligns each piece
+with pocketsphinx's US English model (settings from docs/FIELD_NOTES.md). A transcript
+that does not fit the audio is detected from the alignment's acoustic score per frame
+(relative to the best-scoring senone of each frame) or from alignment failure, and the
+speech is recognised instead (``recognize.py``); ``PhoneTrack.source`` then reads
+``"recognize:mismatch"`` and ``PhoneTrack.note`` says why.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..curves import PhoneTrack, Speech
+from ..errors import AlignmentError, AudioError, TranscriptError
+from .chunking import frame_energy_db, merge_segments, pcm16, speech_frames, split_at_pauses
+from .g2p import g2p
+from .text import normalize_transcript
+
+SR = 16000
+FRAME_S = 0.01
+#: mean alignment score per frame (pocketsphinx log units, best senone = 0) below which a
+#: transcript is taken not to match; correct LJSpeech transcripts score -9 .. -25,
+#: transcripts of other sentences -45 and below (tests/core/test_align.py measures it)
+MISMATCH_SCORE = -35.0
+#: share of the audio whose alignment failed above which the transcript is rejected
+MISMATCH_FAILED_SHARE = 0.35
+PHONES = frozenset("AA AE AH AO AW AY B CH D DH EH ER EY F G HH IH IY JH K L M N NG OW OY "
+                   "P R S SH T TH UH UW V W Y Z ZH".split())
+
+_lock = threading.RLock()
+_decoder = None
+
+
+@dataclass
+class Aligned:
+    """Result of aligning one piece: timed phones and the acoustic fit."""
+
+    phones: list          # (phone, start_s, end_s, word, word_index)
+    score: float          # summed pocketsphinx score over all frames
+    frames: int
+
+
+def decoder():
+    """The process-wide pocketsphinx decoder for alignment (created once).
+
+    Settings follow docs/FIELD_NOTES.md: ``bestpath=False`` and very wide beams, or
+    alignment fails with "impossible duration" on some files.
+    """
+    global _decoder
+    with _lock:
+        if _decoder is None:
+            try:
+                from pocketsphinx import Decoder, get_model_path
+            except ImportError as err:          # pragma: no cover - dependency missing
+                raise AlignmentError("pocketsphinx is not installed; run "
+                                     "'pip install pocketsphinx==5.1.1'") from err
+            mp = get_model_path()
+            _decoder = Decoder(hmm=f"{mp}/en-us/en-us", dict=f"{mp}/en-us/cmudict-en-us.dict",
+                               lm=None, bestpath=False, beam=1e-80, wbeam=1e-60,
+                               pbeam=1e-80, loglevel="FATAL")
+        return _decoder
+
+
+def ensure_words(words, prons=None) -> None:
+    """Add words missing from the dictionary (phones from ``prons`` or from g2p)."""
+    dec = decoder()
+    with _lock:
+        missing = [w for w in dict.fromkeys(words) if dec.lookup_word(w) is None]
+        for i, w in enumerate(missing):
+            phones = (prons or {}).get(w) or g2p(w)
+            phones = [p for p in phones if p in PHONES]
+            if not phones:
+                raise TranscriptError(f"no pronunciation for the word {w!r}; "
+                                      "spell it out in letters")
+            dec.add_word(w, " ".join(phones), i == len(missing) - 1)
+
+
+def _base(name: str) -> str:
+    return name.split("(")[0]
+
+
+def align_pcm(pcm: bytes, words, *, offset_s: float = 0.0, first_index: int = 0):
+    """Force-align ``words`` (all in the dictionary) to 16 kHz 16-bit PCM.
+
+    Returns
+    -------
+    Aligned or None
+        None where pocketsphinx finds no path through the words (transcript does not
+        fit, or the audio is too short for it).
+    """
+    if not words:
+        return None
+    dec = decoder()
+    with _lock:
+        try:
+            dec.set_align_text(" ".join(words))
+            dec.start_utt()
+            dec.process_raw(pcm, full_utt=True)
+            dec.end_utt()
+            if dec.hyp() is None:
+                return None
+            dec.set_alignment()
+            dec.start_utt()
+            dec.process_raw(pcm, full_utt=True)
+            dec.end_utt()
+            # never call dec.hyp() after set_alignment(): it crashes pocketsphinx 5.1.1
+            alignment = dec.get_alignment()
+        except RuntimeError:
+            return None
+        if alignment is None:
+            return None
+        out, score, frames, idx = [], 0.0, 0, first_index - 1
+        for w in alignment:
+            name = _base(w.name)
+            filler = name.startswith("<") or name.startswith("[")
+            if not filler:
+                idx += 1
+            for p in w:
+                ph = "sil" if filler or p.name not in PHONES else p.name
+                start = offset_s + p.start * FRAME_S
+                end = offset_s + (p.start + p.duration) * FRAME_S
+                out.append((ph, start, end, "" if filler else name, -1 if filler else idx))
+                score += p.score
+                frames += p.duration
+    if idx - first_index + 1 != len(words):
+        return None
+    return Aligned(out, score, frames)
+
+
+def prefix_words(pcm: bytes, words) -> int:
+    """How many of ``words`` (from the first) a piece of audio holds.
+
+    Decodes with a grammar that reads ``words`` in order and may stop after any of them.
+    Returns 0 when the decoder finds nothing.
+    """
+    if not words:
+        return 0
+    dec = decoder()
+    m = len(words)
+    trans = [(i, i + 1, 1.0 if i == 0 else 0.9, w) for i, w in enumerate(words)]
+    trans += [(i, m, 0.1) for i in range(1, m)]
+    with _lock:
+        try:
+            fsg = dec.create_fsg("talkrig_prefix", 0, m, trans)
+            dec.add_fsg("talkrig_prefix", fsg)
+            dec.activate_search("talkrig_prefix")
+            dec.start_utt()
+            dec.process_raw(pcm, full_utt=True)
+            dec.end_utt()
+            segs = list(dec.seg()) if dec.hyp() is not None else []
+        except RuntimeError:
+            return 0
+    return sum(1 for s in segs if not s.word.startswith(("<", "[", "(")))
+
+
+def _as_track(rows, *, duration: float, source: str, note: str = "",
+              emphasis=()) -> PhoneTrack:
+    rows = merge_segments([[("sil", 0.0, 0.0, "", -1)], rows, [("sil", duration, duration, "", -1)]])
+    if not rows:
+        rows = [("sil", 0.0, duration, "", -1)]
+    if rows[-1][2] < duration:
+        ph, s, _, w, i = rows[-1]
+        rows[-1] = (ph, s, duration, w, i) if ph == "sil" else rows[-1]
+        if ph != "sil":
+            rows.append(("sil", rows[-1][2], duration, "", -1))
+    emph = set(emphasis)
+    return PhoneTrack(
+        phones=tuple(r[0] for r in rows),
+        starts=np.array([r[1] for r in rows], dtype=np.float64),
+        ends=np.array([r[2] for r in rows], dtype=np.float64),
+        words=tuple(r[3] for r in rows),
+        source=source, note=note,
+        emphasis=tuple(1.0 if (r[4] in emph and r[4] >= 0) else 0.0 for r in rows)
+        if emph else ())
+
+
+def _samples16k(speech: Speech) -> np.ndarray:
+    if not isinstance(speech, Speech):
+        raise AudioError(f"phone_track needs a Speech, got {type(speech).__name__}")
+    x = np.asarray(speech.samples, dtype=np.float32)
+    if x.ndim != 1:
+        raise AudioError(f"speech must be mono [n_samples], got shape {x.shape}")
+    if not np.isfinite(x).all():
+        raise AudioError("speech holds NaN or infinite samples; clean the audio first")
+    if speech.sr != SR:
+        from scipy.signal import resample_poly
+        g = np.gcd(int(speech.sr), SR)
+        x = resample_poly(x, SR // g, int(speech.sr) // g).astype(np.float32)
+    return x
+
+
+def _progress(progress, frac: float, msg: str) -> None:
+    if progress is not None:
+        progress(float(min(1.0, max(0.0, frac))), msg)
+
+
+def align_transcript(x: np.ndarray, words, *, progress=None):
+    """Align normalised ``words`` to 16 kHz samples, piece by piece.
+
+    Returns
+    -------
+    rows : list of (phone, start_s, end_s, word, word_index)
+    mean_score : float
+        Alignment score per frame over the aligned pieces (-inf if none aligned).
+    failed_s : float
+        Seconds of audio whose piece could not be aligned.
+    """
+    ensure_words(words)
+    chunks = split_at_pauses(x, SR)
+    energy = frame_energy_db(x, SR)
+    voiced = speech_frames(energy)
+    speech_s = max(float(voiced.sum()) * FRAME_S, 1e-3)
+    rate = len(words) / speech_s                     # words per second of speech
+    rows, score, frames, failed_s, pos = [], 0.0, 0, 0.0, 0
+    for k, ch in enumerate(chunks):
+        pcm = pcm16(x[ch.start:ch.end])
+        last = k == len(chunks) - 1
+        if last:
+            take = len(words) - pos
+        else:
+            ch_speech = float(voiced[ch.start // 160:ch.end // 160].sum()) * FRAME_S
+            window = words[pos:pos + int(ch_speech * rate * 1.6) + 12]
+            take = prefix_words(pcm, window)
+        res = align_pcm(pcm, words[pos:pos + take], offset_s=ch.start / SR, first_index=pos)
+        if res is None:
+            if take > 0 or float(voiced[ch.start // 160:ch.end // 160].mean()) > 0.2:
+                failed_s += (ch.end - ch.start) / SR
+                from .recognize import recognize_rows
+                rec, _ = recognize_rows(x[ch.start:ch.end], offset_s=ch.start / SR)
+                rows.append(rec)
+            else:
+                rows.append([("sil", ch.start / SR, ch.end / SR, "", -1)])
+        else:
+            rows.append(res.phones)
+            score += res.score
+            frames += res.frames
+        pos += take
+        _progress(progress, (k + 1) / len(chunks), "aligning")
+    mean = score / frames if frames else -np.inf
+    return merge_segments(rows), mean, failed_s
+
+
+def phone_track(speech: Speech, *, text=None, progress=None) -> PhoneTrack:
+    """Timed ARPAbet phones for a speech signal.
+
+    Parameters
+    ----------
+    speech : Speech
+        Mono float32 speech; resampled to 16 kHz if needed.
+    text : str or None
+        Transcript. ``*word*`` marks emphasis (returned per phone in
+        ``PhoneTrack.emphasis``). None or empty text means recognise the phones.
+    progress : callable(fraction, message) or None
+        Called with a fraction in [0, 1] as pieces finish.
+
+    Returns
+    -------
+    PhoneTrack
+        Phones cover ``[0, speech.duration]`` without gaps; silence is 'sil'.
+        ``source`` is 'align', 'recognize' (no text), 'recognize:mismatch' (text did not
+        fit the audio; ``note`` gives the measured reason) or 'none' (no speech at all).
+
+    Raises
+    ------
+    AudioError
+        If ``speech`` is not mono or holds non-finite samples.
+    TranscriptError
+        If ``text`` is not a string.
+    AlignmentError
+        If neither alignment nor recognition can run.
+    """
+    x = _samples16k(speech)
+    duration = len(x) / SR
+    if len(x) < SR * 0.05 or float(np.max(np.abs(x), initial=0.0)) < 1e-4:
+        return _as_track([], duration=duration, source="none", note="no audible signal")
+    transcript = normalize_transcript(text) if text is not None else None
+    from .recognize import recognize_rows
+    if transcript is None or not transcript.words:
+        rows, src = recognize_rows(x, progress=progress)
+        return _as_track(rows, duration=duration, source=src)
+    rows, mean, failed_s = align_transcript(x, list(transcript.words), progress=progress)
+    reason = ""
+    if failed_s > MISMATCH_FAILED_SHARE * duration:
+        reason = f"alignment failed on {failed_s:.1f} s of {duration:.1f} s"
+    elif mean < MISMATCH_SCORE:
+        reason = f"alignment score {mean:.1f}/frame below {MISMATCH_SCORE:.0f}"
+    if reason:
+        rows, src = recognize_rows(x, progress=progress)
+        note = f"transcript does not match the audio ({reason}); used {src}"
+        return _as_track(rows, duration=duration, source="recognize:mismatch", note=note)
+    note = f"alignment score {mean:.1f}/frame"
+    if failed_s > 0:
+        note += f"; {failed_s:.1f} s could not be aligned and was recognised instead"
+    return _as_track(rows, duration=duration, source="align", note=note,
+                     emphasis=transcript.emphasis)

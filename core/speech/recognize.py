@@ -1,0 +1,201 @@
+"""Phone recognition without a transcript.
+
+Preferred route (Linux, macOS): the ``hama`` phoneme recogniser (PyPI ``hama==1.7.0``,
+Apache-2.0, weights inside the wheel) gives IPA phones grouped into words. Its CTC timing is
+coarse (spikes 35-45 ms late, 20 ms frames), so each recognised word becomes a pseudo-word
+in pocketsphinx's dictionary (named after its phones, e.g. ``hw_r_ow``) and the piece is
+force-aligned for precise boundaries. hama stops after 30 s, so audio is cut at pauses into
+pieces of 4-20 s first.
+
+Fallback (Windows, where hama has no binary, or when a piece fails): pocketsphinx word
+recognition with its bundled language model, then forced alignment of the recognised words;
+if even that finds nothing, pocketsphinx's allphone (phone-loop) segmentation is used.
+
+IPA -> ARPAbet: ``IPA_TO_ARPABET`` below. Diphthongs map to their ARPAbet diphthong
+(``aɪ`` AY, ``aʊ`` AW, ``eɪ`` EY, ``oʊ`` OW, ``ɔɪ`` OY), rhotic vowels ``ɚ ɝ ɜ`` to ER,
+the flap ``ɾ`` to D (American "water"), dark ``ɫ`` to L, ``ɐ ə ʌ`` to AH, ``ɑ ɒ a`` to AA;
+hama's glide+vowel tokens (``ju`` ``wa`` ...) become two phones. Length marks, aspiration,
+glottal stops and tones are dropped; anything unlisted is dropped.
+"""
+from __future__ import annotations
+
+import sys
+import threading
+
+import numpy as np
+
+from ..errors import AlignmentError
+from .align import SR, PHONES, align_pcm, ensure_words
+from .chunking import merge_segments, pcm16, split_at_pauses
+
+IPA_TO_ARPABET = {
+    "a": "AA", "aɪ": "AY", "aʊ": "AW", "b": "B", "d": "D", "d͡ʒ": "JH", "e": "EY", "eɪ": "EY",
+    "eə": "EH", "f": "F", "g": "G", "ɡ": "G", "h": "HH", "i": "IY", "j": "Y", "k": "K",
+    "kʰ": "K", "l": "L", "ɫ": "L", "m": "M", "n": "N", "o": "OW", "oʊ": "OW", "p": "P",
+    "pʰ": "P", "r": "R", "ɹ": "R", "ɻ": "R", "ʁ": "R", "s": "S", "t": "T", "tʰ": "T",
+    "t͡ʃ": "CH", "u": "UW", "v": "V", "w": "W", "z": "Z", "æ": "AE", "ð": "DH", "ŋ": "NG",
+    "ɑ": "AA", "ɒ": "AA", "ɔ": "AO", "ɔɪ": "OY", "ə": "AH", "ɐ": "AH", "ʌ": "AH", "ɚ": "ER",
+    "ɝ": "ER", "ɜ": "ER", "ɛ": "EH", "ɪ": "IH", "ɨ": "IH", "ɪə": "IH R", "ʊ": "UH",
+    "ʃ": "SH", "ʒ": "ZH", "θ": "TH", "ɾ": "D", "x": "HH", "ç": "HH", "ɦ": "HH", "y": "IY",
+    "ø": "ER", "œ": "ER", "ʏ": "IH", "β": "V", "ɸ": "F", "ɲ": "N", "ɱ": "M", "c": "K",
+    "ɟ": "G", "ɣ": "G", "ʝ": "Y", "ʋ": "V", "ɥ": "W",
+    "ja": "Y AA", "je": "Y EH", "jo": "Y OW", "ju": "Y UW", "jʌ": "Y AH",
+    "wa": "W AA", "we": "W EH", "wi": "W IY", "wʌ": "W AH",
+}
+
+_lock = threading.RLock()
+_hama = None            # ASRModel, False when unavailable
+_lm_decoder = None
+_phone_decoder = None
+
+
+def ipa_to_arpabet(tokens) -> list:
+    """ARPAbet phones for a list of hama IPA tokens (unmappable tokens dropped)."""
+    out = []
+    for tok in tokens:
+        arpa = IPA_TO_ARPABET.get(tok)
+        if arpa is None:
+            arpa = IPA_TO_ARPABET.get(tok.rstrip("ːˑʰʲʷ̃"))
+        if arpa:
+            out.extend(arpa.split())
+    return out
+
+
+def hama_model():
+    """hama's phoneme recogniser, or None where the package or its binary is missing."""
+    global _hama
+    with _lock:
+        if _hama is None:
+            _hama = False
+            if not sys.platform.startswith("win"):
+                try:
+                    from hama.asr import ASRModel
+                    _hama = ASRModel()
+                except Exception:               # no wheel / no binary for this platform
+                    _hama = False
+        return _hama or None
+
+
+def hama_words(x: np.ndarray) -> list:
+    """Recognised words of a piece (at most 30 s) as lists of ARPAbet phones."""
+    model = hama_model()
+    if model is None:
+        raise AlignmentError("hama is not available")
+    result = model.transcribe_waveform(np.asarray(x, dtype=np.float32), SR)
+    words = []
+    for chunk in result.word_phoneme_text.split("|"):
+        phones = ipa_to_arpabet(chunk.split())
+        if phones:
+            words.append(phones)
+    return words
+
+
+def pseudo_word(phones) -> str:
+    """Dictionary name of a recognised word: its phones, e.g. ``hw_r_ow``."""
+    return "hw_" + "_".join(p.lower() for p in phones)
+
+
+def _sphinx_decoder(kind: str):
+    global _lm_decoder, _phone_decoder
+    from pocketsphinx import Decoder, get_model_path
+    mp = get_model_path()
+    common = dict(hmm=f"{mp}/en-us/en-us", loglevel="FATAL")
+    with _lock:
+        if kind == "lm":
+            if _lm_decoder is None:
+                _lm_decoder = Decoder(lm=f"{mp}/en-us/en-us.lm.bin",
+                                      dict=f"{mp}/en-us/cmudict-en-us.dict", **common)
+            return _lm_decoder
+        if _phone_decoder is None:
+            _phone_decoder = Decoder(allphone=f"{mp}/en-us/en-us-phone.lm.bin", lm=None,
+                                     bestpath=False, **common)
+        return _phone_decoder
+
+
+def _decode_segments(dec, pcm: bytes) -> list:
+    dec.start_utt()
+    dec.process_raw(pcm, full_utt=True)
+    dec.end_utt()
+    if dec.hyp() is None:
+        return []
+    return list(dec.seg())
+
+
+def sphinx_rows(x: np.ndarray, *, offset_s: float = 0.0) -> list:
+    """Timed phones of a piece from pocketsphinx alone (word recognition + alignment).
+
+    Returns a list of (phone, start_s, end_s, word, -1); falls back to allphone segments
+    when no word is recognised or the recognised words cannot be aligned.
+    """
+    pcm = pcm16(x)
+    with _lock:
+        segs = _decode_segments(_sphinx_decoder("lm"), pcm)
+        words = [s.word.split("(")[0] for s in segs if not s.word.startswith(("<", "[", "("))]
+    if words:
+        res = align_pcm(pcm, words, offset_s=offset_s)
+        if res is not None:
+            return [(p, s, e, w, -1) for p, s, e, w, _ in res.phones]
+    with _lock:
+        segs = _decode_segments(_sphinx_decoder("phone"), pcm)
+        rows = []
+        for s in segs:
+            ph = s.word if s.word in PHONES else "sil"
+            rows.append((ph, offset_s + s.start_frame * 0.01,
+                         offset_s + (s.end_frame + 1) * 0.01, "", -1))
+    return rows
+
+
+def hama_rows(x: np.ndarray, *, offset_s: float = 0.0):
+    """Timed phones of a piece from hama + forced alignment, or None if that fails."""
+    words = hama_words(x)
+    if not words:
+        return []
+    names = [pseudo_word(w) for w in words]
+    ensure_words(names, prons=dict(zip(names, words)))
+    res = align_pcm(pcm16(x), names, offset_s=offset_s)
+    if res is None:
+        return None
+    return [(p, s, e, w[3:].replace("_", "-") if w else "", -1)
+            for p, s, e, w, _ in res.phones]
+
+
+def recognize_rows(x: np.ndarray, *, progress=None, offset_s: float = 0.0,
+                   engine: str = "auto"):
+    """Timed phones of 16 kHz speech without a transcript.
+
+    Parameters
+    ----------
+    x : np.ndarray [shape=(n,), dtype=float32]
+        Mono speech at 16 kHz.
+    progress : callable(fraction, message) or None
+    offset_s : float
+        Added to every time (for pieces of a longer signal).
+    engine : {'auto', 'hama', 'pocketsphinx'}
+        'auto' uses hama where available, pocketsphinx otherwise.
+
+    Returns
+    -------
+    rows : list of (phone, start_s, end_s, word, -1)
+        Recognised words are pseudo-words spelled as their phones ('r-ow').
+    source : str
+        'recognize' (hama + alignment) or 'recognize:pocketsphinx' (fallback route).
+    """
+    if engine not in ("auto", "hama", "pocketsphinx"):
+        raise AlignmentError(f"unknown recognition engine {engine!r}; use 'auto', "
+                             "'hama' or 'pocketsphinx'")
+    use_hama = engine != "pocketsphinx" and hama_model() is not None
+    if engine == "hama" and not use_hama:
+        raise AlignmentError("hama is not installed or has no binary for this platform; "
+                             "install 'hama==1.7.0' (Linux/macOS) or use engine='pocketsphinx'")
+    chunks = split_at_pauses(x, SR, min_s=4.0, max_s=20.0, target_s=8.0)
+    pieces = []
+    for k, ch in enumerate(chunks):
+        seg = x[ch.start:ch.end]
+        off = offset_s + ch.start / SR
+        rows = hama_rows(seg, offset_s=off) if use_hama else None
+        if rows is None:
+            rows = sphinx_rows(seg, offset_s=off)
+        pieces.append(rows)
+        if progress is not None:
+            progress((k + 1) / len(chunks), "recognising")
+    return merge_segments(pieces), ("recognize" if use_hama else "recognize:pocketsphinx")
