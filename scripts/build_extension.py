@@ -276,6 +276,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="build only these platforms (repeatable); default: all in the manifest")
     ap.add_argument("--output-dir", type=Path, default=ROOT / "dist")
     ap.add_argument("--cache", type=Path, default=ROOT / "wheels")
+    ap.add_argument("--stage-dir", type=Path, default=ROOT / "build" / "extension",
+                    help="scratch folder for the staged source trees (replaced per platform)")
     args = ap.parse_args(argv)
 
     manifest_text = (ROOT / MANIFEST).read_text()
@@ -298,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{plat}: needs macOS >= {'.'.join(map(str, max(macos)))} (from its wheels)")
         # One staged tree per platform: pure wheels picked for one platform (colorama on
         # Windows) or a generic wheel beside a platform one must not leak into another zip.
-        stage_dir = ROOT / "build" / "extension" / plat / manifest["id"]
+        stage_dir = args.stage_dir / plat / manifest["id"]
         stage(manifest, manifest_text, got, [plat], stage_dir)
         subprocess.run([sys.executable, str(tool), "build", "--source-dir", str(stage_dir),
                         "--output-dir", str(args.output_dir), "--split-platforms"], check=True)
