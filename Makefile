@@ -43,6 +43,7 @@ demo: setup
 	$(PY) -m talkrig.core.cli demo --out out
 
 bench: setup
+	@bash bench/setup.sh
 	$(PY) -m bench
 
 extension: setup

@@ -232,7 +232,9 @@ def arctic_corpus(arctic_dir: Path = ARCTIC_DIR) -> list[Utterance]:
     if not (labs and wavs):
         return []
     ph, st, en = read_lab(labs[0])
-    return [Utterance("arctic", "arctic_a0009", wavs[0], ARCTIC_A0009_TEXT, ph, st, en,
+    txt = Path(arctic_dir) / "arctic_a0009.txt"
+    text = txt.read_text().strip() if txt.exists() else ARCTIC_A0009_TEXT
+    return [Utterance("arctic", "arctic_a0009", wavs[0], text, ph, st, en,
                       sf.info(str(wavs[0])).duration)]
 
 
