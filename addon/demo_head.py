@@ -1,0 +1,119 @@
+"""The demo head as a Blender mesh object (Basis + 52 ARKit shape keys) and a preview render.
+
+The geometry comes from ``rigs.demo_head`` (pure numpy), so what the bench measures and
+what the user sees are the same mesh.
+"""
+from __future__ import annotations
+
+import bpy
+import numpy as np
+
+from ..rigs.arkit import ARKIT_NAMES
+from ..rigs.demo_head import DemoHead, build_demo_head
+
+# Workbench / viewport colours per part (linear RGBA).
+PART_COLORS = {
+    "skin": (0.80, 0.55, 0.42, 1.0),
+    "lips": (0.62, 0.26, 0.24, 1.0),
+    "brows": (0.16, 0.10, 0.06, 1.0),
+    "eye_white": (0.90, 0.90, 0.88, 1.0),
+    "iris": (0.10, 0.20, 0.32, 1.0),
+    "teeth": (0.92, 0.90, 0.82, 1.0),
+    "mouth": (0.22, 0.05, 0.06, 1.0),
+    "tongue": (0.70, 0.30, 0.32, 1.0),
+}
+FLAT_PARTS = ("teeth",)
+
+
+def _material(name: str, color) -> bpy.types.Material:
+    mat = bpy.data.materials.get(name) or bpy.data.materials.new(name)
+    mat.diffuse_color = color
+    mat.roughness = 0.6
+    return mat
+
+
+def create_demo_head(name: str = "TalkrigDemoHead", *, head: DemoHead | None = None,
+                     collection=None) -> bpy.types.Object:
+    """Build the demo head mesh object with a Basis and the 52 ARKit shape keys.
+
+    Parameters
+    ----------
+    name : str
+        Object and mesh name.
+    head : DemoHead, optional
+        Pre-built geometry (``rigs.demo_head.build_demo_head()`` when omitted).
+    collection : bpy.types.Collection, optional
+        Where to link the object (the scene's main collection when omitted).
+
+    Returns
+    -------
+    bpy.types.Object
+        The new mesh object, smooth shaded, one material slot per part.
+    """
+    head = head or build_demo_head()
+    mesh = bpy.data.meshes.new(name)
+    verts = head.vertices.astype(np.float64)
+    mesh.from_pydata(verts.tolist(), [], [list(f) for f in head.faces])
+    mesh.validate(clean_customdata=False)
+    if len(mesh.polygons) != len(head.faces):
+        raise RuntimeError("demo head mesh lost faces in validation (geometry bug)")
+    for part in head.part_names:
+        mesh.materials.append(_material(f"talkrig_{part}", PART_COLORS[part]))
+    mesh.polygons.foreach_set("material_index", head.face_parts.astype(np.int32))
+    flat = np.isin(head.face_parts, [head.part_names.index(p) for p in FLAT_PARTS])
+    mesh.polygons.foreach_set("use_smooth", ~flat)
+    mesh.update()
+    obj = bpy.data.objects.new(name, mesh)
+    (collection or bpy.context.scene.collection).objects.link(obj)
+    obj.shape_key_add(name="Basis", from_mix=False)
+    for key_name in ARKIT_NAMES:
+        kb = obj.shape_key_add(name=key_name, from_mix=False)
+        kb.data.foreach_set("co", (verts + head.shape_keys[key_name]).astype(np.float32).ravel())
+        kb.slider_min, kb.slider_max = 0.0, 1.0
+    mesh.shape_keys.name = f"{name}Keys"
+    return obj
+
+
+def set_pose(obj: bpy.types.Object, weights: dict) -> None:
+    """Set shape-key values (ARKit name -> weight); every other key goes to 0."""
+    for kb in obj.data.shape_keys.key_blocks[1:]:
+        kb.value = float(weights.get(kb.name, 0.0))
+
+
+def render_preview(obj: bpy.types.Object, filepath: str, *, resolution=(480, 560),
+                   view: str = "front") -> str:
+    """Render the object with Workbench to a PNG (headless, no GPU needed).
+
+    Adds a camera framed on the head if the scene has none. ``view`` is ``"front"`` or
+    ``"three_quarter"``. Returns the written path.
+    """
+    scene = bpy.context.scene
+    scene.render.engine = "BLENDER_WORKBENCH"
+    scene.display.shading.light = "STUDIO"
+    scene.display.shading.color_type = "MATERIAL"
+    scene.display.shading.show_cavity = True
+    scene.display.shading.cavity_type = "WORLD"
+    scene.display.shading.show_specular_highlight = True
+    scene.render.resolution_x, scene.render.resolution_y = resolution
+    scene.render.resolution_percentage = 100
+    scene.render.film_transparent = False
+    scene.render.image_settings.file_format = "PNG"
+    cam = scene.camera
+    if cam is None:
+        cam_data = bpy.data.cameras.new("TalkrigPreviewCam")
+        cam = bpy.data.objects.new("TalkrigPreviewCam", cam_data)
+        scene.collection.objects.link(cam)
+        scene.camera = cam
+    cam.data.lens = 85.0
+    # Frame the face: the head spans about 0.26 m in z around the object's origin.
+    loc = obj.matrix_world.translation
+    if view == "front":
+        cam.location = (loc.x, loc.y - 0.95, loc.z - 0.005)
+        cam.rotation_euler = (np.pi / 2, 0.0, 0.0)
+    else:
+        ang = np.radians(35.0)
+        cam.location = (loc.x + 0.95 * np.sin(ang), loc.y - 0.95 * np.cos(ang), loc.z + 0.02)
+        cam.rotation_euler = (np.pi / 2 - 0.02, 0.0, ang)
+    scene.render.filepath = filepath
+    bpy.ops.render.render(write_still=True)
+    return filepath
