@@ -1,0 +1,106 @@
+"""Shared helpers for the speech tests: LJSpeech clips, MFA TextGrids, timing metrics.
+
+The 32 LJSpeech clips live in ``../shared/data/ljspeech32`` next to the repository (never
+copied in); tests that need them skip when the folder is absent.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[2]
+LJ = Path(os.environ.get("TALKRIG_LJSPEECH32", REPO.parent / "shared" / "data" / "ljspeech32"))
+SILENCES = {"", "sil", "sp", "spn"}
+
+
+def have_lj() -> bool:
+    return (LJ / "metadata.csv").is_file()
+
+
+def lj_ids() -> list:
+    return [line.split("|")[0] for line in (LJ / "metadata.csv").read_text().splitlines() if line]
+
+
+def lj_text(clip_id: str) -> str:
+    for line in (LJ / "metadata.csv").read_text().splitlines():
+        cid, _, words = line.partition("|")
+        if cid == clip_id:
+            return words.strip()
+    raise KeyError(clip_id)
+
+
+def lj_speech(clip_id: str):
+    """One clip as a 16 kHz ``Speech`` (soundfile + scipy polyphase resampling)."""
+    import soundfile as sf
+    from scipy.signal import resample_poly
+    from talkrig.core.curves import Speech
+    x, sr = sf.read(str(LJ / "wavs" / f"{clip_id}.wav"), dtype="float32", always_2d=True)
+    x = x.mean(axis=1)
+    g = np.gcd(sr, 16000)
+    y = resample_poly(x, 16000 // g, sr // g).astype(np.float32)
+    return Speech(y, 16000, source=str(clip_id), source_sr=sr, source_channels=1)
+
+
+def read_textgrid_phones(path) -> list:
+    """(phone, start_s, end_s) of the 'phones' tier, stress digits removed, silences 'sil'."""
+    text = Path(path).read_text()
+    tier = text[text.index('name = "phones"'):]
+    out = []
+    for xmin, xmax, label in re.findall(
+            r"xmin = ([\d.]+)\s+xmax = ([\d.]+)\s+text = \"([^\"]*)\"", tier):
+        label = label.strip().upper().rstrip("012")
+        out.append(("sil" if label.lower() in SILENCES else label, float(xmin), float(xmax)))
+    return out
+
+
+def lj_truth(clip_id: str) -> list:
+    return read_textgrid_phones(LJ / "TextGrid" / f"{clip_id}.TextGrid")
+
+
+def edit_pairs(ref, hyp):
+    """Levenshtein alignment of two label lists.
+
+    Returns (distance, pairs) where pairs are (i_ref, j_hyp) of matched or substituted items.
+    """
+    n, m = len(ref), len(hyp)
+    d = np.zeros((n + 1, m + 1), dtype=np.int32)
+    d[:, 0] = np.arange(n + 1)
+    d[0, :] = np.arange(m + 1)
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            d[i, j] = min(d[i - 1, j] + 1, d[i, j - 1] + 1,
+                          d[i - 1, j - 1] + (ref[i - 1] != hyp[j - 1]))
+    pairs, i, j = [], n, m
+    while i > 0 and j > 0:
+        if d[i, j] == d[i - 1, j - 1] + (ref[i - 1] != hyp[j - 1]):
+            pairs.append((i - 1, j - 1))
+            i, j = i - 1, j - 1
+        elif d[i, j] == d[i - 1, j] + 1:
+            i -= 1
+        else:
+            j -= 1
+    return int(d[n, m]), pairs[::-1]
+
+
+def boundary_errors(truth, track) -> np.ndarray:
+    """Start-time errors (s) of the speech phones matched between truth and a PhoneTrack.
+
+    Phones are matched by edit-distance alignment of the non-silence phone sequences
+    (identical labels only), so pronunciation variants do not distort the timing error.
+    """
+    ref = [t for t in truth if t[0] != "sil"]
+    hyp = [(p, s, e) for p, s, e in zip(track.phones, track.starts, track.ends) if p != "sil"]
+    _, pairs = edit_pairs([r[0] for r in ref], [h[0] for h in hyp])
+    errs = [abs(ref[i][1] - hyp[j][1]) for i, j in pairs if ref[i][0] == hyp[j][0]]
+    return np.asarray(errs, dtype=np.float64)
+
+
+def phone_error_rate(truth, track) -> tuple:
+    """(edits, reference length) between non-silence phone sequences."""
+    ref = [t[0] for t in truth if t[0] != "sil"]
+    hyp = [p for p in track.phones if p != "sil"]
+    dist, _ = edit_pairs(ref, hyp)
+    return dist, len(ref)
