@@ -59,7 +59,7 @@ class EmotionSpecError(TalkrigError):
 
 
 class StyleError(TalkrigError):
-    """A style setting (articulation, loudness scale, blink rate, mode...) is out of range."""
+    """A style or bake setting (articulation, mode, fps, seed...) is invalid or out of range."""
 
 
 class ExportError(TalkrigError):
