@@ -6,7 +6,9 @@ between its inner-lip vertices (``rigs.demo_head.lip_aperture``), in millimetres
 "Closed" means below :data:`bench.metrics.CLOSED_MM` (1.5 mm).
 
 Protrusion (for the rounding contrast) is geometric too: the mean forward displacement
-(towards -Y, the way the demo head faces) of the head's lip vertices, in millimetres.
+(towards -Y, the way the demo head faces) of the upper inner-lip vertices, in millimetres.
+The upper lip is used because it does not ride on the jaw: jawOpen alone moves it 0 mm
+(pucker 1.0: about 8 mm, funnel 1.0: about 6 mm on the demo head).
 """
 from __future__ import annotations
 
@@ -68,8 +70,7 @@ class LipGauge:
     def protrusion(self, weights: np.ndarray) -> np.ndarray:
         """weights [n_frames, 52] -> mean forward (-Y) lip displacement, mm [n_frames]."""
         if not hasattr(self, "_dy"):
-            lips = np.flatnonzero(np.asarray(self.head.vertex_parts)
-                                  == list(self.head.part_names).index("lips"))
-            self._dy = np.stack([np.asarray(self.head.shape_keys[n], np.float64)[lips, 1].mean()
+            up = np.asarray(self.head.inner_lip_upper)
+            self._dy = np.stack([np.asarray(self.head.shape_keys[n], np.float64)[up, 1].mean()
                                  for n in ARKIT_NAMES])            # [52]
         return -(np.asarray(weights, np.float64) @ self._dy) * self.to_mm

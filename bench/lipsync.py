@@ -4,7 +4,8 @@ For every utterance of a corpus (:mod:`bench.corpora`):
 
 - alignment: ``core.speech.align.phone_track(speech, text=...)`` vs the truth segments:
   boundary error median / p90 / share within 33 ms (:func:`bench.metrics.boundary_errors`),
-  real-time factor;
+  real-time factor; the same for ``phone_track(speech)`` without a transcript ("no-text",
+  the recognition route);
 - full pipeline at 60 fps, four ways, all measured on the demo head's geometry
   (:mod:`bench.lips`):
 
@@ -130,6 +131,13 @@ def evaluate_utterance(u, deps) -> dict:
         rec["align_err"] = M.boundary_errors(
             u.phones, u.starts, u.ends, [p.lower() for p in pt.phones], pt.starts,
             pt.ends).tolist()
+        t0 = time.perf_counter()
+        pr = deps["phone_track"](speech)
+        rec["t_recog"] = time.perf_counter() - t0
+        rec["recog_source"] = pr.source
+        rec["recog_err"] = M.boundary_errors(
+            u.phones, u.starts, u.ends, [p.lower() for p in pr.phones], pr.starts,
+            pr.ends).tolist()
     gauge = deps.get("gauge")
     n_frames = int(np.floor(u.duration * FPS + 1e-6)) + 1
     if gauge is None:
@@ -149,11 +157,7 @@ def evaluate_utterance(u, deps) -> dict:
                 continue
             s = _score(gauge, _face_weights(perf), u, n_frames)
             s["t_bake"] = dt
-            if m == "audio" and perf.phones is not None:
-                rec["recog_err"] = M.boundary_errors(
-                    u.phones, u.starts, u.ends, [p.lower() for p in perf.phones.phones],
-                    perf.phones.starts, perf.phones.ends).tolist()
-                rec["recog_source"] = perf.phones.source
+            s["driver"] = perf.phones.source if perf.phones is not None else "loudness"
             rec["methods"][m] = s
     import soundfile as sf
     x, sr = sf.read(str(u.wav), dtype="float32", always_2d=True)
@@ -176,6 +180,7 @@ def summarize(recs: list) -> dict:
     if any("recog_err" in r for r in recs):
         out["recognize"] = M.error_summary_ms(np.asarray(rerr))
         out["recognize"]["sources"] = sorted({r["recog_source"] for r in recs})
+        out["recognize"]["rtf"] = sum(r["t_recog"] for r in recs) / dur
     out["methods"] = {}
     for m in METHODS:
         rs = [r["methods"][m] for r in recs if m in r["methods"]]
@@ -191,10 +196,11 @@ def summarize(recs: list) -> dict:
         agg["r_best"] = float(np.nanmean([s["r_best"] for s in rs]))
         agg["lag_ms"] = float(np.median([s["lag_s"] for s in rs]) * 1000)
         agg["rounding"] = float(np.nanmean([s["rounding"] for s in rs]))
+        agg["drivers"] = sorted({s.get("driver", "rms") for s in rs})
         if all("t_bake" in s for s in rs):
             t_b = sum(s["t_bake"] for s in rs)
             agg["rtf_bake"] = t_b / dur
-            if m == "text" and "align" in out:
+            if m == "text" and "align" in out and all(s["driver"] != "loudness" for s in rs):
                 agg["rtf_after_phonemes"] = (t_b - out["align"]["rtf"] * dur) / dur
         out["methods"][m] = agg
     out["errors"] = [e for r in recs for e in r["errors"]][:10]
@@ -235,22 +241,23 @@ def print_tables(res: dict) -> None:
     print(f"\n== 2. Lip-sync quality (fps {res['fps']:g}; closed = inner lips < "
           f"{res['closed_mm']} mm on the demo head) ==")
     print(f"  {'corpus':<10}{'utts':>5}{'audio s':>9} | {'align med':>9}{'p90':>7}{'<=33ms':>7}"
-          f"{'RTF':>7} | {'no-text med':>11}{'p90':>7}  (boundary error, ms)")
+          f"{'RTF':>7} | {'no-text med':>11}{'p90':>7}{'<=33ms':>7}{'RTF':>7}")
     for name, c in res["corpora"].items():
         a, g = c.get("align", {}), c.get("recognize", {})
         print(f"  {name:<10}{c['n_utts']:>5}{c.get('audio_s', 0):>9.1f} | "
               f"{_f(a.get('median_ms'), '{:.1f}'):>9}{_f(a.get('p90_ms'), '{:.1f}'):>7}"
               f"{_f(a.get('within33')):>7}{_f(a.get('rtf'), '{:.3f}'):>7} | "
-              f"{_f(g.get('median_ms'), '{:.1f}'):>11}{_f(g.get('p90_ms'), '{:.1f}'):>7}")
+              f"{_f(g.get('median_ms'), '{:.1f}'):>11}{_f(g.get('p90_ms'), '{:.1f}'):>7}"
+              f"{_f(g.get('within33')):>7}{_f(g.get('rtf'), '{:.3f}'):>7}")
     print(f"\n  {'corpus':<10}{'method':<10}{'closure':>8}{'false':>7}{'stray':>7}{'r0':>7}"
-          f"{'r_best':>7}{'lag ms':>7}{'round':>7}{'RTF':>7}{'RTF post':>9}")
+          f"{'r_best':>7}{'lag ms':>7}{'round':>7}{'RTF':>7}{'RTF post':>9}  driver")
     for name, c in res["corpora"].items():
         for m, s in c.get("methods", {}).items():
             print(f"  {name:<10}{m:<10}{_f(s['closure_recall']):>8}{_f(s['false_closure']):>7}"
                   f"{_f(s['stray_closure']):>7}{_f(s['r0']):>7}{_f(s['r_best']):>7}"
                   f"{_f(s['lag_ms'], '{:.0f}'):>7}{_f(s['rounding']):>7}"
                   f"{_f(s.get('rtf_bake'), '{:.3f}'):>7}"
-                  f"{_f(s.get('rtf_after_phonemes'), '{:.3f}'):>9}")
+                  f"{_f(s.get('rtf_after_phonemes'), '{:.3f}'):>9}  {','.join(s['drivers'])}")
         for e in c.get("errors", [])[:3]:
             print(f"  ! {name}: {e}")
     for n in res["notes"]:
