@@ -111,6 +111,11 @@ def run_section(*, quick: bool, results_dir: Path) -> dict:
                            M.openness_track(u.phones, u.starts, u.ends, fps=FPS,
                                             n_frames=len(ap), smooth_ms=0)) == 0])))
         res["emotions"][emo] = row
+    rows = list(res["emotions"].values())
+    if rows and all(r.get("blink_n", 0) == 0 for r in rows):
+        res["notes"].append("no blinks in any bake: eye layer not active in core.pipeline.bake")
+    if rows and all(r.get("HeadYaw_std_deg", 0) == 0 for r in rows):
+        res["notes"].append("head rotations constant: head layer not active in core.pipeline.bake")
     return res
 
 
