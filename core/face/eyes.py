@@ -108,7 +108,7 @@ def blink_layer(prosody: Prosody, *, fps: float, n_frames: int, seed: int = 0,
     lag = uniform_filter1d(sur, max(1, int(1.5 * fps)), origin=max(0, int(1.5 * fps) // 2 - 1),
                            mode="nearest")  # causal-ish mean of the last 1.5 s
     onset = np.clip(2.0 * (sur - lag), 0.0, 1.0)
-    gain = np.exp(0.6 * em["fear"] - 0.45 * em["anger"] - 0.5 * em["concentration"]
+    gain = np.exp(0.4 * em["fear"] - 0.35 * em["anger"] - 0.5 * em["concentration"]
                   + 0.1 * em["sadness"] + 0.15 * em["arousal"]) * (1.0 - 0.9 * onset)
     base = (BLINK_RATE_REST + (BLINK_RATE_TALK - BLINK_RATE_REST) * act) / 60.0
     base = base * max(float(rate), 0.0) * gain                         # blinks per second

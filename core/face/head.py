@@ -31,6 +31,7 @@ EMOTION_ALIASES = {
 # Target speaking ranges at amount=1, neutral emotion (std over a talking take, degrees).
 HEAD_STD_RANGE_DEG = {"yaw": (1.5, 6.0), "pitch": (1.0, 5.0), "roll": (0.7, 4.0)}
 HEAD_LIMIT_DEG = np.array([40.0, 30.0, 25.0])      # soft limits, yaw/pitch/roll
+HEAD_JERK_MAX = 400.0                              # rad/s^3, bound the tests check
 
 
 def emotion_curve(emotion_weights, name: str, n_frames: int) -> np.ndarray:
@@ -212,7 +213,7 @@ def head_motion(prosody: Prosody, *, fps: float, n_frames: int, seed: int = 0,
         amp = np.stack([rng.normal(0.0, 1.3, fr.size), nod * (1.2 + 2.2 * s),
                         rng.normal(0.0, 1.0, fr.size)], axis=1) * (0.4 + 0.6 * s[:, None])
         np.add.at(imp, np.maximum(fr - lead, 0), amp)
-        soft, sharp = _kernel(fps, 0.18), _kernel(fps, 0.11)
+        soft, sharp = _kernel(fps, 0.18), _kernel(fps, 0.13)
         ang = em["anger"][:, None]
         out += ((1.0 - ang) * fftconvolve(imp, soft[:, None])[:n_frames]
                 + ang * fftconvolve(imp, sharp[:, None])[:n_frames])

@@ -1,0 +1,132 @@
+"""Head motion: determinism, human ranges, speech/emotion shaping, smoothness, switches."""
+import numpy as np
+import pytest
+
+from talkrig.core.curves import Prosody
+from talkrig.core.face.eyes import performance_layers
+from talkrig.core.face.head import HEAD_JERK_MAX, HEAD_STD_RANGE_DEG, head_motion, min_jerk_steps
+
+FPS = 30.0
+
+
+def synthetic_prosody(duration_s=60.0, fps=FPS, seed=0, talking=True):
+    """Talking: phrases of 1.5-5 s, breaks of 0.3-1.0 s, ~4.5 syllables/s; else silence."""
+    rng = np.random.default_rng(seed)
+    n = int(np.floor(duration_s * fps + 1e-6)) + 1
+    t = np.arange(n) / fps
+    loud, f0, voi = np.zeros(n), np.zeros(n), np.zeros(n)
+    onsets, breaks = [], []
+    pos = 0.4
+    while talking and pos < duration_s - 1.0:
+        end = min(pos + rng.uniform(1.5, 5.0), duration_s - 0.3)
+        for s0 in np.arange(pos, end - 0.1, rng.uniform(0.18, 0.26)):
+            m = (t >= s0) & (t < s0 + 0.17)
+            stress = 1.0 if rng.random() < 0.35 else 0.55
+            loud[m] = np.maximum(loud[m], stress * np.sin(np.pi * (t[m] - s0) / 0.17) ** 0.5)
+            voi[m] = 1.0
+            f0[m] = (130 - 25 * (s0 - pos) / max(end - pos, 1)) * (1.15 if stress == 1 else 1)
+            onsets.append(s0)
+        gap = rng.uniform(0.3, 1.0)
+        if end + gap < duration_s:
+            breaks.append((end, end + gap))
+        pos = end + gap
+    if not talking:
+        loud = 0.01 * rng.random(n)
+    return Prosody(fps, loud.astype(np.float32), f0.astype(np.float32), voi.astype(np.float32),
+                   np.array(onsets), np.array(breaks, dtype=np.float64).reshape(-1, 2))
+
+
+TALK = synthetic_prosody(seed=1)
+SILENT = synthetic_prosody(seed=1, talking=False)
+N = TALK.loudness.size
+
+
+def std_deg(h):
+    return np.degrees(np.asarray(h, dtype=np.float64)).std(axis=0)
+
+
+def test_deterministic_per_seed():
+    a = head_motion(TALK, fps=FPS, n_frames=N, seed=1)
+    assert a.shape == (N, 3) and a.dtype == np.float32
+    np.testing.assert_array_equal(a, head_motion(TALK, fps=FPS, n_frames=N, seed=1))
+    assert not np.array_equal(a, head_motion(TALK, fps=FPS, n_frames=N, seed=2))
+
+
+def test_std_within_documented_human_range_and_scales_with_amount():
+    stds = np.array([std_deg(head_motion(TALK, fps=FPS, n_frames=N, seed=s)) for s in range(6)])
+    mean = stds.mean(axis=0)
+    for j, axis in enumerate(("yaw", "pitch", "roll")):
+        lo, hi = HEAD_STD_RANGE_DEG[axis]
+        assert lo <= mean[j] <= hi, (axis, mean[j])
+    big = np.mean([std_deg(head_motion(TALK, fps=FPS, n_frames=N, seed=s, amount=2.0))
+                   for s in range(6)], axis=0)
+    small = np.mean([std_deg(head_motion(TALK, fps=FPS, n_frames=N, seed=s, amount=0.5))
+                     for s in range(6)], axis=0)
+    assert np.all(big > 1.6 * mean) and np.all(small < 0.6 * mean)
+    assert not head_motion(TALK, fps=FPS, n_frames=N, seed=0, amount=0.0).any()
+    assert np.abs(np.degrees(head_motion(TALK, fps=FPS, n_frames=N, seed=0, amount=10.0))).max() < 40.0
+
+
+def test_silence_is_nearly_still():
+    talk = np.mean([std_deg(head_motion(TALK, fps=FPS, n_frames=N, seed=s)) for s in range(4)], 0)
+    rest = np.mean([std_deg(head_motion(SILENT, fps=FPS, n_frames=N, seed=s)) for s in range(4)], 0)
+    assert np.all(rest < 0.6 * talk)
+    # No fast moves without speech: angular speed stays low.
+    h = np.degrees(head_motion(SILENT, fps=FPS, n_frames=N, seed=0))
+    assert np.abs(np.diff(h, axis=0)).max() * FPS < 10.0          # deg/s
+
+
+def test_nods_follow_stressed_syllables():
+    h = np.degrees(head_motion(TALK, fps=FPS, n_frames=N, seed=0, amount=1.0))
+    vel = np.gradient(h[:, 1]) * FPS                                 # pitch speed, deg/s
+    loud = TALK.loudness
+    fr = np.round(TALK.onsets * FPS).astype(int)
+    strong = fr[loud[np.minimum(fr + 3, N - 1)] > 0.9]
+    win = np.arange(-15, 16)
+    trig = vel[np.clip(strong[:, None] + win, 0, N - 1)].mean(axis=0)
+    rnd = np.random.default_rng(0).integers(15, N - 16, 400)
+    base = vel[rnd[:, None] + win].mean(axis=0)
+    # Head dips after a stressed onset: the downward speed peaks within 0-300 ms.
+    assert trig[15:25].min() < base[15:25].min() - 1.0
+    assert -1 <= np.argmin(trig) - 15 <= 9
+
+
+def test_emotion_shapes_posture_and_liveliness():
+    ones = np.ones(N)
+
+    def run(w):
+        return np.degrees(head_motion(TALK, fps=FPS, n_frames=N, seed=3, emotion_weights=w))
+    neutral, sad, surprise = run(None), run({"sadness": ones}), run({"surprise": ones})
+    assert sad[:, 1].mean() < neutral[:, 1].mean() - 4.0
+    assert surprise[:, 1].mean() > neutral[:, 1].mean() + 3.0
+    hp = lambda h: h - np.apply_along_axis(np.convolve, 0, h, np.ones(61) / 61, "same")
+    assert hp(sad)[60:-60].std() < 0.7 * hp(neutral)[60:-60].std()
+    assert hp(run({"happiness": ones}))[60:-60].std() > hp(neutral)[60:-60].std()
+    assert run({"anger": ones})[:, 1].mean() < neutral[:, 1].mean() - 2.0
+
+
+@pytest.mark.parametrize("fps", [24.0, 30.0, 60.0])
+def test_smooth_bounded_jerk(fps):
+    p = synthetic_prosody(60.0, fps, seed=4)
+    n = p.loudness.size
+    h = head_motion(p, fps=fps, n_frames=n, seed=0, emotion_weights={"anger": np.ones(n)})
+    jerk = np.abs(np.diff(h.astype(np.float64), 3, axis=0)) * fps ** 3       # rad/s^3
+    assert jerk.max() < HEAD_JERK_MAX             # documented bound (docs/EYES_HEAD.md)
+    noise = np.random.default_rng(0).normal(0, h.std(), h.shape)
+    assert jerk.max() < 0.05 * np.abs(np.diff(noise, 3, axis=0)).max() * fps ** 3
+
+
+def test_min_jerk_steps_continuous():
+    t = np.arange(0, 3, 1 / 60)
+    y = min_jerk_steps(t, np.array([0.0, 1.0, 1.1]), np.array([0.0, 1.0, -1.0]), np.full(3, 0.5))
+    assert y[0] == 0 and y[-1] == pytest.approx(-1.0)
+    assert np.abs(np.diff(y)).max() < 0.5          # a restart from the old target jumps ~0.9
+
+
+def test_performance_layers_head_switch():
+    class Off:
+        head = False
+    d = performance_layers(TALK, fps=FPS, n_frames=N, seed=0, style=Off())
+    assert not d["HeadYaw"].any() and not d["HeadPitch"].any() and not d["HeadRoll"].any()
+    d = performance_layers(TALK, fps=FPS, n_frames=N, seed=0, style=None)
+    np.testing.assert_array_equal(d["HeadPitch"], head_motion(TALK, fps=FPS, n_frames=N, seed=0)[:, 1])
