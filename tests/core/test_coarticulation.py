@@ -234,15 +234,25 @@ def read_textgrid(path: Path) -> tuple[PhoneTrack, float]:
             float(re.search(r"xmax = ([\d.]+)", text).group(1)))
 
 
-def lj_report(fps: float = 30.0, style=None) -> dict:
-    """Closure recall, false / stray closure rates and rounding contrast on LJSpeech."""
+def lj_report(fps: float = 30.0, style=None, head=None) -> dict:
+    """Closure recall, false / stray closure rates and rounding contrast on LJSpeech.
+
+    Without ``head`` closures are judged on the ARKit channels (:func:`lips_sealed`,
+    :func:`aperture_proxy`); with a demo head (``rigs.demo_head``) on its geometry: lips
+    closed where the inner-lip distance is below 1 mm.
+    """
     c = dict(bil=0, bil_ok=0, open=0, open_shut=0, nonlab=0, nonlab_shut=0)
-    rounded, spread = [], []
+    rounded, spread, open_mm = [], [], []
     for path in sorted((LJ / "TextGrid").glob("*.TextGrid")):
         pt, dur = read_textgrid(path)
         n = n_frames_for(dur, fps)
         w = speech_layer(pt, None, fps=fps, n_frames=n, style=style)
-        sealed, shut = lips_sealed(w), aperture_proxy(w) < 0.03
+        if head is None:
+            sealed, shut = lips_sealed(w), aperture_proxy(w) < 0.03
+        else:
+            from talkrig.rigs.demo_head import lip_aperture
+            mm = lip_aperture(head, w) * 1000.0
+            sealed = shut = mm < 1.0
         for raw, s, e in zip(pt.phones, pt.starts, pt.ends):
             p, mid = normalize_phone(raw), min(int(round(0.5 * (s + e) * fps)), n - 1)
             if p in BILABIAL:
@@ -251,6 +261,8 @@ def lj_report(fps: float = 30.0, style=None) -> dict:
             elif p in OPEN_VOWELS and e - s >= 0.05:
                 c["open"] += 1
                 c["open_shut"] += bool(shut[mid])
+                if head is not None:
+                    open_mm.append(mm[mid])
             elif p in NON_LABIAL:
                 c["nonlab"] += 1
                 c["nonlab_shut"] += bool(shut[mid])
@@ -258,7 +270,8 @@ def lj_report(fps: float = 30.0, style=None) -> dict:
             (rounded if p in ROUNDED else spread if p in SPREAD else []).append(r)
     return dict(counts=c, recall=c["bil_ok"] / c["bil"], false=c["open_shut"] / c["open"],
                 stray=c["nonlab_shut"] / c["nonlab"],
-                rounding=float(np.mean(rounded) - np.mean(spread)))
+                rounding=float(np.mean(rounded) - np.mean(spread)),
+                open_vowel_median_mm=float(np.median(open_mm)) if open_mm else None)
 
 
 @pytest.mark.skipif(not (LJ / "TextGrid").is_dir(), reason="ljspeech32 not next to the repo")
@@ -271,9 +284,25 @@ def test_ljspeech_lipsync_numbers(fps):
     assert r["rounding"] > 0.3
 
 
+@pytest.mark.skipif(not (LJ / "TextGrid").is_dir(), reason="ljspeech32 not next to the repo")
+def test_ljspeech_geometry_on_demo_head():
+    demo = pytest.importorskip("talkrig.rigs.demo_head")
+    r = lj_report(30.0, head=demo.build_demo_head())
+    assert r["recall"] == 1.0                      # < 1 mm on every p/b/m
+    assert r["false"] < 0.05 and r["stray"] < 0.10
+    assert r["open_vowel_median_mm"] > 5.0
+
+
 if __name__ == "__main__":
+    try:
+        from talkrig.rigs.demo_head import build_demo_head
+        demo_head = build_demo_head()
+    except ImportError:
+        demo_head = None
     for f in (24.0, 30.0, 60.0):
-        print(f"{f:g} fps", lj_report(f))
+        print(f"{f:g} fps, ARKit channels:", lj_report(f))
+        if demo_head is not None:
+            print(f"{f:g} fps, demo head geometry:", lj_report(f, head=demo_head))
     tracks = [read_textgrid(p) for p in sorted((LJ / "TextGrid").glob("*.TextGrid"))]
     phones, starts, ends, off = [], [], [], 0.0
     while off < 3600.0:
