@@ -279,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--stage-dir", type=Path, default=ROOT / "build" / "extension",
                     help="scratch folder for the staged source trees (replaced per platform)")
     args = ap.parse_args(argv)
+    args.output_dir, args.cache, args.stage_dir = (
+        p.resolve() for p in (args.output_dir, args.cache, args.stage_dir))
 
     manifest_text = (ROOT / MANIFEST).read_text()
     manifest = tomllib.loads(manifest_text)
@@ -302,8 +304,10 @@ def main(argv: list[str] | None = None) -> int:
         # Windows) or a generic wheel beside a platform one must not leak into another zip.
         stage_dir = args.stage_dir / plat / manifest["id"]
         stage(manifest, manifest_text, got, [plat], stage_dir)
-        subprocess.run([sys.executable, str(tool), "build", "--source-dir", str(stage_dir),
-                        "--output-dir", str(args.output_dir), "--split-platforms"], check=True)
+        built = subprocess.run([sys.executable, str(tool), "build", "--source-dir", str(stage_dir),
+                                "--output-dir", str(args.output_dir), "--split-platforms"])
+        if built.returncode != 0:
+            raise BuildError(f"Blender's extension builder failed for {plat} (see above)")
 
     ok = True
     for plat in platforms:
