@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.ndimage import uniform_filter1d
 
-from ...rigs.arkit import HEAD_EYE_NAMES
+from ...rigs.arkit import ARKIT_NAMES, HEAD_EYE_NAMES
 from ..curves import Prosody
 from .head import (ar1_noise, emotion_curve, head_motion, min_jerk_steps, phrase_bounds,
                    prosody_frames, speaking_activity)
@@ -369,3 +369,20 @@ def performance_layers(prosody: Prosody, *, fps: float, n_frames: int, seed: int
         gaze = combine_lids(blinks, gaze)
     out.update(gaze)
     return out
+
+
+def layers_for_compose(layers: dict, *, n_frames: int):
+    """Pack :func:`performance_layers` output for ``core.face.compose.compose``.
+
+    Returns
+    -------
+    eyes : np.ndarray [shape=(n_frames, 58), dtype=float32]
+        ARKit-52 weights (zeros where this layer is silent) then the 6 eye rotations.
+    head : np.ndarray [shape=(n_frames, 3), dtype=float32]  HeadYaw/Pitch/Roll, radians.
+    """
+    eyes = np.zeros((n_frames, len(ARKIT_NAMES) + 6), np.float32)
+    for j, name in enumerate(ARKIT_NAMES + HEAD_EYE_NAMES[3:]):
+        if name in layers:
+            eyes[:, j] = layers[name]
+    head = np.stack([layers[n] for n in HEAD_EYE_NAMES[:3]], axis=1).astype(np.float32)
+    return eyes, head

@@ -34,17 +34,31 @@ HEAD_LIMIT_DEG = np.array([40.0, 30.0, 25.0])      # soft limits, yaw/pitch/roll
 HEAD_JERK_MAX = 400.0                              # rad/s^3, bound the tests check
 
 
-def emotion_curve(emotion_weights, name: str, n_frames: int) -> np.ndarray:
-    """Per-frame weight of one emotion (aliases summed), float64 [n_frames].
+# Compound emotions of rigs/data/emotions.json, as shares of the basic modulators above.
+COMPOUNDS = {
+    "grief": {"sadness": 1.0}, "pain": {"sadness": 0.5, "fear": 0.4, "anger": 0.3},
+    "amazement": {"surprise": 1.0, "happiness": 0.3}, "awe": {"surprise": 0.7},
+    "cheekiness": {"happiness": 0.8}, "nervous_smile": {"fear": 0.6, "happiness": 0.4},
+    "worry": {"fear": 0.7, "sadness": 0.3}, "appalled": {"disgust": 0.7, "surprise": 0.5},
+    "hatred": {"anger": 0.8, "disgust": 0.5}, "bittersweet": {"happiness": 0.5, "sadness": 0.5},
+    "boredom": {"sadness": 0.3, "arousal": -0.6},
+}
 
-    Emotions are clipped to [0, 1], ``arousal``/``valence`` to [-1, 1]; a missing name or
-    ``emotion_weights=None`` gives zeros. Raises EmotionSpecError on a wrong length.
+
+def emotion_curve(emotion_weights, name: str, n_frames: int) -> np.ndarray:
+    """Per-frame weight of one modulator, float64 [n_frames].
+
+    Aliases (``EMOTION_ALIASES``, case-insensitive) add up, compounds (``COMPOUNDS``) add
+    their share; emotions are clipped to [0, 1], ``arousal``/``valence`` to [-1, 1]. A
+    missing name or ``emotion_weights=None`` gives zeros; a scalar is held constant.
+    Raises EmotionSpecError on a wrong length.
     """
     out = np.zeros(n_frames)
-    if not emotion_weights:
-        return out
-    for key, arr in emotion_weights.items():
-        if str(key).lower() not in EMOTION_ALIASES.get(name, (name,)):
+    for key, arr in (emotion_weights or {}).items():
+        k = str(key).lower().replace(" ", "_").replace("-", "_")
+        share = 1.0 if k in EMOTION_ALIASES.get(name, (name,)) else \
+            COMPOUNDS.get(k, {}).get(name, 0.0)
+        if share == 0.0:
             continue
         a = np.asarray(arr, dtype=np.float64).reshape(-1)
         if a.size == 1:
@@ -52,9 +66,31 @@ def emotion_curve(emotion_weights, name: str, n_frames: int) -> np.ndarray:
         if a.size != n_frames:
             raise EmotionSpecError(f"emotion_weights[{key!r}] has {a.size} frames, expected "
                                    f"{n_frames}: resample the emotion timeline to the bake's frames")
-        out += a
+        out += share * a
     lo = -1.0 if name in ("arousal", "valence") else 0.0
     return np.clip(np.nan_to_num(out), lo, 1.0)
+
+
+def emotion_weights_from_spec(spec, *, fps: float, n_frames: int) -> dict:
+    """The ``emotion_weights`` input of the eye/head layers from an ``EmotionSpec``.
+
+    Uses the global mix (static mixture + VAD point + timeline; region overrides are
+    ignored: eyes and head follow the whole face's emotion). Returns dict of canonical
+    name -> float64 [shape=(n_frames,)], plus ``valence``/``arousal`` when the spec has a
+    VAD point; None for a missing or neutral spec.
+    """
+    if spec is None or spec.is_neutral():
+        return None
+    from .emotion import mixture_weights, vad_to_mixture
+    base = dict(spec.mixture)
+    if spec.vad is not None:
+        for n, w in vad_to_mixture(*spec.vad).items():
+            base[n] = base.get(n, 0.0) + w
+    names, w = mixture_weights(base, spec.timeline, fps=fps, n_frames=n_frames)
+    out = {n: w[:, j] for j, n in enumerate(names)}
+    if spec.vad is not None:
+        out["valence"], out["arousal"] = np.full(n_frames, spec.vad[0]), np.full(n_frames, spec.vad[1])
+    return out
 
 
 def _fit(a, n_frames: int, what: str) -> np.ndarray:

@@ -213,3 +213,20 @@ def test_performance_layers_switches():
     ob = performance_layers(TALK, fps=FPS, n_frames=N, seed=0, style=only_blinks)
     assert set(ob) == set(HEAD_EYE_NAMES) | {"eyeBlinkLeft", "eyeBlinkRight"}
     np.testing.assert_array_equal(ob["eyeBlinkLeft"], blinks[:, 0])
+
+
+def test_real_style_and_compose_wiring():
+    from talkrig.core.face.compose import compose
+    from talkrig.core.face.eyes import layers_for_compose
+    from talkrig.core.style import Style
+    layers = performance_layers(TALK, fps=FPS, n_frames=N, seed=0, style=Style(head_amount=0.5))
+    eyes, head = layers_for_compose(layers, n_frames=N)
+    assert eyes.shape == (N, 58) and head.shape == (N, 3)
+    face = compose(np.zeros((N, 52), np.float32), fps=FPS, eyes=eyes, head=head)
+    np.testing.assert_allclose(face.channel("eyeBlinkLeft"), layers["eyeBlinkLeft"], atol=1e-6)
+    for name in HEAD_EYE_NAMES:
+        np.testing.assert_allclose(face.channel(name), layers[name], atol=1e-7)
+    closed = layers["eyeBlinkLeft"] > 0.99
+    assert closed.any() and np.all(face.channel("eyeWideLeft")[closed] < 0.01)
+    off = performance_layers(TALK, fps=FPS, n_frames=N, seed=0, style=Style(eyes=False, blinks=False))
+    assert set(off) == set(HEAD_EYE_NAMES)

@@ -130,3 +130,17 @@ def test_performance_layers_head_switch():
     assert not d["HeadYaw"].any() and not d["HeadPitch"].any() and not d["HeadRoll"].any()
     d = performance_layers(TALK, fps=FPS, n_frames=N, seed=0, style=None)
     np.testing.assert_array_equal(d["HeadPitch"], head_motion(TALK, fps=FPS, n_frames=N, seed=0)[:, 1])
+
+
+def test_emotion_names_compounds_and_spec():
+    from talkrig.core.face.emotion import EmotionSpec
+    from talkrig.core.face.head import emotion_curve, emotion_weights_from_spec
+    ones = np.ones(N)
+    assert emotion_curve({"Sad": ones}, "sadness", N).min() == 1.0
+    assert emotion_curve({"grief": 0.5 * ones}, "sadness", N).max() == pytest.approx(0.5)
+    assert emotion_curve({"boredom": ones}, "arousal", N).max() == pytest.approx(-0.6)
+    assert emotion_weights_from_spec(None, fps=FPS, n_frames=N) is None
+    w = emotion_weights_from_spec(EmotionSpec.parse("sadness=0.8"), fps=FPS, n_frames=N)
+    np.testing.assert_allclose(w["sadness"], 0.8)
+    sad = head_motion(TALK, fps=FPS, n_frames=N, seed=0, emotion_weights=w)
+    assert sad[:, 1].mean() < head_motion(TALK, fps=FPS, n_frames=N, seed=0)[:, 1].mean()
