@@ -102,11 +102,19 @@ def _layer(x, n: int, what: str, width: int, names: tuple) -> Optional[np.ndarra
     """Accept an array [n, width] or FaceCurves holding some of ``names``; [n, len(names)]."""
     if x is None:
         return None
-    if isinstance(x, FaceCurves):
-        out = np.zeros((x.n_frames, len(names)))
+    if isinstance(x, (FaceCurves, dict)):
+        get = x.channel if isinstance(x, FaceCurves) else x.__getitem__
+        have = x.names if isinstance(x, FaceCurves) else tuple(x)
+        rows = x.n_frames if isinstance(x, FaceCurves) else (
+            len(next(iter(x.values()))) if x else n)
+        out = np.zeros((rows, len(names)))
         for j, name in enumerate(names):
-            if name in x.names:
-                out[:, j] = x.channel(name)
+            if name in have:
+                col = np.asarray(get(name), dtype=np.float64).ravel()
+                if col.shape[0] != rows:
+                    raise CurveFormatError(f"{what} layer: channel {name} has {col.shape[0]} "
+                                           f"frames, others {rows}")
+                out[:, j] = col
     else:
         out = np.asarray(x, dtype=np.float64)
         if out.ndim != 2 or out.shape[1] != width:
@@ -132,10 +140,12 @@ def compose(speech_layer: np.ndarray, *, fps: float, emotion=None, eyes=None, he
     fps : float
     emotion : np.ndarray [shape=(n_frames, 52)] or EmotionSpec or None
         The region-resolved emotion layer (``emotion_layer``), or a spec to compute it.
-    eyes : np.ndarray [shape=(n_frames, 52) or (n_frames, 58)] or FaceCurves or None
-        Blink and gaze weights, optionally followed by the 6 eye rotations (radians).
-    head : np.ndarray [shape=(n_frames, 3)] or FaceCurves or None
-        HeadYaw, HeadPitch, HeadRoll in radians.
+    eyes : np.ndarray [shape=(n_frames, 52) or (n_frames, 58)], FaceCurves, dict or None
+        Blink and gaze weights, optionally followed by the 6 eye rotations (radians); a dict
+        name -> [n_frames] (``core.face.eyes.performance_layers``) or FaceCurves is read by
+        channel name (missing channels are 0).
+    head : np.ndarray [shape=(n_frames, 3)], FaceCurves, dict or None
+        HeadYaw, HeadPitch, HeadRoll in radians (the same dict as ``eyes`` works).
     region_balance : RegionBalance or None
         Per-region emotion and speech strengths (default 1 everywhere).
     closures : np.ndarray [shape=(n_frames,)] or None

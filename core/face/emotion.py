@@ -276,6 +276,51 @@ def rate_limit(values: np.ndarray, *, max_step: float) -> np.ndarray:
     return y
 
 
+def basic_shares(name: str) -> dict:
+    """How one canonical name splits into the basic emotions (shares sum to 1, or {}).
+
+    Basic emotions are themselves; a compound with a ``mix`` splits like its mix (recursively);
+    a compound defined by FACS only splits like :func:`vad_to_mixture` of its VAD anchor;
+    action units and neutral give {}.
+    """
+    table = facs.emotion_table()["emotions"]
+    if name not in table or name == "neutral":
+        return {}
+    if name in facs.basic_emotion_names():
+        return {name: 1.0}
+    out: dict = {}
+    if table[name].get("mix"):
+        for part, w in table[name]["mix"].items():
+            for b, share in basic_shares(part).items():
+                out[b] = out.get(b, 0.0) + float(w) * share
+    else:
+        out = vad_to_mixture(*table[name]["vad"])
+    total = sum(out.values())
+    return {b: w / total for b, w in out.items()} if total > 0 else {}
+
+
+def basic_emotion_weights(spec: Optional[EmotionSpec], *, fps: float, n_frames: int) -> dict:
+    """Per-frame weight of each basic emotion in the global mix (for eyes and head layers).
+
+    Returns
+    -------
+    dict of str -> np.ndarray [shape=(n_frames,), dtype=float64]
+        Basic emotion name -> weight (0 .. 1.5); region overrides are not included.
+    """
+    if spec is None:
+        return {}
+    base = dict(spec.mixture)
+    if spec.vad is not None:
+        for n, w in vad_to_mixture(*spec.vad).items():
+            base[n] = base.get(n, 0.0) + w
+    names, w = mixture_weights(base, spec.timeline, fps=fps, n_frames=int(n_frames))
+    out: dict = {}
+    for j, name in enumerate(names):
+        for b, share in basic_shares(name).items():
+            out[b] = out.get(b, 0.0) + share * w[:, j]
+    return {b: np.clip(v, 0.0, MAX_INTENSITY) for b, v in out.items()}
+
+
 def emotion_layer(spec: Optional[EmotionSpec], *, fps: float, n_frames: int,
                   max_rate: float = DEFAULT_MAX_RATE) -> np.ndarray:
     """The emotion layer: per-frame ARKit weights, each channel from its region's mix.
@@ -327,4 +372,4 @@ def emotion_layer(spec: Optional[EmotionSpec], *, fps: float, n_frames: int,
 
 __all__ = ["MAX_INTENSITY", "DEFAULT_MAX_RATE", "EmotionSpec", "valid_names", "canonical_name",
            "name_vector", "parse_mixture", "parse_region_mixtures", "normalize_mixture",
-           "vad_to_mixture", "mixture_weights", "mixture_to_arkit", "rate_limit", "emotion_layer"]
+           "vad_to_mixture", "mixture_weights", "basic_shares", "basic_emotion_weights", "mixture_to_arkit", "rate_limit", "emotion_layer"]
