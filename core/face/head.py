@@ -247,7 +247,7 @@ def head_motion(prosody: Prosody, *, fps: float, n_frames: int, seed: int = 0,
         imp = np.zeros((n_frames, 3))
         nod = np.where(rng.random(fr.size) < 0.75, -1.0, 0.6)   # mostly down-nods
         amp = np.stack([rng.normal(0.0, 1.3, fr.size), nod * (1.2 + 2.2 * s),
-                        rng.normal(0.0, 1.0, fr.size)], axis=1) * (0.4 + 0.6 * s[:, None])
+                        rng.normal(0.0, 0.7, fr.size)], axis=1) * (0.4 + 0.6 * s[:, None])
         np.add.at(imp, np.maximum(fr - lead, 0), amp)
         soft, sharp = _kernel(fps, 0.18), _kernel(fps, 0.13)
         ang = em["anger"][:, None]
@@ -258,12 +258,12 @@ def head_motion(prosody: Prosody, *, fps: float, n_frames: int, seed: int = 0,
     # (3) posture changes at phrase starts (and at t = 0), ~0.8 s min-jerk moves.
     _, starts = phrase_bounds(prosody)
     ps = np.concatenate([[0.0], np.sort(starts[(starts > 0) & (starts < t[-1])]) - 0.2])
-    post = rng.normal(0.0, 1.0, (ps.size, 3)) * np.array([2.8, 1.4, 1.8])
+    post = rng.normal(0.0, 1.0, (ps.size, 3)) * np.array([3.4, 1.8, 1.3])
     out += min_jerk_steps(t, ps, post, np.full(ps.size, 0.8))
     out *= (0.35 + 0.65 * act)[:, None]
-    # (4) slow drift, present in silence too.
+    # (4) slow drift, at half size in silence.
     out += np.stack([ar1_noise(rng, n_frames, fps=fps, tau_s=4.0, std=sd)
-                     for sd in (1.0, 0.6, 0.5)], axis=1)
+                     for sd in (1.3, 0.8, 0.5)], axis=1) * (0.5 + 0.5 * act)[:, None]
     out *= lively[:, None]
     # (5) breathing: ~15/min cycle at rest, an inhale lift in each phrase break.
     rate = 0.25 * (1.0 + 0.15 * ar1_noise(rng, n_frames, fps=fps, tau_s=8.0, std=1.0))
