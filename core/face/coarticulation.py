@@ -160,30 +160,38 @@ def internal_grid(fps: float, n_frames: int) -> tuple[np.ndarray, int]:
     return np.arange((max(n_frames, 1) - 1) * m + 1) / (fps * m), m
 
 
-def blend(t: np.ndarray, seg: Segments, alpha: np.ndarray, targets: np.ndarray, *,
-          reach_before: float, reach_after: float, window: int) -> np.ndarray:
+def blend(t: np.ndarray, seg: Segments, alpha: np.ndarray, targets, *,
+          reach_before, reach_after, window: int):
     """Dominance-weighted mean of segment targets (Cohen-Massaro coarticulation).
+
+    Several parameter groups can be blended at once (they share the segment windows and
+    distances): pass ``alpha`` 2-D, ``targets`` a list and the reaches as sequences.
 
     Parameters
     ----------
     t : np.ndarray [shape=(n,)]
         Seconds.
     seg : Segments
-    alpha : np.ndarray [shape=(n_seg,)]
-        Dominance strength of each segment (> 0).
-    targets : np.ndarray [shape=(n_seg, c)]
+    alpha : np.ndarray [shape=(n_seg,) or (n_seg, G)]
+        Dominance strength of each segment (> 0), per group.
+    targets : np.ndarray [shape=(n_seg, c)] or list of G such arrays
         Target values of each segment.
-    reach_before, reach_after : float
+    reach_before, reach_after : float or sequence of G floats
         Seconds a segment's dominance reaches before its start / after its end.
     window : int
         Segments considered on each side of the one containing ``t``.
 
     Returns
     -------
-    np.ndarray [shape=(n, c)]
+    np.ndarray [shape=(n, c)] (or a list of G of them)
     """
+    single = np.ndim(alpha) == 1
+    alpha = np.asarray(alpha, dtype=np.float64).reshape(len(seg.start), -1)
+    tlist = [targets] if single else list(targets)
+    rb = np.atleast_1d(np.asarray(reach_before, dtype=np.float64))
+    ra = np.atleast_1d(np.asarray(reach_after, dtype=np.float64))
     n_seg = len(seg.start)
-    out = np.empty((len(t), targets.shape[1]))
+    outs = [np.empty((len(t), tg.shape[1])) for tg in tlist]
     offs = np.arange(-window, window + 1)
     for a in range(0, len(t), _CHUNK):
         tc = t[a:a + _CHUNK]
@@ -191,11 +199,14 @@ def blend(t: np.ndarray, seg: Segments, alpha: np.ndarray, targets: np.ndarray, 
         j = k[:, None] + offs
         valid = (j >= 0) & (j < n_seg)
         j = np.clip(j, 0, n_seg - 1)
-        before = np.maximum(seg.start[j] - tc[:, None], 0.0) / reach_before
-        after = np.maximum(tc[:, None] - seg.end[j], 0.0) / reach_after
-        dom = alpha[j] * np.exp(-np.minimum(before + after, 60.0)) * valid
-        out[a:a + _CHUNK] = np.einsum("nk,nkc->nc", dom, targets[j]) / dom.sum(1, keepdims=True)
-    return out
+        before = np.maximum(seg.start[j] - tc[:, None], 0.0)
+        after = np.maximum(tc[:, None] - seg.end[j], 0.0)
+        for g, tg in enumerate(tlist):
+            x = np.minimum(before * (1.0 / rb[g]) + after * (1.0 / ra[g]), 60.0)
+            dom = alpha[j, g] * np.exp(-x) * valid
+            num = np.einsum("nk,nkc->nc", dom, tg[j])
+            outs[g][a:a + _CHUNK] = num / dom.sum(1, keepdims=True)
+    return outs[0] if single else outs
 
 
 def constraint_envelope(t: np.ndarray, seg: Segments, mask: np.ndarray, *, fps: float,
@@ -282,15 +293,15 @@ def speech_layer(phones: PhoneTrack, prosody: Optional[Prosody], *, fps: float,
     opening = np.concatenate([[_CH["jawOpen"]], tab.group_channels[tab.groups.index("open")]])
     targets[:, opening] *= seg.gain[:, None]
     reach_scale = 1.4 - 0.4 * float(np.clip(art, 0.0, 2.0))
-    w = np.zeros((len(t), N_ARKIT))
-    for g, name in enumerate(tab.groups):
-        ch = tab.group_channels[g]
-        if ch.size == 0:
-            continue
-        w[:, ch] = blend(t, seg, tab.dominance[seg.phone, g], targets[:, ch],
-                         reach_before=tab.reach_before[g] * reach_scale,
-                         reach_after=tab.reach_after[g] * reach_scale,
-                         window=int(dyn["window_segments"]))
+    groups = [g for g in range(len(tab.groups)) if tab.group_channels[g].size]
+    blended = blend(t, seg, tab.dominance[seg.phone][:, groups],
+                    [targets[:, tab.group_channels[g]] for g in groups],
+                    reach_before=tab.reach_before[groups] * reach_scale,
+                    reach_after=tab.reach_after[groups] * reach_scale,
+                    window=int(dyn["window_segments"]))
+    w = np.zeros((N_ARKIT, len(t)))              # channels first: contiguous filtering
+    for g, vals in zip(groups, blended):
+        w[tab.group_channels[g]] = vals.T
 
     if prosody is not None and lscale > 0 and len(prosody.loudness):
         pt = np.arange(len(prosody.loudness)) / float(prosody.fps)
@@ -298,18 +309,20 @@ def speech_layer(phones: PhoneTrack, prosody: Optional[Prosody], *, fps: float,
         loud = gaussian_filter1d(loud, dyn["loudness_smooth_s"] * fps * m, mode="nearest")
         scale = np.clip(1.0 + lscale * dyn["loudness_gain"] * (loud - dyn["loudness_reference"]),
                         dyn["loudness_min_scale"], dyn["loudness_max_scale"])
-        w[:, opening] *= scale[:, None]
-    w *= articulation_gain(art)
-    np.clip(w, 0.0, 1.0, out=w)
-    w = gaussian_filter1d(w, dyn["smooth_sigma_s"] * fps * m, axis=0, mode="nearest")
-
-    _apply_constraints(w, t, seg, tab, fps)
-    return np.clip(w[::m], 0.0, 1.0).astype(np.float32)
+        w[opening] *= scale
+    used = np.unique(np.concatenate([tab.group_channels[g] for g in groups]))
+    sub = np.clip(w[used] * articulation_gain(art), 0.0, 1.0)
+    sub = gaussian_filter1d(sub, dyn["smooth_sigma_s"] * fps * m, axis=-1, mode="nearest")
+    out = np.zeros((n_frames, N_ARKIT))
+    out[:, used] = sub[:, ::m].T
+    # Constraints are analytic envelopes: evaluate them at the output frames only.
+    _apply_constraints(out, t[::m], seg, tab, fps)
+    return np.clip(out, 0.0, 1.0).astype(np.float32)
 
 
 def _apply_constraints(w: np.ndarray, t: np.ndarray, seg: Segments, tab: VisemeTables,
                        fps: float) -> None:
-    """Bilabial closure and labiodental contact, in place on internal-rate weights ``w``."""
+    """Bilabial closure and labiodental contact, in place on frame-rate weights ``w``."""
     lower = [_CH["mouthLowerDownLeft"], _CH["mouthLowerDownRight"]]
     upper = [_CH["mouthUpperUpLeft"], _CH["mouthUpperUpRight"]]
     stretch = [_CH["mouthStretchLeft"], _CH["mouthStretchRight"]]
