@@ -222,10 +222,13 @@ class EmotionTimeline:
             mixtures = [dict(zip(names, row)) for row in arr]
         if len(mixtures) != times.size:
             raise EmotionSpecError(f"{times.size} times but {len(mixtures)} mixtures")
-        keys = []
-        for i, (t, mix) in enumerate(zip(times, mixtures)):
-            onset = float(times[i + 1] - t) if i + 1 < times.size else 0.0
-            keys.append(EmotionKey(float(t), mix, onset=onset, shape="linear"))
+        if not times.size:
+            return cls(())
+        # the value at each sample time is that sample; a linear ramp leads to the next one
+        keys = [EmotionKey(float(times[0]), mixtures[0], onset=0.0, shape="linear")]
+        for i in range(times.size - 1):
+            keys.append(EmotionKey(float(times[i]), mixtures[i + 1],
+                                   onset=float(times[i + 1] - times[i]), shape="linear"))
         return cls(tuple(keys))
 
 
