@@ -18,6 +18,7 @@ from talkrig.core.errors import AlignmentError
 from talkrig.core.face.coarticulation import speech_layer
 from talkrig.core.style import Style
 from talkrig.rigs.arkit import ARKIT_INDEX as I
+from talkrig.rigs.arkit import ARKIT_NAMES
 from talkrig.rigs.visemes import normalize_phone
 
 LJ = Path(__file__).resolve().parents[3] / "shared" / "data" / "ljspeech32"
@@ -234,25 +235,54 @@ def read_textgrid(path: Path) -> tuple[PhoneTrack, float]:
             float(re.search(r"xmax = ([\d.]+)", text).group(1)))
 
 
-def lj_report(fps: float = 30.0, style=None, head=None) -> dict:
-    """Closure recall, false / stray closure rates and rounding contrast on LJSpeech.
+def hold_baseline(pt: PhoneTrack, fps: float, n: int, sigma_s: float = 0.0) -> np.ndarray:
+    """Comparison drivers: each phone's target pose held for its duration (stop-motion, like
+    Rhubarb's mouth holds; lips sealed on p/b/m), optionally Gaussian-smoothed at 240 Hz
+    (``sigma_s`` > 0: smooth but imprecise, like regression-based drivers)."""
+    from scipy.ndimage import gaussian_filter1d
+    from talkrig.rigs.visemes import load_viseme_tables
+    tab = load_viseme_tables()
+    m = 8 if sigma_s > 0 else 1
+    t = np.arange((n - 1) * m + 1) / (fps * m)
+    k = np.clip(np.searchsorted(pt.starts, t, side="right") - 1, 0, len(pt) - 1)
+    rows = np.array([tab.phone_index[normalize_phone(p)] for p in pt.phones])[k]
+    inside = t <= pt.ends[k]
+    w = np.where(inside[:, None], tab.phone_targets[rows], 0.0)
+    shut = inside & tab.is_bilabial[rows]
+    w[shut, I["mouthClose"]] = w[shut, I["jawOpen"]]
+    w[shut, I["mouthLowerDownLeft"]:I["mouthUpperUpRight"] + 1] = 0.0
+    if sigma_s > 0:
+        w = gaussian_filter1d(w, sigma_s * fps * m, axis=0, mode="nearest")
+    return w[::m].astype(np.float32)
+
+
+def lj_report(fps: float = 30.0, style=None, head=None, driver=None) -> dict:
+    """Closure recall, false / stray closure rates, rounding contrast and third differences
+    (max and 99th percentile over frames of the largest channel) on LJSpeech.
 
     Without ``head`` closures are judged on the ARKit channels (:func:`lips_sealed`,
     :func:`aperture_proxy`); with a demo head (``rigs.demo_head``) on its geometry: lips
-    closed where the inner-lip distance is below 1 mm.
+    closed where the inner-lip distance is below 1 mm. ``driver(pt, fps, n) -> [n, 52]``
+    replaces the speech layer (for the comparison baselines).
     """
     c = dict(bil=0, bil_ok=0, open=0, open_shut=0, nonlab=0, nonlab_shut=0)
-    rounded, spread, open_mm = [], [], []
+    rounded, spread, open_mm, jerks, r_mm, s_mm = [], [], [], [], [], []
     for path in sorted((LJ / "TextGrid").glob("*.TextGrid")):
         pt, dur = read_textgrid(path)
         n = n_frames_for(dur, fps)
-        w = speech_layer(pt, None, fps=fps, n_frames=n, style=style)
+        w = (speech_layer(pt, None, fps=fps, n_frames=n, style=style) if driver is None
+             else driver(pt, fps, n))
+        jerks.append(np.abs(np.diff(w, 3, axis=0)).max(1))
         if head is None:
             sealed, shut = lips_sealed(w), aperture_proxy(w) < 0.03
         else:
             from talkrig.rigs.demo_head import lip_aperture
             mm = lip_aperture(head, w) * 1000.0
             sealed = shut = mm < 1.0
+            lips = np.flatnonzero(np.asarray(head.vertex_parts)
+                                  == list(head.part_names).index("lips"))
+            dy = np.array([head.shape_keys[n][lips, 1].mean() for n in ARKIT_NAMES])
+            forward = -(w.astype(np.float64) @ dy) * 1000.0      # lip protrusion, mm
         for raw, s, e in zip(pt.phones, pt.starts, pt.ends):
             p, mid = normalize_phone(raw), min(int(round(0.5 * (s + e) * fps)), n - 1)
             if p in BILABIAL:
@@ -268,10 +298,15 @@ def lj_report(fps: float = 30.0, style=None, head=None) -> dict:
                 c["nonlab_shut"] += bool(shut[mid])
             r = ch(w, "mouthPucker")[mid] + ch(w, "mouthFunnel")[mid]
             (rounded if p in ROUNDED else spread if p in SPREAD else []).append(r)
+            if head is not None:
+                (r_mm if p in ROUNDED else s_mm if p in SPREAD else []).append(forward[mid])
     return dict(counts=c, recall=c["bil_ok"] / c["bil"], false=c["open_shut"] / c["open"],
                 stray=c["nonlab_shut"] / c["nonlab"],
                 rounding=float(np.mean(rounded) - np.mean(spread)),
-                open_vowel_median_mm=float(np.median(open_mm)) if open_mm else None)
+                open_vowel_median_mm=float(np.median(open_mm)) if open_mm else None,
+                protrusion_mm=float(np.mean(r_mm) - np.mean(s_mm)) if r_mm else None,
+                jerk_max=float(np.concatenate(jerks).max()),
+                jerk_p99=float(np.percentile(np.concatenate(jerks), 99)))
 
 
 @pytest.mark.skipif(not (LJ / "TextGrid").is_dir(), reason="ljspeech32 not next to the repo")
@@ -291,6 +326,7 @@ def test_ljspeech_geometry_on_demo_head():
     assert r["recall"] == 1.0                      # < 1 mm on every p/b/m
     assert r["false"] < 0.05 and r["stray"] < 0.10
     assert r["open_vowel_median_mm"] > 5.0
+    assert r["protrusion_mm"] > 2.0                # rounded vowels push the lips forward
 
 
 if __name__ == "__main__":
@@ -303,6 +339,11 @@ if __name__ == "__main__":
         print(f"{f:g} fps, ARKit channels:", lj_report(f))
         if demo_head is not None:
             print(f"{f:g} fps, demo head geometry:", lj_report(f, head=demo_head))
+    if demo_head is not None:
+        print("30 fps, hold baseline (stop-motion):",
+              lj_report(30.0, head=demo_head, driver=hold_baseline))
+        print("30 fps, smoothed hold (sigma 40 ms):", lj_report(
+            30.0, head=demo_head, driver=lambda pt, f, n: hold_baseline(pt, f, n, 0.04)))
     tracks = [read_textgrid(p) for p in sorted((LJ / "TextGrid").glob("*.TextGrid"))]
     phones, starts, ends, off = [], [], [], 0.0
     while off < 3600.0:
