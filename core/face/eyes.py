@@ -15,11 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.ndimage import uniform_filter1d
+from scipy.signal import lfilter
 
 from ...rigs.arkit import ARKIT_NAMES, HEAD_EYE_NAMES
 from ..curves import Prosody
-from .head import (ar1_noise, emotion_curve, head_motion, min_jerk_steps, phrase_bounds,
-                   prosody_frames, speaking_activity)
+from .head import (ar1_noise, emotion_curve, gaussian_bumps, head_motion, min_jerk_steps,
+                   phrase_bounds, prosody_frames, speaking_activity)
 
 BLINK_RATE_TALK = 26.0      # blinks/min in conversation
 BLINK_RATE_REST = 17.0      # blinks/min at rest
@@ -113,7 +114,7 @@ def blink_layer(prosody: Prosody, *, fps: float, n_frames: int, seed: int = 0,
     base = (BLINK_RATE_REST + (BLINK_RATE_TALK - BLINK_RATE_REST) * act) / 60.0
     base = base * max(float(rate), 0.0) * gain                         # blinks per second
     ends, starts = phrase_bounds(prosody)
-    bump = _sparse_bumps(t, ends + 0.15, 0.25) + 0.5 * _sparse_bumps(t, starts - 0.1, 0.25)
+    bump = gaussian_bumps(t, ends + 0.15, 0.25) + 0.5 * gaussian_bumps(t, starts - 0.1, 0.25)
     shaped = base * (1.0 + 3.0 * np.clip(bump, 0.0, 1.5))
     shaped *= base.sum() / max(shaped.sum(), 1e-12)                   # same expected count
     lam = np.concatenate([[0.0], np.cumsum(shaped[:-1]) / fps])       # expected blinks by t
@@ -125,9 +126,7 @@ def blink_layer(prosody: Prosody, *, fps: float, n_frames: int, seed: int = 0,
     u = np.cumsum(iv)
     u = u[u < total]
     ts = np.interp(u, lam, t) if u.size else np.zeros(0)
-    if ts.size > 1:                                                   # refractory 0.35 s
-        keep = np.concatenate([[True], np.diff(ts) > 0.35])
-        ts = ts[keep]
+    ts = ts[np.r_[True, np.diff(ts) > 0.35]] if ts.size > 1 else ts   # refractory 0.35 s
     m = ts.size
     close = np.clip(rng.normal(0.095, 0.015, m), 0.06, 0.14)
     hold = rng.uniform(0.02, 0.05, m)
@@ -154,18 +153,6 @@ def blink_layer(prosody: Prosody, *, fps: float, n_frames: int, seed: int = 0,
     right_amp = np.clip(ev.amplitude * (1.0 + rng.normal(0.0, 0.02, len(ev))), 0.0, 1.0)
     right = _render_blinks(ev, right_amp, fps, n_frames)
     return np.stack([left, right], axis=1).astype(np.float32), ev
-
-
-def _sparse_bumps(t: np.ndarray, centres: np.ndarray, sigma: float) -> np.ndarray:
-    """Sum of unit Gaussians at ``centres`` (s) over ``t`` (s), computed near each centre."""
-    fps = 1.0 / max(t[1] - t[0], 1e-9) if t.size > 1 else 1.0
-    k = int(np.ceil(4 * sigma * fps))
-    idx = np.round(centres * fps).astype(np.int64)[:, None] + np.arange(-k, k + 1)
-    ok = (idx >= 0) & (idx < t.size)
-    out = np.zeros(t.size)
-    np.add.at(out, idx[ok], np.exp(-0.5 * ((t[idx[ok]] - np.broadcast_to(
-        centres[:, None], idx.shape)[ok]) / sigma) ** 2))
-    return out
 
 
 def _gaze_fixations(rng, prosody, act, em, *, fps, n_frames):
@@ -211,10 +198,8 @@ def _gaze_fixations(rng, prosody, act, em, *, fps, n_frames):
                                                 + 0.3 * e["sadness"])
         tt = t
         while True:
-            if at:
-                jit = np.array([rng.normal(0, 1.0), rng.choice([0.5, -2.0]) + rng.normal(0, 0.4)])
-            else:
-                jit = rng.normal(0.0, 1.5, 2)
+            jit = (np.array([rng.normal(0, 1.0), rng.choice([0.5, -2.0]) + rng.normal(0, 0.4)])
+                   if at else rng.normal(0.0, 1.5, 2))      # partner's eyes/mouth, or around
             starts.append(tt)
             targets.append(centre + jit)
             at_flags.append(at)
@@ -225,30 +210,18 @@ def _gaze_fixations(rng, prosody, act, em, *, fps, n_frames):
     return np.array(starts), np.array(targets).reshape(-1, 2), np.array(at_flags, bool)
 
 
-def gaze_layer(prosody: Prosody, *, fps: float, n_frames: int, seed: int = 0,
-               amount: float = 1.0, emotion_weights=None, head_rotation=None,
-               vergence_deg: float = 1.0) -> dict:
-    """Seeded gaze: mutual-gaze and look-away bouts, saccades, drift, lid coupling.
+def gaze_angles(prosody: Prosody, *, fps: float, n_frames: int, seed: int = 0,
+                amount: float = 1.0, emotion_weights=None) -> np.ndarray:
+    """Seeded gaze direction relative to the listener, before head and vergence.
 
-    Parameters
-    ----------
-    prosody : Prosody  frame features.  fps : float.  n_frames : int.  seed : int.
-    amount : float  scales every gaze angle (0 = eyes fixed ahead, lids untouched).
-    emotion_weights : dict of str -> np.ndarray [shape=(n_frames,)] or None
-        sadness lowers and averts gaze, anger holds it, fear quickens re-fixations,
-        surprise lifts it slightly.
-    head_rotation : np.ndarray [shape=(n_frames, 3)], radians, or None
-        HeadYaw, HeadPitch, HeadRoll; when given the eyes counter-rotate (gain 0.85) so
-        that gaze stays on its target while the head moves, and counter-roll by 10%.
-    vergence_deg : float  each eye turns in by this much (listener about 1.8 m away).
+    Mutual-gaze and look-away bouts (speakers avert at phrase starts), re-fixations joined
+    by main-sequence saccades, fixational drift and microsaccades (~1.2/s, ~0.2 deg).
+    Emotion: sadness lowers and averts gaze, anger holds it, fear quickens re-fixations,
+    surprise lifts it slightly. ``amount`` scales every angle (0 = straight ahead).
 
     Returns
     -------
-    dict of str -> np.ndarray [shape=(n_frames,), dtype=float32]
-        The 8 ``eyeLook*`` channels, ``eyeWideLeft/Right`` (looking up), lid closure from
-        looking down as ``eyeBlinkLeft/Right``, and ``LeftEyeYaw/Pitch/Roll``,
-        ``RightEyeYaw/Pitch/Roll`` in radians (yaw > 0: to the character's left,
-        pitch > 0: up).
+    np.ndarray [shape=(n_frames, 2), dtype=float64]  yaw, pitch in degrees.
     """
     rng = np.random.default_rng([int(seed), 0x6A2E])
     t = np.arange(n_frames) / fps
@@ -259,20 +232,59 @@ def gaze_layer(prosody: Prosody, *, fps: float, n_frames: int, seed: int = 0,
     amp = np.r_[0.0, np.hypot(*np.diff(targets, axis=0).T)]
     sacc = np.clip(0.021 + 0.0022 * amp, 0.02, 0.2)          # main sequence, seconds
     g = min_jerk_steps(t, starts, targets, sacc)            # [n_frames, 2] degrees
-    # Fixational eye movements: slow drift plus microsaccades (~1.2/s, ~0.2 deg).
     n_ms = rng.poisson(1.2 * t[-1] + 1) if n_frames > 1 else 0
     ms_t = np.sort(rng.uniform(0, t[-1] if n_frames > 1 else 0.0, n_ms))
-    ms_v = rng.normal(0.0, 0.2, (n_ms + 1, 2))
-    g += ms_v[np.searchsorted(ms_t, t)]
+    g += rng.normal(0.0, 0.2, (n_ms + 1, 2))[np.searchsorted(ms_t, t)]
     g += np.stack([ar1_noise(rng, n_frames, fps=fps, tau_s=0.4, std=0.12) for _ in range(2)], 1)
     sm = uniform_filter1d(em["sadness"], max(1, int(0.5 * fps)), mode="nearest")
     su = uniform_filter1d(em["surprise"], max(1, int(0.2 * fps)), mode="nearest")
     g[:, 1] += -6.0 * sm + 3.0 * su
-    g *= max(float(amount), 0.0)
+    return g * max(float(amount), 0.0)
+
+
+def head_follow(gaze_deg: np.ndarray, *, fps: float) -> np.ndarray:
+    """Head share of large gaze shifts (eye-head coordination), radians [n_frames, 3].
+
+    Beyond 8 deg of yaw (6 of pitch) the head takes 35% (20%) of the excess, lagging the
+    eyes through a critically damped 0.12 s response; small shifts are eyes only.
+    """
+    g = np.asarray(gaze_deg, dtype=np.float64)
+    ex = np.sign(g) * np.maximum(np.abs(g) - np.array([8.0, 6.0]), 0.0) * np.array([0.35, 0.2])
+    a = float(np.exp(-1.0 / max(0.12 * fps, 1e-6)))
+    for _ in range(2):
+        ex = lfilter([1.0 - a], [1.0, -a], ex, axis=0, zi=(a * ex[:1]))[0] if len(ex) else ex
+    return np.radians(np.concatenate([ex, np.zeros((len(ex), 1))], axis=1))
+
+
+def gaze_layer(prosody: Prosody, *, fps: float, n_frames: int, seed: int = 0,
+               amount: float = 1.0, emotion_weights=None, head_rotation=None,
+               vergence_deg: float = 1.0, gaze_deg=None) -> dict:
+    """Eye channels of :func:`gaze_angles`, with vergence, head compensation and lids.
+
+    Parameters
+    ----------
+    prosody, fps, n_frames, seed, amount, emotion_weights : as :func:`gaze_angles`.
+    head_rotation : np.ndarray [shape=(n_frames, 3)], radians, or None
+        HeadYaw, HeadPitch, HeadRoll; when given (and ``amount > 0``) the eyes
+        counter-rotate (gain 0.85) so gaze stays on its target, and counter-roll by 10%.
+    vergence_deg : float  each eye turns in by this much (listener about 1.8 m away).
+    gaze_deg : np.ndarray [shape=(n_frames, 2)] or None  precomputed gaze_angles.
+
+    Returns
+    -------
+    dict of str -> np.ndarray [shape=(n_frames,), dtype=float32]
+        The 8 ``eyeLook*`` channels, ``eyeWideLeft/Right`` (looking up), lid closure from
+        looking down as ``eyeBlinkLeft/Right``, and ``LeftEyeYaw/Pitch/Roll``,
+        ``RightEyeYaw/Pitch/Roll`` in radians (yaw > 0: to the character's left,
+        pitch > 0: up).
+    """
+    g = gaze_angles(prosody, fps=fps, n_frames=n_frames, seed=seed, amount=amount,
+                    emotion_weights=emotion_weights) if gaze_deg is None else gaze_deg
+    if amount <= 0:
+        z = np.zeros(n_frames)
+        return gaze_channels(z, z, z, z)
     yaw_l, yaw_r = g[:, 0] - vergence_deg, g[:, 0] + vergence_deg
     pitch, roll = g[:, 1].copy(), np.zeros(n_frames)
-    if amount <= 0:
-        yaw_l = yaw_r = np.zeros(n_frames)
     if head_rotation is not None:       # vestibulo-ocular counter-rotation
         h = np.degrees(np.asarray(head_rotation, dtype=np.float64).reshape(n_frames, 3))
         yaw_l, yaw_r = yaw_l - 0.85 * h[:, 0], yaw_r - 0.85 * h[:, 0]
@@ -350,21 +362,24 @@ def performance_layers(prosody: Prosody, *, fps: float, n_frames: int, seed: int
 
     zeros = np.zeros(n_frames, np.float32)
     out = {name: zeros.copy() for name in HEAD_EYE_NAMES}
-    head = None
-    if opt("head", True) and float(opt("head_amount", 1.0)) > 0:
-        head = head_motion(prosody, fps=fps, n_frames=n_frames, seed=seed,
-                           amount=float(opt("head_amount", 1.0)),
-                           emotion_weights=emotion_weights)
-        for j, name in enumerate(HEAD_EYE_NAMES[:3]):
-            out[name] = head[:, j].copy()
-    gaze = {}
+    g = head = None
+    ga, ha, br = (float(opt(k, 1.0)) for k in ("gaze_amount", "head_amount", "blink_rate"))
     if opt("eyes", True):
-        gaze = gaze_layer(prosody, fps=fps, n_frames=n_frames, seed=seed,
-                          amount=float(opt("gaze_amount", 1.0)),
-                          emotion_weights=emotion_weights, head_rotation=head)
-    if opt("blinks", True) and float(opt("blink_rate", 1.0)) > 0:
-        blinks, _ = blink_layer(prosody, fps=fps, n_frames=n_frames, seed=seed,
-                                rate=float(opt("blink_rate", 1.0)),
+        g = gaze_angles(prosody, fps=fps, n_frames=n_frames, seed=seed, amount=ga,
+                        emotion_weights=emotion_weights)
+    if opt("head", True) and ha > 0:
+        head = head_motion(prosody, fps=fps, n_frames=n_frames, seed=seed, amount=ha,
+                           emotion_weights=emotion_weights).astype(np.float64)
+        if g is not None:       # the head joins large gaze shifts
+            head += min(ha, 1.0) * head_follow(g, fps=fps)
+        for j, name in enumerate(HEAD_EYE_NAMES[:3]):
+            out[name] = head[:, j].astype(np.float32)
+    gaze = {}
+    if g is not None:
+        gaze = gaze_layer(prosody, fps=fps, n_frames=n_frames, seed=seed, amount=ga,
+                          head_rotation=head, gaze_deg=g)
+    if opt("blinks", True) and br > 0:
+        blinks, _ = blink_layer(prosody, fps=fps, n_frames=n_frames, seed=seed, rate=br,
                                 emotion_weights=emotion_weights)
         gaze = combine_lids(blinks, gaze)
     out.update(gaze)

@@ -162,6 +162,20 @@ def ar1_noise(rng, n: int, *, fps: float, tau_s: float, std: float) -> np.ndarra
 
 
 
+def gaussian_bumps(t: np.ndarray, centres: np.ndarray, sigma: float) -> np.ndarray:
+    """Sum of unit-height Gaussians (std ``sigma`` s) centred at ``centres`` [shape=(k,)]
+    seconds, sampled at the evenly spaced times ``t`` [shape=(n,)] s; float64 [shape=(n,)].
+    Only +-4 sigma around each centre is computed, so the cost is O(k), not O(n k)."""
+    fps = 1.0 / max(t[1] - t[0], 1e-9) if t.size > 1 else 1.0
+    k = int(np.ceil(4 * sigma * fps))
+    idx = np.round(centres * fps).astype(np.int64)[:, None] + np.arange(-k, k + 1)
+    ok = (idx >= 0) & (idx < t.size)
+    out = np.zeros(t.size)
+    np.add.at(out, idx[ok], np.exp(-0.5 * ((t[idx[ok]] - np.broadcast_to(
+        centres[:, None], idx.shape)[ok]) / sigma) ** 2))
+    return out
+
+
 def _f0_contour(f0: np.ndarray, voi: np.ndarray, fps: float) -> np.ndarray:
     """Speaker-normalised log-F0 (z-score over voiced frames), bridged over unvoiced
     gaps and low-passed to ~1.5 Hz, float64 [n_frames]; zeros if nothing is voiced."""

@@ -123,13 +123,27 @@ def test_min_jerk_steps_continuous():
     assert np.abs(np.diff(y)).max() < 0.5          # a restart from the old target jumps ~0.9
 
 
-def test_performance_layers_head_switch():
+def test_performance_layers_head_switch_and_eye_head_coordination():
+    from talkrig.core.face.eyes import gaze_angles
+
     class Off:
         head = False
+
+    class EyesOff:
+        eyes = False
     d = performance_layers(TALK, fps=FPS, n_frames=N, seed=0, style=Off())
     assert not d["HeadYaw"].any() and not d["HeadPitch"].any() and not d["HeadRoll"].any()
-    d = performance_layers(TALK, fps=FPS, n_frames=N, seed=0, style=None)
-    np.testing.assert_array_equal(d["HeadPitch"], head_motion(TALK, fps=FPS, n_frames=N, seed=0)[:, 1])
+    own = head_motion(TALK, fps=FPS, n_frames=N, seed=0)
+    d = performance_layers(TALK, fps=FPS, n_frames=N, seed=0, style=EyesOff())
+    np.testing.assert_array_equal(d["HeadPitch"], own[:, 1])
+    # With gaze on, the head joins large gaze shifts (same direction), small ones are eyes only.
+    full = performance_layers(TALK, fps=FPS, n_frames=N, seed=0, style=None)
+    follow = np.degrees(full["HeadYaw"] - own[:, 0])
+    g = gaze_angles(TALK, fps=FPS, n_frames=N, seed=0)[:, 0]
+    assert np.corrcoef(follow, g)[0, 1] > 0.6
+    big = np.abs(g) > 14.0
+    assert big.any() and np.mean(np.sign(follow[big]) == np.sign(g[big])) > 0.9
+    assert np.abs(follow[np.abs(g) < 5.0]).mean() < 0.5 * np.abs(follow[big]).mean()
 
 
 def test_emotion_names_compounds_and_spec():
