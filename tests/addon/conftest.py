@@ -2,6 +2,7 @@
 a factory-fresh scene for every test."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,8 @@ import pytest
 bpy = pytest.importorskip("bpy", reason="the bpy module (requirements/dev.txt) is needed")
 
 ROOT = Path(__file__).resolve().parents[2]
+# readback.py sits beside the tests (tests/ is not a package)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 SR = 16000
 
 

@@ -1,0 +1,122 @@
+"""FBX and glb export, read back by independent readers (assimp, Khronos validator)."""
+from __future__ import annotations
+
+import bpy
+import numpy as np
+import pytest
+
+from readback import assimp_available, morph_animation, validate_gltf, validator_available
+from talkrig.core.curves import FaceCurves
+from talkrig.rigs.arkit import ARKIT_NAMES, FACE_CHANNELS
+
+N_FRAMES = 45
+
+
+def _curves(fps: float) -> FaceCurves:
+    rng = np.random.default_rng(11)
+    values = rng.random((N_FRAMES, len(FACE_CHANNELS))).astype(np.float32)
+    return FaceCurves(FACE_CHANNELS, fps, values)
+
+
+@pytest.fixture
+def baked_head(demo_head):
+    from talkrig.addon.keyframes import write_face_curves
+
+    def bake(fps=30.0, frame_start=1):
+        curves = _curves(fps)
+        write_face_curves(demo_head, curves, action_name="take", frame_start=frame_start, set_fps=True)
+        return demo_head, curves
+    return bake
+
+
+def _check_morph_channel(anim, curves, fps):
+    """One morph channel for the head mesh: 52 targets, one key per frame from t = 0."""
+    chans = [c for c in anim["channels"] if c["name"].startswith("TalkrigDemoHead")]
+    assert len(chans) == 1, [c["name"] for c in anim["channels"]]
+    ch = chans[0]
+    assert len(ch["times_s"]) == N_FRAMES
+    assert ch["times_s"][0] == pytest.approx(0.0, abs=1e-6)        # first key at t = 0
+    np.testing.assert_allclose(ch["times_s"], np.arange(N_FRAMES) / fps, atol=1e-5)
+    # every key names all 52 targets in ARKit order, with the written weights
+    assert ch["values"].shape == (N_FRAMES, 52)
+    assert (ch["values"] == np.arange(52)[None, :]).all()
+    expected = np.stack([curves.channel(n) for n in ARKIT_NAMES], 1)
+    np.testing.assert_allclose(ch["weights"], expected, atol=1e-4)
+    return ch
+
+
+@pytest.mark.parametrize("frame_start", [1, 7])
+def test_fbx_keeps_shape_key_animation_from_t0(baked_head, tmp_path, frame_start):
+    reason = assimp_available()
+    if reason:
+        pytest.skip(reason)
+    from talkrig.addon.export import export_fbx
+
+    obj, curves = baked_head(30.0, frame_start)
+    scene = bpy.context.scene
+    scene.frame_start, scene.frame_end = 100, 200          # the user's range is not the take's
+    path = export_fbx(obj, str(tmp_path / "face.fbx"))
+    anim = morph_animation(path)
+    _check_morph_channel(anim, curves, 30.0)
+    # the export put everything back
+    assert (scene.frame_start, scene.frame_end) == (100, 200)
+    from talkrig.addon.keyframes import read_face_curves
+    frames, _ = read_face_curves(obj)['key_blocks["jawOpen"].value']
+    assert frames[0] == frame_start
+
+
+def test_fbx_29_97_fps_timing(baked_head, tmp_path):
+    reason = assimp_available()
+    if reason:
+        pytest.skip(reason)
+    from talkrig.addon.export import export_fbx
+
+    obj, curves = baked_head(29.97)
+    anim = morph_animation(export_fbx(obj, str(tmp_path / "face.fbx")))
+    ch = _check_morph_channel(anim, curves, 29.97)
+    assert ch["times_s"][-1] == pytest.approx((N_FRAMES - 1) / 29.97, abs=1e-5)
+
+
+def test_glb_keeps_shape_key_animation_and_validates(baked_head, tmp_path):
+    from talkrig.addon.export import export_glb
+
+    obj, curves = baked_head(30.0, 5)
+    path = export_glb(obj, str(tmp_path / "face.glb"))
+    reason = assimp_available()
+    if not reason:
+        _check_morph_channel(morph_animation(path), curves, 30.0)
+    reason_v = validator_available()
+    if reason and reason_v:
+        pytest.skip(f"{reason}; {reason_v}")
+    if not reason_v:
+        report = validate_gltf(path)
+        assert report["issues"]["numErrors"] == 0, report["issues"]["messages"][:5]
+        info = report["info"]
+        assert info["animationCount"] == 1 and info["hasMorphTargets"]
+
+
+def test_validator_catches_a_broken_file(tmp_path):
+    """The validator check can fail: a truncated glb reports errors."""
+    reason = validator_available()
+    if reason:
+        pytest.skip(reason)
+    bad = tmp_path / "bad.glb"
+    bad.write_bytes(b"glTF\x02\x00\x00\x00" + b"\x00" * 16)
+    assert validate_gltf(bad)["issues"]["numErrors"] > 0
+
+
+def test_export_errors(demo_head, tmp_path):
+    from talkrig.addon.export import export_fbx
+    from talkrig.core.errors import ExportError
+
+    with pytest.raises(ExportError, match="bake first"):
+        export_fbx(demo_head, str(tmp_path / "x.fbx"))
+    with pytest.raises(ExportError, match="does not exist"):
+        export_fbx(demo_head, str(tmp_path / "nope" / "x.fbx"))
+
+
+def test_export_operator_reports_errors(demo_head, tmp_path):
+    with pytest.raises(RuntimeError, match="fbx or .glb"):
+        bpy.ops.talkrig.export(filepath=str(tmp_path / "x.obj"))
+    with pytest.raises(RuntimeError, match="bake first"):
+        bpy.ops.talkrig.export(filepath=str(tmp_path / "x.glb"))
