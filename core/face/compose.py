@@ -35,7 +35,7 @@ GAP_CLOSED = 0.04        # lip gap (jawOpen units) under which speech lips count
 SPEECH_ACTIVE = 0.08     # speech mouth activity that counts as talking
 JAW_TALK_SHARE = 0.4     # share of the emotion's jaw drop kept while talking
 ROUND_SUPPRESS = 0.7     # largest reduction of emotion spreading by speech rounding
-CLOSURE_PAD_S = 0.04     # closure masks are widened and softened by this much (no pops)
+GATE_PAD_S = 0.05        # gates (closure, openness, rounding) are widened and softened by this
 
 
 def _idx(*prefixes) -> np.ndarray:
@@ -73,9 +73,12 @@ def lip_gap(values: np.ndarray) -> np.ndarray:
 
 
 def _soften(mask: np.ndarray, fps: float) -> np.ndarray:
-    """Widen a [0, 1] mask by CLOSURE_PAD_S each side, then box-smooth it: the centre of
-    every closure stays at 1 and the edges ramp over a few frames instead of stepping."""
-    k = max(1, int(round(CLOSURE_PAD_S * fps)))
+    """Widen a [0, 1] gate by GATE_PAD_S each side (running max), then box-smooth it over
+    the same width: the gate's peaks keep their value and its edges ramp over a few frames,
+    so an emotion channel it scales never steps by more than 1/(2k+1) of its value."""
+    if mask.size == 0:
+        return mask
+    k = max(1, int(round(GATE_PAD_S * fps)))
     padded = np.pad(mask, k, mode="edge")
     wide = np.lib.stride_tricks.sliding_window_view(padded, 2 * k + 1).max(axis=1)
     padded = np.pad(wide, k, mode="edge")
@@ -150,7 +153,8 @@ def compose(speech_layer: np.ndarray, *, fps: float, emotion=None, eyes=None, he
         Per-region emotion and speech strengths (default 1 everywhere).
     closures : np.ndarray [shape=(n_frames,)] or None
         Lip-closure weight in [0, 1] (1 on p/b/m frames); None infers it from the speech
-        layer (:func:`speech_closures`). Either way it is widened and softened slightly.
+        layer (:func:`speech_closures`). Either way it is widened and softened slightly
+        (``GATE_PAD_S``), like the openness, rounding and talking gates, so gating never pops.
 
     Returns
     -------
@@ -187,11 +191,11 @@ def compose(speech_layer: np.ndarray, *, fps: float, emotion=None, eyes=None, he
         c = np.clip(np.asarray(closures, dtype=np.float64).ravel(), 0.0, 1.0)
         if c.shape[0] != n:
             raise CurveFormatError(f"closures has {c.shape[0]} frames, the speech layer {n}")
-    c = _soften(c, fps)[:, None] if n else c[:, None]
-    openness = np.clip(s[:, [J_OPEN]] / OPEN_REF, 0.0, 1.0)
-    rounding = np.clip(s[:, [ARKIT_INDEX["mouthPucker"], ARKIT_INDEX["mouthFunnel"]]].max(axis=1,
-                       keepdims=True) / 0.4, 0.0, 1.0)
-    talking = np.clip(s[:, MOUTH_JAW].sum(axis=1, keepdims=True) / SPEECH_ACTIVE, 0.0, 1.0)
+    c = _soften(c, fps)[:, None]
+    openness = _soften(np.clip(s[:, J_OPEN] / OPEN_REF, 0.0, 1.0), fps)[:, None]
+    rounding = _soften(np.clip(s[:, [ARKIT_INDEX["mouthPucker"], ARKIT_INDEX["mouthFunnel"]]]
+                               .max(axis=1) / 0.4, 0.0, 1.0), fps)[:, None]
+    talking = _soften(np.clip(s[:, MOUTH_JAW].sum(axis=1) / SPEECH_ACTIVE, 0.0, 1.0), fps)[:, None]
 
     e = e.copy()
     e[:, PARTING] *= 1.0 - c
