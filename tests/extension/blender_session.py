@@ -20,6 +20,62 @@ MODULE = f"bl_ext.{REPO}.{PKG}"
 SHAPE_KEYS = ("jawOpen", "mouthClose", "eyeBlinkLeft")
 
 
+# What a real Blender offers besides the extension's own wheels: its bundled Python packages.
+BLENDER_SHIPS = {"bpy", "numpy", "requests", "certifi", "idna", "urllib3", "charset_normalizer",
+                 "zstandard", "cython", "Cython", "autopep8", "pycodestyle"}
+
+
+class BlenderLikeImports:
+    """Import finder that makes this Python look like Blender's for the extension.
+
+    The test runs inside the dev environment, which has scipy, soundfile, pocketsphinx ...
+    installed. A top-level module found in the extension's unpacked wheels is loaded from
+    there; one that would come from the environment's site-packages and that Blender does
+    not ship raises ``ModuleNotFoundError``, so a wheel missing from the zip fails here as
+    it would for a user.
+    """
+
+    def __init__(self, ext_site: str) -> None:
+        import sysconfig
+
+        self.ext_site = ext_site
+        self.env_sites = {os.path.realpath(sysconfig.get_paths()[k]) for k in ("purelib", "platlib")}
+        self.blocked: list[str] = []
+
+    def find_spec(self, name, path=None, target=None):
+        from importlib.machinery import PathFinder
+
+        if path is not None or name in sys.modules:
+            return None
+        if os.path.isdir(self.ext_site):
+            spec = PathFinder.find_spec(name, [self.ext_site])
+            if spec is not None:
+                return spec
+        if name in BLENDER_SHIPS:
+            return None
+        spec = PathFinder.find_spec(name)
+        if name == PKG or (spec is not None and self._from_env(spec)):
+            self.blocked.append(name)
+            raise ModuleNotFoundError(
+                f"No module named {name!r} (not in the extension's wheels, not shipped with Blender)",
+                name=name)
+        return None
+
+    def _from_env(self, spec) -> bool:
+        """True when ``spec`` is a top-level entry of the environment's site-packages.
+
+        Blender's own script folders (``bpy/5.0/scripts/...``) sit in site-packages inside
+        the ``bpy`` module; they are part of Blender and stay importable.
+        """
+        where = spec.origin if spec.origin not in (None, "namespace") else next(
+            iter(spec.submodule_search_locations or []), "")
+        where = os.path.realpath(where) if where else ""
+        for site in self.env_sites:
+            if where.startswith(site + os.sep):
+                return not os.path.relpath(where, site).split(os.sep)[0].startswith("bpy")
+        return False
+
+
 def talkrig_leftovers(bpy) -> dict[str, list[str]]:
     """Registered classes and RNA properties that still carry talkrig's name."""
     classes = sorted(n for n in dir(bpy.types) if n.upper().startswith("TALKRIG"))
@@ -41,6 +97,16 @@ def wheel_site_packages() -> dict:
     names = sorted(os.listdir(site)) if os.path.isdir(site) else []
     return {"dir": site, "on_sys_path": site in sys.path,
             "packages": [n for n in names if not n.endswith((".dist-info", ".libs"))]}
+
+
+def bundled_pocketsphinx() -> dict:
+    """The aligner's wheel loads with its acoustic model and dictionary (whatever the bake uses)."""
+    import pocketsphinx
+
+    model = pocketsphinx.get_model_path()
+    return {"file": pocketsphinx.__file__,
+            "model_ok": all(os.path.exists(os.path.join(model, "en-us", p))
+                            for p in ("en-us", "cmudict-en-us.dict", "en-us-phone.lm.bin"))}
 
 
 def make_face(bpy):
@@ -103,6 +169,9 @@ def main(zip_path: str, wav_path: str, report_path: str) -> None:
             report["error"] = f"{name}: {traceback.format_exc()}"
             raise
 
+    ext_site = wheel_site_packages()["dir"]
+    finder = BlenderLikeImports(ext_site)
+    sys.meta_path.insert(0, finder)
     try:
         import bpy
         import addon_utils
@@ -117,6 +186,7 @@ def main(zip_path: str, wav_path: str, report_path: str) -> None:
                 getattr(bpy.ops, "talkrig", object())),
             "wheels_unpacked": wheel_site_packages(),
         })
+        step("bundled_pocketsphinx", bundled_pocketsphinx)
         ob = step("face", lambda: make_face(bpy))
         report["face"] = ob.name
         step("bake", lambda: sorted(bpy.ops.talkrig.bake(filepath=wav_path)))
@@ -134,6 +204,10 @@ def main(zip_path: str, wav_path: str, report_path: str) -> None:
     except Exception:
         report.setdefault("error", traceback.format_exc())
     finally:
+        report["blocked_imports"] = finder.blocked
+        report["loaded_from_wheels"] = sorted({
+            m.split(".")[0] for m, mod in list(sys.modules.items())
+            if (getattr(mod, "__file__", None) or "").startswith(ext_site)})
         with open(report_path, "w") as fh:
             json.dump(report, fh, indent=1, default=str)
 

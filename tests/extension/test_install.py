@@ -114,7 +114,8 @@ def test_install_bake_uninstall(built_zip, tmp_path):
                          env=env, capture_output=True, text=True, timeout=600)
     assert report_path.is_file(), f"session crashed (rc {res.returncode}):\n{res.stderr[-3000:]}"
     report = json.loads(report_path.read_text())
-    assert "error" not in report, (report["error"] + "\n--- stderr ---\n" + res.stderr[-3000:])
+    assert "error" not in report, (report["error"] + "\n--- stderr ---\n" + res.stderr[-3000:]
+                                   + f"\nimports refused: {report.get('blocked_imports')}")
 
     assert report["install"] == ["FINISHED"]
     loaded = report["loaded"]
@@ -126,6 +127,12 @@ def test_install_bake_uninstall(built_zip, tmp_path):
     for pkg in ("scipy", "soundfile.py", "pocketsphinx"):
         assert pkg in unpacked["packages"], f"bundled wheel {pkg} not unpacked: {unpacked}"
     assert "numpy" not in unpacked["packages"], "numpy must come from Blender, not a wheel"
+    # The session lets only bundled wheels and what Blender ships be imported: the bake ran on
+    # the extension's own scipy and soundfile, and the aligner's wheel brings its model.
+    assert report["blocked_imports"] == []
+    for mod in ("scipy", "soundfile", "pocketsphinx"):
+        assert mod in report["loaded_from_wheels"], report["loaded_from_wheels"]
+    assert report["bundled_pocketsphinx"]["model_ok"], report["bundled_pocketsphinx"]
 
     assert report["bake"] == ["FINISHED"]
     keys = report["keyframes"]
