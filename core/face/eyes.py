@@ -187,7 +187,7 @@ def _gaze_fixations(rng, prosody, act, em, *, fps, n_frames):
         if at:
             centre = np.zeros(2)
         else:
-            yaw = rng.uniform(6.0, 18.0) * rng.choice([-1.0, 1.0])
+            yaw = rng.uniform(6.0, 18.0) * (1.0 if rng.random() < 0.5 else -1.0)
             r = rng.random() - 0.3 * e["sadness"]
             pitch = (rng.uniform(-14, -5) if r < 0.45 else rng.normal(0, 2) if r < 0.75
                      else rng.uniform(5, 12))
@@ -198,8 +198,9 @@ def _gaze_fixations(rng, prosody, act, em, *, fps, n_frames):
                                                 + 0.3 * e["sadness"])
         tt = t
         while True:
-            jit = (np.array([rng.normal(0, 1.0), rng.choice([0.5, -2.0]) + rng.normal(0, 0.4)])
-                   if at else rng.normal(0.0, 1.5, 2))      # partner's eyes/mouth, or around
+            eyes_or_mouth = 0.5 if rng.random() < 0.5 else -2.0     # on the partner's face
+            jit = (np.array([rng.normal(0, 1.0), eyes_or_mouth + rng.normal(0, 0.4)])
+                   if at else rng.normal(0.0, 1.5, 2))
             starts.append(tt)
             targets.append(centre + jit)
             at_flags.append(at)

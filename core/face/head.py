@@ -64,8 +64,9 @@ def emotion_curve(emotion_weights, name: str, n_frames: int) -> np.ndarray:
         if a.size == 1:
             a = np.full(n_frames, float(a[0]))
         if a.size != n_frames:
-            raise EmotionSpecError(f"emotion_weights[{key!r}] has {a.size} frames, expected "
-                                   f"{n_frames}: resample the emotion timeline to the bake's frames")
+            raise EmotionSpecError(
+                f"emotion_weights[{key!r}] has {a.size} frames, expected {n_frames}: "
+                "resample the emotion timeline to the bake's frames")
         out += share * a
     lo = -1.0 if name in ("arousal", "valence") else 0.0
     return np.clip(np.nan_to_num(out), lo, 1.0)
@@ -89,7 +90,8 @@ def emotion_weights_from_spec(spec, *, fps: float, n_frames: int) -> dict:
     names, w = mixture_weights(base, spec.timeline, fps=fps, n_frames=n_frames)
     out = {n: w[:, j] for j, n in enumerate(names)}
     if spec.vad is not None:
-        out["valence"], out["arousal"] = np.full(n_frames, spec.vad[0]), np.full(n_frames, spec.vad[1])
+        out["valence"] = np.full(n_frames, spec.vad[0])
+        out["arousal"] = np.full(n_frames, spec.vad[1])
     return out
 
 

@@ -75,7 +75,8 @@ def test_blink_shape_close_faster_than_open_and_fully_closed():
     frames = np.round(ev.closed_s * 60.0).astype(int)
     np.testing.assert_allclose(curves[frames, 0], ev.amplitude, atol=1e-5)
     # Measured on the curve itself: frames rising to the peak vs falling back.
-    single = ~ev.double & np.r_[np.diff(ev.start_s) > 0.6, True] & np.r_[True, np.diff(ev.start_s) > 0.6]
+    gap = np.diff(ev.start_s) > 0.6
+    single = ~ev.double & np.r_[gap, True] & np.r_[True, gap]
     rise, fall = [], []
     for f in frames[single]:
         seg = curves[max(f - 20, 0):f + 25, 0] > 0.05
@@ -132,10 +133,11 @@ def test_gaze_deterministic_and_consistent_with_rotations():
     yl, yr = np.degrees(g["LeftEyeYaw"]), np.degrees(g["RightEyeYaw"])
     p = np.degrees(g["LeftEyePitch"])
     h = LOOK_RANGE_DEG["horizontal"]
-    np.testing.assert_allclose(g["eyeLookOutLeft"] - g["eyeLookInLeft"], np.clip(yl / h, -1, 1), atol=1e-4)
-    np.testing.assert_allclose(g["eyeLookInRight"] - g["eyeLookOutRight"], np.clip(yr / h, -1, 1), atol=1e-4)
-    np.testing.assert_allclose(g["eyeLookUpLeft"] - g["eyeLookDownLeft"],
-                               np.where(p > 0, p / LOOK_RANGE_DEG["up"], p / LOOK_RANGE_DEG["down"]), atol=1e-4)
+    close = lambda a, b: np.testing.assert_allclose(a, b, atol=1e-4)      # noqa: E731
+    close(g["eyeLookOutLeft"] - g["eyeLookInLeft"], np.clip(yl / h, -1, 1))
+    close(g["eyeLookInRight"] - g["eyeLookOutRight"], np.clip(yr / h, -1, 1))
+    close(g["eyeLookUpLeft"] - g["eyeLookDownLeft"],
+          np.where(p > 0, p / LOOK_RANGE_DEG["up"], p / LOOK_RANGE_DEG["down"]))
     np.testing.assert_array_equal(g["LeftEyePitch"], g["RightEyePitch"])
     assert np.all(yr > yl)                               # both eyes turned in (vergence)
     assert (yl > 3).any() and (yl < -3).any() and (p > 3).any() and (p < -3).any()
@@ -148,9 +150,11 @@ def test_in_out_mirrored_and_lids_follow_gaze():
     pitch = np.array([0.0, 0.0, -15.0, 12.5])
     c = gaze_channels(yaw, yaw, pitch)
     # Looking to the character's left: left eye looks out, right eye looks in.
-    assert c["eyeLookOutLeft"][0] == pytest.approx(0.5) and c["eyeLookInRight"][0] == pytest.approx(0.5)
+    assert c["eyeLookOutLeft"][0] == pytest.approx(0.5)
+    assert c["eyeLookInRight"][0] == pytest.approx(0.5)
     assert c["eyeLookInLeft"][0] == 0 and c["eyeLookOutRight"][0] == 0
-    assert c["eyeLookInLeft"][1] == pytest.approx(0.5) and c["eyeLookOutRight"][1] == pytest.approx(0.5)
+    assert c["eyeLookInLeft"][1] == pytest.approx(0.5)
+    assert c["eyeLookOutRight"][1] == pytest.approx(0.5)
     assert c["eyeBlinkLeft"][2] == pytest.approx(LID_DOWN_GAIN * 0.5)
     assert c["eyeWideRight"][3] == pytest.approx(WIDE_UP_GAIN * 0.5)
     assert c["eyeBlinkLeft"][3] == 0 and c["eyeWideLeft"][2] == 0
@@ -178,7 +182,8 @@ def test_saccades_are_fast_but_bounded_and_gaze_bouts_follow_speech():
     def at_share(pr):
         n = pr.loudness.size
         act = speaking_activity(pr, fps=FPS, n_frames=n)
-        zeros = {k: np.zeros(n) for k in ("happiness", "sadness", "surprise", "fear", "anger", "disgust")}
+        names = ("happiness", "sadness", "surprise", "fear", "anger", "disgust")
+        zeros = {k: np.zeros(n) for k in names}
         st, _, at = _gaze_fixations(np.random.default_rng(0), pr, act, zeros, fps=FPS, n_frames=n)
         d = np.diff(np.r_[st, (n - 1) / FPS])
         return (d * at).sum() / d.sum()
@@ -228,5 +233,6 @@ def test_real_style_and_compose_wiring():
         np.testing.assert_allclose(face.channel(name), layers[name], atol=1e-7)
     closed = layers["eyeBlinkLeft"] > 0.99
     assert closed.any() and np.all(face.channel("eyeWideLeft")[closed] < 0.01)
-    off = performance_layers(TALK, fps=FPS, n_frames=N, seed=0, style=Style(eyes=False, blinks=False))
+    off = performance_layers(TALK, fps=FPS, n_frames=N, seed=0,
+                             style=Style(eyes=False, blinks=False))
     assert set(off) == set(HEAD_EYE_NAMES)

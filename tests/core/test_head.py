@@ -64,7 +64,8 @@ def test_std_within_documented_human_range_and_scales_with_amount():
                      for s in range(6)], axis=0)
     assert np.all(big > 1.6 * mean) and np.all(small < 0.6 * mean)
     assert not head_motion(TALK, fps=FPS, n_frames=N, seed=0, amount=0.0).any()
-    assert np.abs(np.degrees(head_motion(TALK, fps=FPS, n_frames=N, seed=0, amount=10.0))).max() < 40.0
+    wild = head_motion(TALK, fps=FPS, n_frames=N, seed=0, amount=10.0)
+    assert np.abs(np.degrees(wild)).max() < 40.0                      # soft limits hold
 
 
 def test_silence_is_nearly_still():
