@@ -77,8 +77,8 @@ def analyze_prosody(speech: Speech, *, fps: float) -> Prosody:
     if hi < SILENT_DB:                                   # digital silence: nothing is loud
         loud[:] = 0.0
 
-    dmin, tau = _yin(x, sr, centres)
     gate = np.clip((db - lo) / 6.0, 0.0, 1.0)
+    dmin, tau = _yin(x, sr, centres, active=gate > 0)
     voicing = np.clip((0.45 - dmin) / 0.35, 0.0, 1.0) * gate
     f0 = np.where((voicing >= 0.5) & (tau > 0), sr / np.maximum(tau, _EPS), 0.0)
 
@@ -94,11 +94,12 @@ def analyze_prosody(speech: Speech, *, fps: float) -> Prosody:
 
 def _rms_db(x: np.ndarray, centres: np.ndarray, win: int) -> np.ndarray:
     """RMS level in dBFS of ``win`` samples centred at each index (zero padded)."""
-    c2 = np.concatenate([[0.0], np.cumsum(x.astype(np.float64) ** 2)])
-    a = np.clip(centres - win // 2, 0, len(x))
-    b = np.clip(centres - win // 2 + win, 0, len(x))
-    rms = np.sqrt(np.maximum(c2[b] - c2[a], 0.0) / win)
-    return 20.0 * np.log10(rms + _EPS)
+    out = np.empty(len(centres))
+    block = max(1, (_BLOCK * 512) // win)                   # bounded temporary memory
+    for s in range(0, len(centres), block):
+        fr = _frames(x, centres[s:s + block] - win // 2, win)
+        out[s:s + block] = np.einsum("ij,ij->i", fr, fr, dtype=np.float64)
+    return 20.0 * np.log10(np.sqrt(out / win) + _EPS)
 
 
 def _level_range(db: np.ndarray) -> tuple[float, float]:
@@ -108,13 +109,26 @@ def _level_range(db: np.ndarray) -> tuple[float, float]:
     return lo, hi
 
 
-def _frames(xp: np.ndarray, starts: np.ndarray, length: int) -> np.ndarray:
-    """Gather ``[len(starts), length]`` windows from a padded signal (float32 copy)."""
-    return xp[starts[:, None] + np.arange(length)[None, :]]
+def _frames(x: np.ndarray, starts: np.ndarray, length: int) -> np.ndarray:
+    """Gather ``[len(starts), length]`` float32 windows; samples outside ``x`` read as 0.
+
+    Indexing instead of padding keeps memory bounded: no padded copy of an hour of audio.
+    """
+    idx = starts[:, None] + np.arange(length)[None, :]
+    if len(starts) and (starts.min() < 0 or starts.max() + length > len(x)):
+        inside = (idx >= 0) & (idx < len(x))
+        fr = x[np.clip(idx, 0, max(len(x) - 1, 0))] if len(x) else np.zeros(idx.shape, x.dtype)
+        fr[~inside] = 0.0
+        return fr
+    return x[idx]
 
 
-def _yin(x: np.ndarray, sr: int, centres: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """YIN minimum of the normalised difference and the period (samples) per frame."""
+def _yin(x: np.ndarray, sr: int, centres: np.ndarray,
+         active: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """YIN minimum of the normalised difference and the period (samples) per frame.
+
+    Only frames where ``active`` is True are analysed (silent frames keep dmin 1, period 0).
+    """
     from scipy import fft
 
     w = int(round(YIN_WINDOW_S * sr))
@@ -122,36 +136,44 @@ def _yin(x: np.ndarray, sr: int, centres: np.ndarray) -> tuple[np.ndarray, np.nd
     t_max = int(np.ceil(sr / F0_MIN_HZ))
     seg = w + t_max + 1
     nfft = fft.next_fast_len(seg, real=True)
-    pad = w + t_max + 2
-    xp = np.concatenate([np.zeros(pad, np.float32), x, np.zeros(pad, np.float32)])
-    starts = centres - w // 2 + pad
+    todo = np.arange(len(centres)) if active is None else np.flatnonzero(active)
+    starts = centres[todo] - w // 2
     dmin = np.ones(len(centres))
     period = np.zeros(len(centres))
     taus = np.arange(t_max + 2)
-    for s in range(0, len(centres), _BLOCK):
-        fr = _frames(xp, starts[s:s + _BLOCK], seg).astype(np.float32)
+    inv_tau = (1.0 / taus[1:]).astype(np.float32)
+    for s in range(0, len(todo), _BLOCK):
+        fr = _frames(x, starts[s:s + _BLOCK], seg)
         spec = fft.rfft(fr, nfft, axis=1)
-        ref = fft.rfft(fr[:, :w], nfft, axis=1)
-        ac = fft.irfft(np.conj(ref) * spec, nfft, axis=1)[:, :t_max + 2]
+        spec *= np.conj(fft.rfft(fr[:, :w], nfft, axis=1))
+        d = fft.irfft(spec, nfft, axis=1)[:, :t_max + 2]   # cross-correlation r(tau)
+        del spec
         c2 = np.zeros((len(fr), seg + 1), np.float32)
-        np.cumsum(fr * fr, axis=1, out=c2[:, 1:])
+        np.cumsum(np.square(fr, out=fr), axis=1, out=c2[:, 1:])
         e0 = c2[:, w][:, None]
-        et = c2[:, taus + w] - c2[:, taus]                 # energy of x[tau : tau + w]
-        d = np.maximum(e0 + et - 2.0 * ac, 0.0)
-        cum = np.cumsum(d[:, 1:], axis=1) / taus[1:].astype(np.float32)
-        cmnd = np.ones_like(d)
-        cmnd[:, 1:] = d[:, 1:] / np.maximum(cum, _EPS)
+        # d(tau) = E[0:w] + E[tau:tau+w] - 2 r(tau), computed in place
+        d *= -2.0
+        d += c2[:, w:w + t_max + 2]
+        d -= c2[:, :t_max + 2]
+        d += e0
+        np.maximum(d, 0.0, out=d)
+        cum = np.cumsum(d[:, 1:], axis=1)
+        cum *= inv_tau
+        np.maximum(cum, _EPS, out=cum)
+        cmnd = d
+        cmnd[:, 1:] /= cum
+        cmnd[:, 0] = 1.0
         cmnd[e0[:, 0] <= _EPS] = 1.0                       # silent frames: no period
         inner = cmnd[:, t_min:t_max + 1]
         local = (inner <= cmnd[:, t_min - 1:t_max]) & (inner <= cmnd[:, t_min + 1:t_max + 2])
-        dips = local & (inner < YIN_THRESHOLD)
-        best = np.where(dips.any(axis=1), dips.argmax(axis=1), inner.argmin(axis=1)) + t_min
+        local &= inner < YIN_THRESHOLD
+        best = np.where(local.any(axis=1), local.argmax(axis=1), inner.argmin(axis=1)) + t_min
         rows = np.arange(len(fr))
         y0, y1, y2 = cmnd[rows, best - 1], cmnd[rows, best], cmnd[rows, best + 1]
         den = y0 - 2.0 * y1 + y2
         shift = np.where(np.abs(den) > _EPS, 0.5 * (y0 - y2) / np.where(den == 0, 1, den), 0.0)
-        dmin[s:s + _BLOCK] = y1
-        period[s:s + _BLOCK] = best + np.clip(shift, -1.0, 1.0)
+        dmin[todo[s:s + _BLOCK]] = y1
+        period[todo[s:s + _BLOCK]] = best + np.clip(shift, -1.0, 1.0)
     return dmin, period
 
 
@@ -162,14 +184,12 @@ def _onsets(x: np.ndarray, sr: int, hop: int) -> np.ndarray:
 
     w = int(round(ONSET_WINDOW_S * sr))
     n = len(x) // hop + 1
-    pad = w
-    xp = np.concatenate([np.zeros(pad, np.float32), x, np.zeros(pad, np.float32)])
-    starts = np.arange(n, dtype=np.int64) * hop - w // 2 + pad
+    starts = np.arange(n, dtype=np.int64) * hop - w // 2
     window = np.hanning(w).astype(np.float32)
     flux = np.zeros(n)
     prev = None
     for s in range(0, n, _BLOCK):
-        fr = _frames(xp, starts[s:s + _BLOCK], w) * window
+        fr = _frames(x, starts[s:s + _BLOCK], w) * window
         mag = np.log1p(100.0 * np.abs(fft.rfft(fr, axis=1)), dtype=np.float32)
         full = mag if prev is None else np.concatenate([prev, mag])
         diff = np.maximum(np.diff(full, axis=0), 0.0).sum(axis=1)
@@ -182,7 +202,7 @@ def _onsets(x: np.ndarray, sr: int, hop: int) -> np.ndarray:
     local_max = maximum_filter1d(flux, size=2 * span + 1, mode="constant")
     floor = np.median(flux) + 0.1 * (np.percentile(flux, 99.5) - np.median(flux))
     # Windows that cross the file's edges see the padding start or stop: not onsets.
-    inside = (starts - pad >= 0) & (starts - pad + w <= len(x))
+    inside = (starts >= 0) & (starts + w <= len(x))
     peaks = np.flatnonzero((flux == local_max) & (flux > local_mean * 1.5) & (flux > floor) & inside)
     keep, last = [], -np.inf
     for p in peaks:                                       # plateaus: keep the first sample
