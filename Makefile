@@ -39,6 +39,10 @@ test: setup
 test-core: $(STAMP)
 	$(PY) -m pytest -q tests/core
 
+# Builds the linux-x64 zip, installs it headless into a temporary Blender user folder.
+test-extension: $(STAMP)
+	$(PY) -m pytest -q tests/extension
+
 demo: setup
 	$(PY) -m talkrig.core.cli demo --out out
 
