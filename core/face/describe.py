@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 import warnings
 from dataclasses import dataclass, field
+from typing import Optional
 
 from ...rigs import facs
 from ..errors import EmotionSpecError
@@ -174,9 +175,56 @@ def _drop_regions(regions: dict, entry: dict) -> None:
             mix.pop(n, None)
 
 
+def spec_from_options(*, emotion: str = "", regions: str = "", timeline_path=None,
+                      description: str = "", auto=None) -> Optional[EmotionSpec]:
+    """One :class:`EmotionSpec` from the user-facing options (CLI, batch, Blender panel).
+
+    Parameters
+    ----------
+    emotion : str
+        ``--emotion "happiness=0.8,surprise=0.3"``: static global mix.
+    regions : str
+        ``--emotion-regions "brows:anger=0.8;mouth:happiness"``: per-region mixes; these win
+        over region words of the description and over region timelines of the file.
+    timeline_path : str or PathLike, optional
+        ``--emotion-timeline FILE`` (.json / .csv, see :mod:`core.face.timeline`).
+    description : str
+        ``--describe "nervous, half-smiling, brows raised"`` (unknown words are warned about).
+    auto : EmotionTimeline, optional
+        The automatic track (:func:`core.face.auto_emotion.auto_emotion`), added to the rest.
+
+    Returns
+    -------
+    EmotionSpec or None
+        None when no option was given.
+    """
+    from .emotion import parse_mixture, parse_region_mixtures
+    from .timeline import read_emotion_timeline
+    mixture: dict = {}
+    region_mix: dict = {}
+    timelines = []
+    if description:
+        d = describe(description)
+        mixture.update(d.mixture)
+        region_mix.update(d.regions)
+    for name, w in parse_mixture(emotion or "").items():
+        mixture[name] = min(MAX_INTENSITY, mixture.get(name, 0.0) + w)
+    if timeline_path:
+        glob, region_tl = read_emotion_timeline(timeline_path)
+        if glob is not None:
+            timelines.append(glob)
+        region_mix.update(region_tl)
+    if auto is not None:
+        timelines.append(auto)
+    region_mix.update(parse_region_mixtures(regions or ""))
+    if not (mixture or region_mix or timelines):
+        return None
+    return EmotionSpec(mixture=mixture, regions=region_mix, timeline=tuple(timelines) or None)
+
+
 def known_terms() -> tuple:
     """Every term of the lexicon, sorted (for help texts and UI auto-completion)."""
     return tuple(sorted(facs.describe_lexicon()["terms"]))
 
 
-__all__ = ["describe", "Description", "UnknownWordsWarning", "known_terms"]
+__all__ = ["describe", "Description", "UnknownWordsWarning", "known_terms", "spec_from_options"]

@@ -187,8 +187,9 @@ class EmotionSpec:
         Region / group / alias -> its own mix, e.g. ``{"brows": {"anger": 1.0}}``.
     vad : tuple of 3 float or None
         Valence, arousal, dominance in [-1, 1], turned into a mix by :func:`vad_to_mixture`.
-    timeline : EmotionTimeline or None
-        Keys over time (``core.face.timeline``), added to the static mix.
+    timeline : EmotionTimeline, tuple of EmotionTimeline, or None
+        Keys over time (``core.face.timeline``), added to the static mix; several timelines
+        (e.g. the automatic track and the user's keys) add up.
     """
 
     mixture: dict = field(default_factory=dict)
@@ -209,9 +210,12 @@ class EmotionSpec:
                 raise EmotionSpecError(f"vad must be (valence, arousal, dominance), got {self.vad!r}")
             vad_to_mixture(*self.vad)       # validates the range
             object.__setattr__(self, "vad", tuple(float(x) for x in self.vad))
-        if self.timeline is not None and not isinstance(self.timeline, EmotionTimeline):
-            raise EmotionSpecError("timeline must be an EmotionTimeline "
-                                   "(EmotionTimeline.read(path) or .from_samples(times, mixtures))")
+        if isinstance(self.timeline, (list, tuple)):
+            object.__setattr__(self, "timeline", tuple(self.timeline) or None)
+        parts = self.timeline if isinstance(self.timeline, tuple) else (self.timeline,)
+        if self.timeline is not None and not all(isinstance(t, EmotionTimeline) for t in parts):
+            raise EmotionSpecError("timeline must be an EmotionTimeline (read_emotion_timeline(path) "
+                                   "or EmotionTimeline.from_samples(times, mixtures)) or a tuple of them")
 
     @classmethod
     def parse(cls, text: str = "", *, regions: str = "") -> "EmotionSpec":
@@ -234,13 +238,13 @@ def mixture_weights(mixture: dict, timeline, *, fps: float, n_frames: int) -> tu
     names : tuple of str
     weights : np.ndarray [shape=(n_frames, len(names)), dtype=float64]
     """
-    names = sorted(set(mixture) | (set(timeline.names) if timeline is not None else set()))
+    parts = () if timeline is None else timeline if isinstance(timeline, tuple) else (timeline,)
+    names = sorted(set(mixture).union(*(t.names for t in parts)))
     w = np.zeros((n_frames, len(names)))
     for j, n in enumerate(names):
         w[:, j] = mixture.get(n, 0.0)
-    if timeline is not None:
-        tw = timeline.sample(fps=fps, n_frames=n_frames, names=names)
-        w += tw
+    for part in parts:
+        w += part.sample(fps=fps, n_frames=n_frames, names=names)
     return tuple(names), w
 
 

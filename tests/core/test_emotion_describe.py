@@ -72,3 +72,27 @@ def test_lexicon_covers_the_brief():
     terms = set(known_terms())
     for word in ("nervous", "smiling", "brows raised", "furrowed", "smirk", "teary"):
         assert word in terms
+
+
+def test_spec_from_cli_options(tmp_path):
+    from talkrig.core.face.describe import spec_from_options
+    from talkrig.core.face.timeline import EmotionTimeline
+    assert spec_from_options() is None
+    p = tmp_path / "keys.json"
+    p.write_text('{"keys": [{"time": 0.0, "emotion": "sadness=0.5", "onset": 0}]}')
+    auto = EmotionTimeline.from_samples([0.0, 1.0], [{"fear": 0.2}, {"fear": 0.2}])
+    with pytest.warns(UnknownWordsWarning):
+        spec = spec_from_options(emotion="happiness=0.8,surprise=0.3",
+                                 regions="brows:anger=0.8", timeline_path=p,
+                                 description="slightly worried, glorbly", auto=auto)
+    assert spec.mixture == {"worry": pytest.approx(0.32), "happiness": 0.8, "surprise": 0.3}
+    assert spec.regions == {"brows": {"anger": 0.8}}
+    assert len(spec.timeline) == 2
+    layer = emotion_layer(spec, fps=30, n_frames=3)
+    assert layer[1, ARKIT_INDEX["browDownLeft"]] == pytest.approx(0.68, abs=1e-5)
+    from talkrig.core.face.emotion import mixture_weights
+    names, w = mixture_weights(spec.mixture, spec.timeline, fps=30, n_frames=2)
+    assert w[1, names.index("sadness")] == pytest.approx(0.5)
+    assert w[1, names.index("fear")] == pytest.approx(0.2)
+    with pytest.raises(EmotionSpecError, match="does not exist"):
+        spec_from_options(timeline_path=tmp_path / "missing.json")
