@@ -384,9 +384,14 @@ def build_demo_head() -> DemoHead:
                  "mouth_center": V[up].mean(0)}
     return DemoHead(vertices=V.astype(np.float32), faces=m.faces, face_parts=fparts,
                     vertex_parts=vparts, part_names=PART_NAMES,
-                    shape_keys={n: keys[n].astype(np.float32) for n in ARKIT_NAMES},
+                    shape_keys={n: _clean(keys[n]) for n in ARKIT_NAMES},
                     inner_lip_upper=np.asarray(up, dtype=np.int64),
                     inner_lip_lower=np.asarray(lo, dtype=np.int64), landmarks=landmarks)
+
+
+def _clean(delta: np.ndarray) -> np.ndarray:
+    """float32 offsets with rounding noise (< 1 nm) set to exact zeros."""
+    return np.where(np.abs(delta) < 1e-9, 0.0, delta).astype(np.float32)
 
 
 def _paint_regions(V, faces, fparts, info, n_skin):

@@ -1,0 +1,89 @@
+"""Headless output: bake_to_files and the demo (what `talkrig demo --out out` writes)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import bpy
+import numpy as np
+import pytest
+
+from readback import assimp_available, morph_animation
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO_WAV = ROOT / "examples" / "arctic" / "arctic_a0009.wav"
+
+
+def _sound_strips(scene):
+    ed = scene.sequence_editor
+    if ed is None:
+        return []
+    return list(ed.strips if hasattr(ed, "strips") else ed.sequences)
+
+
+def test_bake_to_files_onto_a_target_blend(speech_wav, tmp_path):
+    """A user's .blend: its face mesh gets the take; other objects and keys stay."""
+    from talkrig.addon.demo_head import create_demo_head
+    from talkrig.addon.headless import bake_to_files
+    from talkrig.core.pipeline import bake
+
+    head = create_demo_head("MyFace")
+    decoy = bpy.data.objects.new("Empty", None)
+    bpy.context.scene.collection.objects.link(decoy)
+    bpy.context.view_layer.objects.active = decoy
+    target = tmp_path / "rig.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(target))
+    perf = bake(str(speech_wav), fps=24.0, seed=1)
+    out = bake_to_files(perf, audio_path=str(speech_wav), target=str(target),
+                        blend=str(tmp_path / "baked.blend"), fbx=str(tmp_path / "baked.fbx"))
+    assert out["object"] == "MyFace" and out["matched"] == 52 and out["missing"] == ()
+    bpy.ops.wm.open_mainfile(filepath=out["blend"])
+    scene = bpy.context.scene
+    key = bpy.data.objects["MyFace"].data.shape_keys
+    assert key.animation_data.action.name == out["action"]
+    assert scene.render.fps / scene.render.fps_base == pytest.approx(24.0)
+    assert (scene.frame_start, scene.frame_end) == (1, perf.face.n_frames)
+    strips = _sound_strips(scene)
+    assert len(strips) == 1 and strips[0].frame_start == 1
+    if not assimp_available():
+        anim = morph_animation(out["fbx"])
+        times = anim["channels"][0]["times_s"]
+        assert len(times) == perf.face.n_frames and times[0] == pytest.approx(0.0, abs=1e-6)
+        np.testing.assert_allclose(times[-1], perf.face.times[-1], atol=1e-5)
+
+
+def test_bake_to_files_errors(tmp_path):
+    from talkrig.addon.headless import bake_to_files
+    from talkrig.core.curves import FaceCurves, Performance
+    from talkrig.core.errors import ExportError
+    from talkrig.rigs.arkit import FACE_CHANNELS
+
+    perf = Performance(face=FaceCurves(FACE_CHANNELS, 30.0, np.zeros((3, 61), np.float32)))
+    with pytest.raises(ExportError, match="folder does not exist"):
+        bake_to_files(perf, blend=str(tmp_path / "missing" / "x.blend"))
+    with pytest.raises(ExportError, match="does not exist"):
+        bake_to_files(perf, target=str(tmp_path / "nothing.blend"))
+
+
+@pytest.mark.skipif(not DEMO_WAV.is_file(), reason="examples not fetched (make examples)")
+def test_run_demo_writes_everything(tmp_path):
+    import matplotlib.image as mpimg
+
+    from talkrig.addon.headless import run_demo
+    from talkrig.core.io import read_curves
+
+    summary = run_demo(tmp_path)
+    names = ("demo.blend", "demo.fbx", "demo.glb", "demo.csv", "demo.png", "demo_face.png", "demo.wav")
+    for name in names:
+        assert (tmp_path / name).is_file() and (tmp_path / name).stat().st_size > 1000, name
+    curves = read_curves(str(tmp_path / "demo.csv"))
+    assert curves.n_frames > 80 and curves.channel("jawOpen").max() > 0.2
+    assert f"{curves.n_frames} frames" in summary
+    img = mpimg.imread(str(tmp_path / "demo.png"))
+    assert img.shape[0] > 300 and img.shape[1] > 800 and img[..., :3].std() > 0.05
+    bpy.ops.wm.open_mainfile(filepath=str(tmp_path / "demo.blend"))
+    strips = _sound_strips(bpy.context.scene)
+    assert len(strips) == 1 and strips[0].type == "SOUND"
+    assert strips[0].sound.filepath.startswith("//")          # relative: the folder can move
+    if not assimp_available():
+        times = morph_animation(tmp_path / "demo.fbx")["channels"][0]["times_s"]
+        assert len(times) == curves.n_frames and times[0] == pytest.approx(0.0, abs=1e-6)
