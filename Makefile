@@ -39,6 +39,9 @@ test: setup
 test-core: $(STAMP)
 	$(PY) -m pytest -q tests/core
 
+test-addon: $(STAMP) system-deps
+	$(PY) -m pytest -q tests/addon
+
 # Builds the linux-x64 zip, installs it headless into a temporary Blender user folder.
 test-extension: $(STAMP)
 	$(PY) -m pytest -q tests/extension
