@@ -178,3 +178,35 @@ def test_malformed_npz(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(CurveFormatError, match="curve file not found"):
         read_curves(tmp_path / "gone.json")
+
+
+# ------------------------------------------------------------------ viseme tracks
+
+from talkrig.core.curves import VisemeTrack  # noqa: E402
+from talkrig.core.io import read_visemes, write_visemes  # noqa: E402
+
+VISEMES = ("sil", "PP", "FF", "TH", "DD", "kk", "CH", "SS", "nn", "RR", "aa", "E", "ih", "oh", "ou")
+
+
+@pytest.mark.parametrize("fps", RATES)
+@pytest.mark.parametrize("ext", ["json", "csv"])
+def test_viseme_round_trip(tmp_path, fps, ext):
+    rng = np.random.default_rng(1)
+    track = VisemeTrack(VISEMES, fps, rng.random((int(fps * 2), 15)).astype(np.float32))
+    write_visemes(tmp_path / f"v.{ext}", Performance(face=curves(fps, 2), visemes=track))
+    back = read_visemes(tmp_path / f"v.{ext}")
+    assert back.names == VISEMES and back.fps == pytest.approx(fps, rel=1e-7)
+    assert np.allclose(back.values, track.values, atol=1e-6)
+
+
+def test_viseme_errors(tmp_path):
+    with pytest.raises(CurveFormatError, match="has no viseme track"):
+        write_visemes(tmp_path / "v.json", Performance(face=curves(30, 1)))
+    with pytest.raises(CurveFormatError, match="unknown viseme file extension '.npz'"):
+        write_visemes(tmp_path / "v.npz", VisemeTrack(VISEMES, 30.0, np.zeros((2, 15))))
+    (tmp_path / "bad.csv").write_text("t,sil\n0,1\n")
+    with pytest.raises(CurveFormatError, match="header must start with 'time'"):
+        read_visemes(tmp_path / "bad.csv")
+    (tmp_path / "bad.json").write_text('{"fps": 30}')
+    with pytest.raises(CurveFormatError, match="is not a viseme json file"):
+        read_visemes(tmp_path / "bad.json")
