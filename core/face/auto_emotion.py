@@ -103,10 +103,14 @@ def _word_times(text: Optional[str], phones: Optional[PhoneTrack], voiced_t: np.
 def valence_track(t: np.ndarray, words, word_t: np.ndarray, *, sigma_s: float = 1.5) -> np.ndarray:
     """Valence in [-1, 1] at times ``t`` [shape=(n,)] from words at times ``word_t``."""
     vals = word_valences(words)
-    if not len(vals) or not np.any(vals):
-        return np.zeros(len(t))
-    g = np.exp(-0.5 * ((t[:, None] - word_t[None, :]) / sigma_s) ** 2)
-    s = g @ vals
+    s = np.zeros(len(t))
+    order = np.argsort(t)
+    ts = t[order]
+    for v, tw in zip(vals, np.asarray(word_t, dtype=np.float64)):
+        if v == 0.0:
+            continue
+        a, b = np.searchsorted(ts, [tw - 4 * sigma_s, tw + 4 * sigma_s])   # kernel support
+        s[order[a:b]] += v * np.exp(-0.5 * ((ts[a:b] - tw) / sigma_s) ** 2)
     return s / np.sqrt(s * s + VADER_ALPHA)
 
 
@@ -128,16 +132,22 @@ def arousal_track(prosody: Prosody, t: np.ndarray, *, window_s: float = 2.0) -> 
     ref_db = float(np.median(db[voiced])) if voiced.any() else float(np.median(db))
     onsets = np.asarray(prosody.onsets, dtype=np.float64)
     ar, dom = np.zeros(len(t)), np.zeros(len(t))
-    for i, tc in enumerate(t):
-        sel = np.abs(frame_t - tc) <= window_s / 2
-        v = sel & voiced
-        speech_share = v.sum() / max(sel.sum(), 1)
+    onsets = np.sort(onsets)
+    lo_idx = np.searchsorted(frame_t, t - window_s / 2, side="left")
+    hi_idx = np.searchsorted(frame_t, t + window_s / 2, side="right")
+    n_onsets = (np.searchsorted(onsets, t + window_s / 2, side="right")
+                - np.searchsorted(onsets, t - window_s / 2, side="left"))
+    for i in range(len(t)):
+        a, b = lo_idx[i], hi_idx[i]
+        v = voiced[a:b]
+        speech_share = v.sum() / max(b - a, 1)
         if v.sum() < 3:
             continue
-        semis = 12.0 * np.log2(f0[v] / np.median(f0[v]))
+        f0_v, db_v = f0[a:b][v], db[a:b][v]
+        semis = 12.0 * np.log2(f0_v / np.median(f0_v))
         pitch = np.clip((semis.std() - PITCH_REF_ST) / 2.0, -1, 1)
-        level = np.clip((db[v].mean() - ref_db) / 6.0, -1, 1)
-        rate = np.sum(np.abs(onsets - tc) <= window_s / 2) / window_s
+        level = np.clip((db_v.mean() - ref_db) / 6.0, -1, 1)
+        rate = n_onsets[i] / window_s
         rate = np.clip((rate - RATE_REF) / 2.5, -1, 1)
         weight = min(1.0, speech_share / 0.3)          # fades out towards silence
         a = np.clip(0.45 * pitch + 0.35 * level + 0.2 * rate, -1, 1)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Optional
 
 import numpy as np
@@ -133,6 +134,13 @@ def parse_region_mixtures(text: str) -> dict:
     return out
 
 
+@lru_cache(maxsize=None)
+def _basic_anchors() -> tuple:
+    names = tuple(n for n in facs.basic_emotion_names() if n != "neutral")
+    anchors = facs.vad_anchors(names)
+    return names, anchors, np.linalg.norm(anchors, axis=1)
+
+
 def vad_to_mixture(v: float, a: float, d: float = 0.0, *, kappa: float = VAD_KAPPA,
                    min_share: float = 0.05) -> dict:
     """Basic-emotion mixture for a valence/arousal/dominance point.
@@ -159,9 +167,7 @@ def vad_to_mixture(v: float, a: float, d: float = 0.0, *, kappa: float = VAD_KAP
     norm = float(np.linalg.norm(p))
     if norm < 1e-6:
         return {}
-    names = [n for n in facs.basic_emotion_names() if n != "neutral"]
-    anchors = facs.vad_anchors(names)
-    lengths = np.linalg.norm(anchors, axis=1)
+    names, anchors, lengths = _basic_anchors()
     cos = anchors @ p / (lengths * norm)
     w = np.exp(kappa * (cos - cos.max()))
     w /= w.sum()

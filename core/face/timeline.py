@@ -162,9 +162,9 @@ class EmotionTimeline:
         start = np.zeros(len(names))
         for i, (s0, _, _, dur, target, shape) in enumerate(segs):
             s1 = segs[i + 1][0] if i + 1 < len(segs) else np.inf
-            sel = (t >= s0) & (t < s1)
-            prog = (t[sel] - s0) / dur if dur > 0 else np.ones(int(sel.sum()))
-            out[sel] = start + (target - start) * ramp(prog, shape)[:, None]
+            a, b = np.searchsorted(t, [s0, s1], side="left")      # frames in [s0, s1)
+            prog = (t[a:b] - s0) / dur if dur > 0 else np.ones(b - a)
+            out[a:b] = start + (target - start) * ramp(prog, shape)[:, None]
             if np.isfinite(s1):
                 p1 = (s1 - s0) / dur if dur > 0 else 1.0
                 start = start + (target - start) * float(ramp(np.array([p1]), shape)[0])
