@@ -93,6 +93,7 @@ def write_curves(path, curves_or_performance) -> str:
                     json.dump({"fps": curves.fps, "names": list(curves.names),
                                "frames": np.round(curves.values.astype(np.float64), 6).tolist()},
                               fh, separators=(",", ":"))
+        os.chmod(tmp, 0o666 & ~_umask())         # mkstemp makes 0600; use normal permissions
         os.replace(tmp, path)
         tmp = None
     except OSError as exc:
@@ -104,6 +105,12 @@ def write_curves(path, curves_or_performance) -> str:
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
     return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def read_curves(path, *, fps: float | None = None) -> FaceCurves:

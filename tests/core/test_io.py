@@ -210,3 +210,13 @@ def test_viseme_errors(tmp_path):
     (tmp_path / "bad.json").write_text('{"fps": 30}')
     with pytest.raises(CurveFormatError, match="is not a viseme json file"):
         read_visemes(tmp_path / "bad.json")
+
+
+def test_written_files_get_normal_permissions(tmp_path):
+    import os
+    mask = os.umask(0o022)
+    try:
+        write_curves(tmp_path / "p.json", curves(30, 1))
+    finally:
+        os.umask(mask)
+    assert (tmp_path / "p.json").stat().st_mode & 0o777 == 0o644
