@@ -166,7 +166,7 @@ def _gaze_fixations(rng, prosody, act, em, *, fps, n_frames):
     phrase_starts = np.sort(phrase_starts[(phrase_starts > 0.3) & (phrase_starts < dur)])
     starts, targets, at_flags = [], [], []
     t, at = 0.0, True
-    while t < dur:
+    while t < dur or not starts:      # at least one fixation, even for a 1-frame take
         f = min(int(t * fps), n_frames - 1)
         s = act[f]
         e = {k: v[f] for k, v in em.items()}

@@ -236,3 +236,11 @@ def test_real_style_and_compose_wiring():
     off = performance_layers(TALK, fps=FPS, n_frames=N, seed=0,
                              style=Style(eyes=False, blinks=False))
     assert set(off) == set(HEAD_EYE_NAMES)
+
+
+@pytest.mark.parametrize("n", [1, 2, 7])
+def test_tiny_takes(n):
+    z = np.zeros(n, np.float32)
+    p = Prosody(FPS, z, z, z, np.zeros(0), np.zeros((0, 2)))
+    d = performance_layers(p, fps=FPS, n_frames=n, seed=0)
+    assert all(v.shape == (n,) and np.isfinite(v).all() for v in d.values())

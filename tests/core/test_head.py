@@ -159,3 +159,11 @@ def test_emotion_names_compounds_and_spec():
     np.testing.assert_allclose(w["sadness"], 0.8)
     sad = head_motion(TALK, fps=FPS, n_frames=N, seed=0, emotion_weights=w)
     assert sad[:, 1].mean() < head_motion(TALK, fps=FPS, n_frames=N, seed=0)[:, 1].mean()
+
+
+def test_nods_without_onsets_use_loudness_rises():
+    bare = Prosody(FPS, TALK.loudness, TALK.f0, TALK.voicing, np.zeros(0), TALK.phrase_breaks)
+    h = head_motion(bare, fps=FPS, n_frames=N, seed=0)
+    rest = head_motion(SILENT, fps=FPS, n_frames=N, seed=0)
+    hp = lambda x: np.diff(np.degrees(x), axis=0) * FPS          # noqa: E731
+    assert np.abs(hp(h)[:, 1]).mean() > 3.0 * np.abs(hp(rest)[:, 1]).mean()
