@@ -75,20 +75,27 @@ def emotion_curve(emotion_weights, name: str, n_frames: int) -> np.ndarray:
 def emotion_weights_from_spec(spec, *, fps: float, n_frames: int) -> dict:
     """The ``emotion_weights`` input of the eye/head layers from an ``EmotionSpec``.
 
-    Uses the global mix (static mixture + VAD point + timeline; region overrides are
-    ignored: eyes and head follow the whole face's emotion). Returns dict of canonical
-    name -> float64 [shape=(n_frames,)], plus ``valence``/``arousal`` when the spec has a
-    VAD point; None for a missing or neutral spec.
+    Uses the global mix: static mixture + VAD point + timeline (one, or a tuple of
+    timelines whose samples add up; anything with ``names`` and
+    ``sample(fps=, n_frames=, names=)``). Region overrides are ignored: eyes and head follow
+    the whole face's emotion. Returns dict of canonical name -> float64
+    [shape=(n_frames,)], plus ``valence``/``arousal`` when the spec has a VAD point; None
+    for a missing or neutral spec.
     """
     if spec is None or spec.is_neutral():
         return None
-    from .emotion import mixture_weights, vad_to_mixture
+    from .emotion import vad_to_mixture
     base = dict(spec.mixture)
     if spec.vad is not None:
         for n, w in vad_to_mixture(*spec.vad).items():
             base[n] = base.get(n, 0.0) + w
-    names, w = mixture_weights(base, spec.timeline, fps=fps, n_frames=n_frames)
-    out = {n: w[:, j] for j, n in enumerate(names)}
+    out = {n: np.full(n_frames, float(w)) for n, w in base.items()}
+    tls = spec.timeline if isinstance(spec.timeline, (tuple, list)) else (spec.timeline,)
+    for tl in (x for x in tls if x is not None):
+        names = tuple(tl.names)
+        w = tl.sample(fps=fps, n_frames=n_frames, names=names)
+        for j, n in enumerate(names):
+            out[n] = out.get(n, 0.0) + w[:, j]
     if spec.vad is not None:
         out["valence"] = np.full(n_frames, spec.vad[0])
         out["arousal"] = np.full(n_frames, spec.vad[1])

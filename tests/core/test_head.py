@@ -170,3 +170,23 @@ def test_nods_without_onsets_use_loudness_rises():
     trig = vel[np.clip(strong[:, None] + win, 0, N - 1)].mean(axis=0)
     base = vel[np.random.default_rng(0).integers(15, N - 16, 400)[:, None] + win].mean(axis=0)
     assert trig[15:25].min() < base[15:25].min() - 1.0
+
+
+def test_emotion_weights_from_spec_timelines():
+    from talkrig.core.face.emotion import EmotionSpec
+    from talkrig.core.face.head import emotion_weights_from_spec
+    from talkrig.core.face.timeline import EmotionTimeline
+    tl = EmotionTimeline.from_keys([{"time": 10.0, "mixture": {"surprise": 1.0}, "onset": 0.5}])
+    w = emotion_weights_from_spec(EmotionSpec(mixture={"sadness": 0.5}, timeline=tl),
+                                  fps=FPS, n_frames=N)
+    assert w["surprise"][: int(9.9 * FPS)].max() == 0.0 and w["surprise"][-1] == pytest.approx(1.0)
+    np.testing.assert_allclose(w["sadness"], 0.5)
+
+    class Pair:           # a spec-like object holding two timelines (e.g. user + automatic)
+        mixture, vad, timeline = {}, (0.2, 0.6, 0.0), (tl, tl)
+
+        def is_neutral(self):
+            return False
+    w2 = emotion_weights_from_spec(Pair(), fps=FPS, n_frames=N)
+    assert w2["surprise"][-1] - w2["surprise"][0] == pytest.approx(2.0)    # VAD adds a constant
+    assert w2["arousal"][0] == pytest.approx(0.6)
