@@ -14,7 +14,7 @@ when writing that format.
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import gaussian_filter1d, uniform_filter1d
+from scipy.ndimage import gaussian_filter1d, maximum_filter1d, uniform_filter1d
 from scipy.signal import fftconvolve, find_peaks, lfilter
 
 from ..curves import Prosody
@@ -202,7 +202,8 @@ def _accents(prosody: Prosody, loud, f0z, *, fps: float, n_frames: int):
     """Stressed-syllable candidates: (frame index, strength in [0, 1]).
 
     Onsets from the prosody (or loudness rises when it has none) are weighted by the peak
-    loudness in the next 150 ms times an F0-peak bonus; the weaker 35% are dropped.
+    loudness in the next 150 ms times an F0-peak bonus; the weaker half is dropped, and of
+    accents closer than 0.3 s only the strongest stays.
     """
     on = np.asarray(prosody.onsets, dtype=np.float64).reshape(-1)
     if on.size:
@@ -216,7 +217,11 @@ def _accents(prosody: Prosody, loud, f0z, *, fps: float, n_frames: int):
     w = max(1, int(0.15 * fps))
     peak = np.max(loud[np.minimum(fr[:, None] + np.arange(w), n_frames - 1)], axis=1)
     s = peak * (1.0 + 0.6 * np.clip(f0z[fr], 0.0, 2.0))
-    keep = s >= np.quantile(s, 0.35)
+    # Stressed syllables: the stronger half, and the strongest within +-0.3 s (<= ~2/s).
+    per_frame = np.zeros(n_frames)
+    np.maximum.at(per_frame, fr, s)
+    local = maximum_filter1d(per_frame, 2 * int(0.3 * fps) + 1, mode="constant")
+    keep = (s >= np.quantile(s, 0.5)) & (s >= local[fr]) & (np.r_[True, np.diff(fr) > 0])
     fr, s = fr[keep], s[keep]
     return fr, np.clip(s / max(s.max(), 1e-9), 0.0, 1.0)
 
@@ -269,7 +274,7 @@ def head_motion(prosody: Prosody, *, fps: float, n_frames: int, seed: int = 0,
         lead = int(round(0.05 * fps))                           # head leads the syllable
         imp = np.zeros((n_frames, 3))
         nod = np.where(rng.random(fr.size) < 0.75, -1.0, 0.6)   # mostly down-nods
-        amp = np.stack([rng.normal(0.0, 1.3, fr.size), nod * (1.2 + 2.2 * s),
+        amp = np.stack([rng.normal(0.0, 1.3, fr.size), nod * (1.5 + 2.5 * s),
                         rng.normal(0.0, 0.7, fr.size)], axis=1) * (0.4 + 0.6 * s[:, None])
         np.add.at(imp, np.maximum(fr - lead, 0), amp)
         soft, sharp = _kernel(fps, 0.18), _kernel(fps, 0.13)
