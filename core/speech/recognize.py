@@ -47,6 +47,7 @@ _lock = threading.RLock()
 _hama = None            # ASRModel, False when unavailable
 _lm_decoder = None
 _phone_decoder = None
+_initial_cmn = {}
 
 
 def ipa_to_arpabet(tokens) -> list:
@@ -105,11 +106,22 @@ def _sphinx_decoder(kind: str):
             if _lm_decoder is None:
                 _lm_decoder = Decoder(lm=f"{mp}/en-us/en-us.lm.bin",
                                       dict=f"{mp}/en-us/cmudict-en-us.dict", **common)
+                _initial_cmn[id(_lm_decoder)] = _lm_decoder.get_cmn(False)
             return _lm_decoder
         if _phone_decoder is None:
             _phone_decoder = Decoder(allphone=f"{mp}/en-us/en-us-phone.lm.bin", lm=None,
                                      bestpath=False, **common)
+            _initial_cmn[id(_phone_decoder)] = _phone_decoder.get_cmn(False)
         return _phone_decoder
+
+
+def reset_state() -> None:
+    """Reset the fallback decoders' live cepstral mean so results never depend on
+    what this process decoded before (same audio, same phones)."""
+    with _lock:
+        for dec in (_lm_decoder, _phone_decoder):
+            if dec is not None:
+                dec.set_cmn(_initial_cmn[id(dec)])
 
 
 def _decode_segments(dec, pcm: bytes) -> list:
@@ -121,7 +133,13 @@ def _decode_segments(dec, pcm: bytes) -> list:
     return list(dec.seg())
 
 
-def sphinx_rows(x: np.ndarray, *, offset_s: float = 0.0) -> list:
+def _add_stats(stats, res) -> None:
+    if stats is not None and res is not None:
+        stats["score"] = stats.get("score", 0.0) + res.score
+        stats["frames"] = stats.get("frames", 0) + res.frames
+
+
+def sphinx_rows(x: np.ndarray, *, offset_s: float = 0.0, stats=None) -> list:
     """Timed phones of a piece from pocketsphinx alone (word recognition + alignment).
 
     Returns a list of (phone, start_s, end_s, word, -1); falls back to allphone segments
@@ -134,6 +152,7 @@ def sphinx_rows(x: np.ndarray, *, offset_s: float = 0.0) -> list:
     if words:
         res = align_pcm(pcm, words, offset_s=offset_s)
         if res is not None:
+            _add_stats(stats, res)
             return [(p, s, e, w, -1) for p, s, e, w, _ in res.phones]
     with _lock:
         segs = _decode_segments(_sphinx_decoder("phone"), pcm)
@@ -145,7 +164,7 @@ def sphinx_rows(x: np.ndarray, *, offset_s: float = 0.0) -> list:
     return rows
 
 
-def hama_rows(x: np.ndarray, *, offset_s: float = 0.0):
+def hama_rows(x: np.ndarray, *, offset_s: float = 0.0, stats=None):
     """Timed phones of a piece from hama + forced alignment, or None if that fails."""
     words = hama_words(x)
     if not words:
@@ -155,12 +174,13 @@ def hama_rows(x: np.ndarray, *, offset_s: float = 0.0):
     res = align_pcm(pcm16(x), names, offset_s=offset_s)
     if res is None:
         return None
+    _add_stats(stats, res)
     return [(p, s, e, w[3:].replace("_", "-") if w else "", -1)
             for p, s, e, w, _ in res.phones]
 
 
 def recognize_rows(x: np.ndarray, *, progress=None, offset_s: float = 0.0,
-                   engine: str = "auto"):
+                   engine: str = "auto", stats=None):
     """Timed phones of 16 kHz speech without a transcript.
 
     Parameters
@@ -172,6 +192,9 @@ def recognize_rows(x: np.ndarray, *, progress=None, offset_s: float = 0.0,
         Added to every time (for pieces of a longer signal).
     engine : {'auto', 'hama', 'pocketsphinx'}
         'auto' uses hama where available, pocketsphinx otherwise.
+    stats : dict or None
+        If given, receives the summed alignment ``score`` and ``frames`` of the pieces
+        that were force-aligned (the free reference for the transcript check).
 
     Returns
     -------
@@ -192,9 +215,9 @@ def recognize_rows(x: np.ndarray, *, progress=None, offset_s: float = 0.0,
     for k, ch in enumerate(chunks):
         seg = x[ch.start:ch.end]
         off = offset_s + ch.start / SR
-        rows = hama_rows(seg, offset_s=off) if use_hama else None
+        rows = hama_rows(seg, offset_s=off, stats=stats) if use_hama else None
         if rows is None:
-            rows = sphinx_rows(seg, offset_s=off)
+            rows = sphinx_rows(seg, offset_s=off, stats=stats)
         pieces.append(rows)
         if progress is not None:
             progress((k + 1) / len(chunks), "recognising")

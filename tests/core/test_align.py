@@ -72,6 +72,31 @@ def test_wrong_transcript_is_detected_and_recognised():
 
 
 @needs_lj
+def test_half_wrong_transcript_is_detected():
+    # the grey zone: the first half of the words fit, the second half is another sentence
+    words = lj_text("LJ001-0006").split()
+    other = lj_text("LJ001-0011").split()
+    half = len(words) // 2
+    sp = lj_speech("LJ001-0006")
+    tr = phone_track(sp, text=" ".join(words[:half] + other[:len(words) - half]))
+    assert tr.source == "recognize:mismatch", tr.note
+
+
+@needs_lj
+@pytest.mark.parametrize("damage", ["clipped", "noisy"])
+def test_correct_transcript_survives_damaged_audio(damage):
+    sp = lj_speech("LJ001-0007")
+    x = sp.samples
+    if damage == "clipped":
+        x = np.clip(x * 4.0, -0.3, 0.3)
+    else:
+        x = x + np.random.default_rng(0).normal(0, 0.03, len(x)).astype(np.float32)
+    tr = phone_track(Speech(x.astype(np.float32), 16000), text=lj_text("LJ001-0007"))
+    assert tr.source == "align", tr.note
+    assert np.median(boundary_errors(lj_truth("LJ001-0007"), tr)) < 0.04
+
+
+@needs_lj
 def test_transcript_too_long_for_audio_is_a_mismatch():
     sp = lj_speech("LJ001-0002")         # 1.9 s, "in being comparatively modern"
     tr = phone_track(sp, text=lj_text("LJ001-0001") + " " + lj_text("LJ001-0003"))
