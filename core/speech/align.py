@@ -20,7 +20,7 @@ import numpy as np
 from ..curves import PhoneTrack, Speech
 from ..errors import AlignmentError, AudioError, TranscriptError
 from .chunking import frame_energy_db, merge_segments, pcm16, speech_frames, split_at_pauses
-from .g2p import g2p
+from .g2p import ARPABET, g2p
 from .text import normalize_transcript
 
 SR = 16000
@@ -37,12 +37,10 @@ BAD_SCORE = -60.0
 REF_MARGIN = 10.0
 #: share of the audio whose alignment failed above which the transcript is rejected
 MISMATCH_FAILED_SHARE = 0.35
-PHONES = frozenset("AA AE AH AO AW AY B CH D DH EH ER EY F G HH IH IY JH K L M N NG OW OY "
-                   "P R S SH T TH UH UW V W Y Z ZH".split())
+PHONES = ARPABET
 
 _lock = threading.RLock()
 _decoder = None
-_initial_cmn = None
 
 
 @dataclass
@@ -60,7 +58,7 @@ def decoder():
     Settings follow docs/FIELD_NOTES.md: ``bestpath=False`` and very wide beams, or
     alignment fails with "impossible duration" on some files.
     """
-    global _decoder, _initial_cmn
+    global _decoder
     with _lock:
         if _decoder is None:
             try:
@@ -72,16 +70,16 @@ def decoder():
             _decoder = Decoder(hmm=f"{mp}/en-us/en-us", dict=f"{mp}/en-us/cmudict-en-us.dict",
                                lm=None, bestpath=False, beam=1e-80, wbeam=1e-60,
                                pbeam=1e-80, loglevel="FATAL")
-            _initial_cmn = _decoder.get_cmn(False)
         return _decoder
 
 
 def reset_decoder_state() -> None:
-    """Forget what earlier calls taught the decoder (live cepstral mean), so a bake's
-    phones depend only on its own audio, not on what this process aligned before."""
-    dec = decoder()
+    """Start from a fresh decoder (about 0.13 s), so a bake's phones depend only on its own
+    audio: pocketsphinx adapts its noise estimate and cepstral mean across utterances, and
+    resetting the mean alone was measured not to be enough."""
+    global _decoder
     with _lock:
-        dec.set_cmn(_initial_cmn)
+        _decoder = None
 
 
 def ensure_words(words, prons=None) -> None:

@@ -32,6 +32,9 @@ MODEL_PATH = Path(__file__).with_name("data") / "g2p_cmudict.json.gz"
 #: context windows (letters left, letters right), smallest first
 LEVELS = ((0, 0), (0, 1), (1, 1), (1, 2), (2, 2), (2, 3), (3, 3), (3, 4), (4, 4))
 LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz'")
+#: the 39 ARPAbet phones of the CMU dictionary (no stress digits)
+ARPABET = frozenset("AA AE AH AO AW AY B CH D DH EH ER EY F G HH IH IY JH K L M N NG OW OY "
+                    "P R S SH T TH UH UW V W Y Z ZH".split())
 PAD = "#"
 HOLDOUT_EVERY = 20
 

@@ -108,6 +108,8 @@ def _number_token(tok: str, prev_word: str) -> list:
         raise TranscriptError(f"cannot read the number {tok!r}; write it in words")
     num, suffix = m.group(1), (m.group(2) or "")
     whole, _, frac = num.replace(",", "").partition(".")
+    if len(whole) > 9 and "," not in num:           # ids, phone numbers: digit by digit
+        return _digits(whole) + (["point"] + _digits(frac) if frac else [])
     value = int(whole)
     if cur is not None:
         words = number_words(value) + [cur[0] if value == 1 else cur[1]]
@@ -164,7 +166,7 @@ def normalize_transcript(text: str) -> Transcript:
     Raises
     ------
     TranscriptError
-        If ``text`` is not a string, or holds a number too large to read.
+        If ``text`` is not a string.
     """
     if not isinstance(text, str):
         raise TranscriptError(f"transcript must be a string, got {type(text).__name__}")
@@ -176,9 +178,8 @@ def normalize_transcript(text: str) -> Transcript:
     emph = False
     prev = ""
     for piece in re.split(r"(\*+)", text):
-        if piece.startswith("*"):
-            if len(piece) % 2:
-                emph = not emph
+        if piece.startswith("*"):             # *word* and markdown **word** alike
+            emph = not emph
             continue
         for tok in _TOKEN.findall(piece):
             if tok in SYMBOLS:
