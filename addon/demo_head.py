@@ -18,8 +18,9 @@ PART_COLORS = {
     "brows": (0.16, 0.10, 0.06, 1.0),
     "eye_white": (0.90, 0.90, 0.88, 1.0),
     "iris": (0.10, 0.20, 0.32, 1.0),
+    "pupil": (0.01, 0.01, 0.012, 1.0),
     "teeth": (0.92, 0.90, 0.82, 1.0),
-    "mouth": (0.22, 0.05, 0.06, 1.0),
+    "mouth": (0.40, 0.12, 0.12, 1.0),
     "tongue": (0.70, 0.30, 0.32, 1.0),
 }
 FLAT_PARTS = ("teeth",)
@@ -108,11 +109,11 @@ def render_preview(obj: bpy.types.Object, filepath: str, *, resolution=(480, 560
     # Frame the face: the head spans about 0.26 m in z around the object's origin.
     loc = obj.matrix_world.translation
     if view == "front":
-        cam.location = (loc.x, loc.y - 0.95, loc.z - 0.005)
+        cam.location = (loc.x, loc.y - 0.80, loc.z - 0.02)
         cam.rotation_euler = (np.pi / 2, 0.0, 0.0)
     else:
         ang = np.radians(35.0)
-        cam.location = (loc.x + 0.95 * np.sin(ang), loc.y - 0.95 * np.cos(ang), loc.z + 0.02)
+        cam.location = (loc.x + 0.80 * np.sin(ang), loc.y - 0.80 * np.cos(ang), loc.z - 0.01)
         cam.rotation_euler = (np.pi / 2 - 0.02, 0.0, ang)
     scene.render.filepath = filepath
     bpy.ops.render.render(write_still=True)

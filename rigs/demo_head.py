@@ -16,7 +16,7 @@ import numpy as np
 
 from .arkit import ARKIT_INDEX, ARKIT_NAMES
 
-PART_NAMES = ("skin", "lips", "brows", "eye_white", "iris", "teeth", "mouth", "tongue")
+PART_NAMES = ("skin", "lips", "brows", "eye_white", "iris", "pupil", "teeth", "mouth", "tongue")
 PART_INDEX = {n: i for i, n in enumerate(PART_NAMES)}
 
 # Landmarks (metres). Head centre at the origin.
@@ -124,8 +124,11 @@ def _skin_surface(u, v):
     front = np.clip(-y / b, 0.0, 1.0)
     # Lower face: narrow the jaw towards the chin, pull the back of the lower head in (neck).
     low = _smoothstep((0.0 - z) / 0.10)
-    x *= 1.0 - 0.30 * low * front ** 0.5 - 0.05 * low
+    x *= 1.0 - 0.24 * low * front ** 0.5 - 0.04 * low
     y += 0.035 * low * (1.0 - front) ** 2 * (y > 0)
+    # Rounder cranium: wider at the temples, lower crown.
+    x *= 1.0 + 0.07 * np.exp(-0.5 * ((z - 0.05) / 0.04) ** 2)
+    z = np.where(z > 0.07, 0.07 + (z - 0.07) * 0.85, z)
     # Flatten the face plane a little and push the cheeks/temples out.
     y += 0.010 * front ** 3
     # Features: forward (-y) displacements on the front of the face.
@@ -199,7 +202,7 @@ def _build_skin(m: _Mesh, info: dict):
             a, b, cc, d = ids[r, c], ids[r, c2], top[c2], top[c]
             m.add_face((a, b, cc, d), "skin")
     bottom = m.add_verts([[0.0, 0.035, -HEAD_RADII[2] * 0.97]], "skin")[0]
-    top = m.add_verts([[0.0, 0.0, HEAD_RADII[2]]], "skin")[0]
+    top = m.add_verts([[0.0, 0.0, 0.07 + (HEAD_RADII[2] - 0.07) * 0.85]], "skin")[0]
     for c in range(nu):
         c2 = (c + 1) % nu
         m.add_face((bottom, ids[0, c2], ids[0, c]), "skin")
@@ -317,20 +320,77 @@ def _build_mouth(m, P, info):
     # teeth: boxes along a parabola behind the lips
     yc = float(np.min(seam[:, 1]))
     info["teeth_upper"], info["teeth_lower"] = [], []
-    for row, (z0, z1, dy0) in enumerate(((MOUTH_Z + 0.0015, MOUTH_Z + 0.010, 0.0065),
-                                         (MOUTH_Z - 0.009, MOUTH_Z - 0.0005, 0.0080))):
+    # upper incisors overlap the lower ones in front (overbite), both inside the cavity
+    for row, (z0, z1, dy0) in enumerate(((MOUTH_Z - 0.0025, MOUTH_Z + 0.0070, 0.0065),
+                                         (MOUTH_Z - 0.0090, MOUTH_Z - 0.0010, 0.0105))):
         xs = np.linspace(-0.019, 0.019, 10)
         for x in xs:
             t0, t1 = x - 0.0019, x + 0.0019
             def arc(xx, depth):
                 return yc + dy0 + 55.0 * xx * xx + depth
-            c8 = [[t0, arc(t0, 0.0), z0], [t1, arc(t1, 0.0), z0], [t1, arc(t1, 0.005), z0],
-                  [t0, arc(t0, 0.005), z0], [t0, arc(t0, 0.0), z1], [t1, arc(t1, 0.0), z1],
-                  [t1, arc(t1, 0.005), z1], [t0, arc(t0, 0.005), z1]]
+            c8 = [[t0, arc(t0, 0.0), z0], [t1, arc(t1, 0.0), z0], [t1, arc(t1, 0.0035), z0],
+                  [t0, arc(t0, 0.0035), z0], [t0, arc(t0, 0.0), z1], [t1, arc(t1, 0.0), z1],
+                  [t1, arc(t1, 0.0035), z1], [t0, arc(t0, 0.0035), z1]]
             box = _add_box(m, c8, "teeth")
             info["teeth_upper" if row == 0 else "teeth_lower"].extend(box.tolist())
     info["tongue"] = _add_sphere(m, (0.0, yc + 0.026, MOUTH_Z - 0.010), (0.016, 0.022, 0.0055),
                                  "tongue", n_lon=16, n_lat=10).tolist()
+
+
+def _surface_y(P, skin_ids, x, z):
+    """Front skin depth at (x, z): inverse-distance blend of the 3 nearest skin vertices."""
+    S = P[skin_ids]
+    S = S[S[:, 1] < -0.02]
+    d = (S[None, :, 0] - x[:, None]) ** 2 + (S[None, :, 2] - z[:, None]) ** 2
+    near = np.argsort(d, axis=1)[:, :3]
+    w = 1.0 / (np.take_along_axis(d, near, 1) + 1e-10)
+    return (S[near, 1] * w).sum(1) / w.sum(1)
+
+
+def _build_brows(m, P, skin_ids):
+    """Two eyebrow strips lying 0.6-1.2 mm above the skin, thick inside, thin outside."""
+    t = np.linspace(0.0, 1.0, 16)
+    for sgn in (1.0, -1.0):
+        x = sgn * (0.013 + 0.037 * t)
+        zc = EYE_Z + 0.0175 + 0.0065 * np.sin(np.pi * np.clip(t * 1.1, 0, 1)) - 0.003 * t
+        h = 0.0030 * (1.0 - 0.65 * t) + 0.0007
+        rows = []
+        for k, lift in ((-1.0, 0.0006), (0.0, 0.0012), (1.0, 0.0006)):
+            z = zc + k * h
+            rows.append(np.stack([x, _surface_y(P, skin_ids, x, z) - lift, z], 1))
+        ids = [m.add_verts(r, "brows") for r in rows]
+        for r in range(2):
+            for i in range(len(t) - 1):
+                f = (ids[r][i], ids[r][i + 1], ids[r + 1][i + 1], ids[r + 1][i])
+                m.add_face(f if sgn > 0 else f[::-1], "brows")
+
+
+def _build_ears_and_neck(m):
+    """Rigid parts no shape key moves: two ears and a neck (returns their vertex ids)."""
+    rigid = []
+    for sgn in (1.0, -1.0):
+        pts, quads, tris, _ = _sphere((0.0, 0.0, 0.0), (0.009, 0.019, 0.030), 16, 10)
+        tilt = np.radians(12.0)
+        y, z = pts[:, 1], pts[:, 2]
+        pts = np.stack([pts[:, 0] * (1.0 - 0.5 * (pts[:, 1] < 0)), y * np.cos(tilt) - z * np.sin(tilt),
+                        y * np.sin(tilt) + z * np.cos(tilt)], 1)
+        pts = pts + np.array([sgn * (HEAD_RADII[0] - 0.002), 0.010, -0.002])
+        ids = m.add_verts(pts, "skin")
+        for q in quads + tris:
+            m.add_face(ids[list(q)], "skin")
+        rigid.append(ids)
+    n_around, zs = 28, np.linspace(-0.225, -0.06, 7)
+    ang = np.linspace(0.0, 2 * np.pi, n_around, endpoint=False)
+    ring = np.stack([0.054 * np.sin(ang), 0.020 - 0.050 * np.cos(ang)], 1)
+    pts = np.concatenate([np.column_stack([ring * (1.0 + 0.08 * (z < -0.2)), np.full(n_around, z)])
+                          for z in zs])
+    ids = m.add_verts(pts, "skin").reshape(len(zs), n_around)
+    for r in range(len(zs) - 1):
+        for c in range(n_around):
+            c2 = (c + 1) % n_around
+            m.add_face((ids[r, c], ids[r, c2], ids[r + 1, c2], ids[r + 1, c]), "skin")
+    rigid.append(ids.ravel())
+    return np.concatenate(rigid)
 
 
 def build_demo_head() -> DemoHead:
@@ -352,11 +412,13 @@ def build_demo_head() -> DemoHead:
     _open_eyes_and_wrap(P, info, info["skin_eye_side"])
     m.verts = [P]
     _build_mouth(m, P, info)
+    _build_brows(m, P, np.arange(n_skin))
+    info["rigid"] = _build_ears_and_neck(m)
     eyes = []
     for c in centers:
         def part_of(pt, c=c):
             d = (pt - c) / EYE_RADIUS
-            return "iris" if -d[1] > 0.86 else "eye_white"
+            return "pupil" if -d[1] > 0.975 else ("iris" if -d[1] > 0.875 else "eye_white")
         eyes.append(_add_sphere(m, c, (EYE_RADIUS,) * 3, "eye_white", 24, 18, part_fn=part_of))
     info["eyes"] = eyes
     V = np.concatenate([np.asarray(v, dtype=np.float64).reshape(-1, 3) for v in m.verts])
@@ -364,9 +426,9 @@ def build_demo_head() -> DemoHead:
     fparts = np.asarray(m.fparts, dtype=np.int32)
     _paint_regions(V, m.faces, fparts, info, n_skin)
     for i, f in enumerate(m.faces):
-        if fparts[i] == PART_INDEX["iris"]:
-            vparts[list(f)] = PART_INDEX["iris"]
-    side = np.zeros(len(V))
+        if fparts[i] in (PART_INDEX["iris"], PART_INDEX["pupil"]):
+            vparts[list(f)] = fparts[i]
+    side = np.sign(V[:, 2] - MOUTH_Z)             # brows, eyes, ears: by height
     side[:n_skin] = info["skin_side"]
     mouth_ids = np.where(vparts == PART_INDEX["mouth"])[0]
     side[mouth_ids] = info["mouth_sides"]
@@ -395,7 +457,7 @@ def _clean(delta: np.ndarray) -> np.ndarray:
 
 
 def _paint_regions(V, faces, fparts, info, n_skin):
-    """Lips and brows are skin faces painted with their own material by region."""
+    """The lips are skin faces painted with their own material by region."""
     skin = PART_INDEX["skin"]
     for i, f in enumerate(faces):
         if fparts[i] != skin or max(f) >= n_skin:
@@ -406,10 +468,6 @@ def _paint_regions(V, faces, fparts, info, n_skin):
         if y < -0.06 and abs(x) < lip_w and -0.0085 < z - MOUTH_Z < 0.0075:
             fparts[i] = PART_INDEX["lips"]
             continue
-        ax = abs(x)
-        brow_z = EYE_Z + 0.019 + 0.004 * np.sin(np.pi * np.clip((ax - 0.014) / 0.038, 0, 1))
-        if y < -0.03 and 0.013 < ax < 0.052 and abs(z - brow_z) < 0.0032 - 0.0012 * (ax - 0.013) / 0.039:
-            fparts[i] = PART_INDEX["brows"]
 
 
 def _as_weights(weights) -> np.ndarray:

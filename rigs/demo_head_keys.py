@@ -46,6 +46,7 @@ class _Ctx:
         parts = info["vertex_parts"]
         self.soft = np.isin(parts, [PART_INDEX[n] for n in ("skin", "lips", "brows", "mouth")])
         self.soft = self.soft.astype(np.float64)
+        self.soft[info["rigid"]] = 0.0          # ears and neck never move
         side = info["side"]
         self.upper = 0.5 * (1.0 + side)
         self.lower = 0.5 * (1.0 - side)

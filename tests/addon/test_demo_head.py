@@ -23,8 +23,9 @@ def test_layout(head):
     assert len(head.faces) == len(head.face_parts)
     assert max(max(f) for f in head.faces) < len(V)
     assert set(np.unique(head.face_parts)) == set(range(len(PART_NAMES)))
-    # face towards -Y, Z up, head about 24 cm tall
-    assert V[:, 2].max() - V[:, 2].min() == pytest.approx(0.24, abs=0.03)
+    # face towards -Y, Z up, about 22 cm from chin to crown
+    chin = V[V[:, 1] < -0.06, 2].min()
+    assert V[:, 2].max() - chin == pytest.approx(0.22, abs=0.02)
     nose_tip = V[np.argmin(V[:, 1])]
     assert abs(nose_tip[0]) < 2 * MM and -0.05 < nose_tip[2] < 0.0
     # paired inner-lip vertices coincide at rest, ordered from right to left corner
@@ -56,12 +57,13 @@ def test_every_key_moves_its_own_region(head):
         if name.endswith("Right") and not name.startswith("jaw") and name != "mouthRight":
             assert c[0] < -0.003, f"{name} should act on the subject's right (-X), x={c[0]:.4f}"
         if name.startswith("eyeLook"):
-            assert set(part[moved]) <= {"eye_white", "iris", "skin"}
+            assert set(part[moved]) <= {"eye_white", "iris", "pupil", "skin", "brows"}  # lids follow
     # jawOpen carries the lower teeth and the tongue, not the upper teeth
     jaw = np.linalg.norm(head.shape_keys["jawOpen"], axis=1)
-    teeth = np.where(part == "teeth")[0]
-    lower_teeth = teeth[V[teeth, 2] < V[head.inner_lip_upper, 2].mean()]
-    upper_teeth = teeth[V[teeth, 2] > V[head.inner_lip_upper, 2].mean()]
+    boxes = np.where(part == "teeth")[0].reshape(-1, 8)           # one box of 8 per tooth
+    above = V[boxes, 2].mean(1) > V[head.inner_lip_upper, 2].mean()
+    lower_teeth, upper_teeth = boxes[~above].ravel(), boxes[above].ravel()
+    assert len(lower_teeth) == len(upper_teeth) > 0
     assert jaw[lower_teeth].min() > 10 * MM and jaw[upper_teeth].max() == 0.0
     assert jaw[part == "tongue"].min() > 5 * MM
     # tongueOut brings the tongue tip past the lips
@@ -73,7 +75,7 @@ def test_every_key_moves_its_own_region(head):
 def test_eye_rotations_keep_the_eyeball_rigid(head):
     V = head.vertices.astype(np.float64)
     part = np.asarray(head.part_names)[head.vertex_parts]
-    left = (np.isin(part, ["eye_white", "iris"])) & (V[:, 0] > 0)
+    left = (np.isin(part, ["eye_white", "iris", "pupil"])) & (V[:, 0] > 0)
     c = head.landmarks["eye_left"]
     for name in ("eyeLookUpLeft", "eyeLookDownLeft", "eyeLookInLeft", "eyeLookOutLeft"):
         P = V[left] + head.shape_keys[name][left]
