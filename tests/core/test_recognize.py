@@ -1,0 +1,118 @@
+"""Phone recognition without a transcript, and robustness on non-speech input."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from speech_data import have_lj, lj_speech, lj_truth, phone_error_rate  # noqa: E402
+
+from talkrig.core.curves import Speech  # noqa: E402
+from talkrig.core.errors import AlignmentError  # noqa: E402
+from talkrig.core.speech.align import phone_track  # noqa: E402
+from talkrig.core.speech.recognize import (IPA_TO_ARPABET, hama_model, ipa_to_arpabet,  # noqa: E402
+                                           pseudo_word, recognize_rows)
+from talkrig.core.speech.g2p import ARPABET  # noqa: E402
+
+SR = 16000
+needs_lj = pytest.mark.skipif(not have_lj(), reason="../shared/data/ljspeech32 not present")
+needs_hama = pytest.mark.skipif(hama_model() is None, reason="hama not available here")
+
+
+def _valid(tr, duration):
+    assert len(tr.phones) > 0 and tr.starts[0] == 0.0
+    assert abs(tr.ends[-1] - duration) < 1e-6
+    assert np.all(tr.ends > tr.starts)
+    np.testing.assert_allclose(tr.starts[1:], tr.ends[:-1], atol=1e-9)
+    assert all(p == "sil" or p in ARPABET for p in tr.phones)
+
+
+def test_ipa_mapping_covers_english_and_targets_arpabet():
+    assert all(p in ARPABET for v in IPA_TO_ARPABET.values() for p in v.split())
+    assert ipa_to_arpabet("h ɛ l oʊ".split()) == ["HH", "EH", "L", "OW"]
+    assert ipa_to_arpabet(["ju", "ɾ", "ɚ", "ʔ", "iː", "tʰ"]) == ["Y", "UW", "D", "ER", "IY", "T"]
+    assert pseudo_word(["R", "OW"]) == "hw_r_ow"
+
+
+@needs_lj
+@needs_hama
+def test_hama_route_recognises_phones():
+    sp = lj_speech("LJ001-0008")
+    tr = phone_track(sp)
+    _valid(tr, sp.duration)
+    assert tr.source == "recognize"
+    edits, n = phone_error_rate(lj_truth("LJ001-0008"), tr)
+    assert edits / n < 0.3, edits / n
+
+
+@needs_lj
+def test_pocketsphinx_fallback_route():
+    sp = lj_speech("LJ001-0002")
+    rows, source = recognize_rows(sp.samples, engine="pocketsphinx")
+    assert source == "recognize:pocketsphinx"
+    phones = [r[0] for r in rows if r[0] != "sil"]
+    truth = [t[0] for t in lj_truth("LJ001-0002") if t[0] != "sil"]
+    assert len(phones) > 0.7 * len(truth)
+    assert phones.count("M") >= 1 and "K" in phones         # comparatively modern
+
+
+def test_unknown_engine_is_a_clear_error():
+    with pytest.raises(AlignmentError):
+        recognize_rows(np.zeros(SR, np.float32), engine="whisper")
+
+
+def _signal(kind: str) -> np.ndarray:
+    t = np.arange(4 * SR) / SR
+    rng = np.random.default_rng(0)
+    if kind == "silence":
+        return np.zeros_like(t)
+    if kind == "tone":
+        return 0.5 * np.sin(2 * np.pi * 440 * t)
+    if kind == "music":
+        gates = [(np.sin(2 * np.pi * 2 * t + k) > 0) for k in range(4)]
+        return sum(0.2 * np.sin(2 * np.pi * f * t) * g for f, g in zip((220, 277, 330, 440), gates))
+    if kind == "noise":
+        return rng.normal(0, 0.3, len(t))
+    if kind == "clicks":
+        return (np.arange(len(t)) % 8000 == 0).astype(float)
+    if kind == "short":
+        return rng.normal(0, 0.1, 400)
+    raise ValueError(kind)
+
+
+@pytest.mark.parametrize("kind", ["silence", "tone", "music", "noise", "clicks", "short"])
+@pytest.mark.parametrize("text", [None, "hello there, how are you"])
+def test_non_speech_gives_a_sensible_track(kind, text):
+    x = _signal(kind).astype(np.float32)
+    sp = Speech(x, SR)
+    tr = phone_track(sp, text=text)
+    _valid(tr, sp.duration)
+    speech_s = sum(e - s for p, s, e in zip(tr.phones, tr.starts, tr.ends) if p != "sil")
+    if kind in ("silence", "tone", "music", "noise", "clicks"):
+        assert speech_s < 0.25 * sp.duration, (kind, tr.phones)
+    if text is not None and kind != "silence":
+        assert tr.source in ("recognize:mismatch", "none")
+
+
+@needs_lj
+def test_clipped_speech_is_still_recognised():
+    sp = lj_speech("LJ001-0002")
+    x = np.clip(sp.samples * 20, -0.3, 0.3).astype(np.float32)
+    tr = phone_track(Speech(x, SR))
+    _valid(tr, sp.duration)
+    assert sum(p != "sil" for p in tr.phones) > 10
+
+
+@needs_lj
+def test_without_hama_phone_track_falls_back_to_pocketsphinx(monkeypatch):
+    import talkrig.core.speech.recognize as rec
+    monkeypatch.setattr(rec, "_hama", False)          # as on Windows, where hama has no binary
+    sp = lj_speech("LJ001-0002")
+    tr = phone_track(sp)
+    _valid(tr, sp.duration)
+    assert tr.source == "recognize:pocketsphinx"
+    wrong = phone_track(sp, text="the quick brown fox jumps over the lazy dog again")
+    assert wrong.source == "recognize:mismatch" and "pocketsphinx" in wrong.note
