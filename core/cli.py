@@ -11,6 +11,7 @@ import argparse
 import importlib.util
 import os
 import sys
+import warnings
 
 from .errors import ExportError, TalkrigError
 
@@ -25,6 +26,9 @@ EPILOG = """examples:
   talkrig bake speech.mp3 -o take.csv --fps 60         Live Link Face CSV at 60 fps
   talkrig bake speech.flac -o a.npz -o a.fbx --seed 3  two outputs from one bake
   talkrig bake speech.wav -o face.blend                demo head animated (needs bpy)
+  talkrig bake line.wav --text "Hello *there*" -o a.csv  transcript (or a .txt file); *emphasis*
+  talkrig bake line.wav -o a.json --emotion happiness=0.8,surprise=0.3 --describe "brows raised"
+  talkrig batch lines.csv --jobs 2                     many lines from a manifest, with a report
   talkrig demo --out out                               bake the examples onto the demo head
 
 output formats (by extension): .json {"fps", "names", "frames"}; .csv Live Link Face;
@@ -60,15 +64,68 @@ def build_parser() -> argparse.ArgumentParser:
                           "repeat for several outputs")
     out.add_argument("--fps", type=float, default=30.0, help="frame rate (default 30; 29.97 works)")
     out.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
-    # Groups for the speech, emotion and style options that later stages add.
-    bake.add_argument_group("speech", "what is said")
-    bake.add_argument_group("emotion", "how it feels")
-    perf = bake.add_argument_group("performance", "style and randomness")
+    out.add_argument("--visemes", metavar="OUT", help="also write the 15-viseme track "
+                     "(.json or .csv)")
+    speech = bake.add_argument_group("speech", "what is said and how the mouth moves")
+    speech.add_argument("--text", metavar="TEXT_OR_FILE",
+                        help="transcript, or a .txt file holding it; *word* marks emphasis. "
+                             "Without it phonemes are recognised from the audio")
+    speech.add_argument("--mode", choices=("auto", "phonemes", "loudness"), default="auto",
+                        help="mouth driver: phoneme timing (auto, phonemes) or loudness only "
+                             "(for non-speech sounds)")
+    speech.add_argument("--articulation", type=float, default=1.0,
+                        help="0 mumbled .. 1 normal .. 2 over-articulated")
+    speech.add_argument("--loudness-scale", type=float, default=1.0,
+                        help="how much loudness scales the lips (0 = ignore loudness)")
+    speech.add_argument("--lead-ms", type=float, default=0.0,
+                        help="mouth moves this many ms ahead of the sound (negative = behind)")
+    emo = bake.add_argument_group("emotion", "how it feels (names: neutral, happiness, sadness, "
+                                  "surprise, fear, disgust, anger, contempt and compounds)")
+    emo.add_argument("--emotion", default="", metavar="MIX",
+                     help='emotion mix, e.g. "happiness=0.8,surprise=0.3" (0-1, up to 1.5 '
+                          "exaggerated)")
+    emo.add_argument("--emotion-regions", default="", metavar="SPEC",
+                     help='per-region mixes, e.g. "brows:anger=0.8;mouth:happiness" (regions: '
+                          "brows, eyes, cheeks, mouth, jaw)")
+    emo.add_argument("--emotion-timeline", metavar="FILE",
+                     help="emotion keys over time (.json or .csv)")
+    emo.add_argument("--describe", default="", metavar="TEXT",
+                     help='emotion from words, e.g. "nervous, half-smiling, brows raised"')
+    emo.add_argument("--auto-emotion", type=float, nargs="?", const=0.6, default=0.0,
+                     metavar="AMOUNT", help="add the emotion track suggested by the speech "
+                                            "and wording (default amount 0.6)")
+    emo.add_argument("--emotion-strength", default="", metavar="SPEC",
+                     help='emotion strength per region, e.g. "upper=1.2,lower=0.8" or "brows=0"')
+    emo.add_argument("--speech-strength", default="", metavar="SPEC",
+                     help='speech strength per region, e.g. "mouth=1.2"')
+    perf = bake.add_argument_group("performance", "eyes, head, randomness")
+    perf.add_argument("--blink-rate", type=float, default=1.0, help="blink rate multiplier")
+    perf.add_argument("--head-amount", type=float, default=1.0, help="head motion multiplier")
+    perf.add_argument("--gaze-amount", type=float, default=1.0, help="gaze shift multiplier")
+    perf.add_argument("--no-eyes", action="store_true", help="no gaze movement")
+    perf.add_argument("--no-blinks", action="store_true", help="no blinks")
+    perf.add_argument("--no-head", action="store_true", help="no head motion")
     perf.add_argument("--seed", type=int, default=0, help="seed of blinks, gaze and head motion "
                                                           "(default 0; same seed = same curves)")
     perf.add_argument("--max-duration", type=float, default=4 * 3600.0, metavar="SECONDS",
                       help="longest accepted audio (default 14400 s)")
     bake.set_defaults(func=run_bake)
+
+    batch = sub.add_parser("batch", help="bake every line of a manifest (.csv or .json)",
+                           formatter_class=argparse.RawDescriptionHelpFormatter,
+                           description="Bake many lines: one manifest row per line with columns "
+                                       "audio, text, emotion, output (+ optional export, target, "
+                                       "fps, seed). Bad rows are reported, the rest continue.")
+    batch.add_argument("manifest", metavar="MANIFEST", help="manifest file (.csv or .json)")
+    batch.add_argument("-j", "--jobs", type=int, default=1, help="parallel worker processes")
+    batch.add_argument("--scheduler", metavar="ADDRESS",
+                       help="run on a Dask distributed cluster, e.g. tcp://host:8786")
+    batch.add_argument("--force", action="store_true", help="bake rows whose outputs exist")
+    batch.add_argument("--report", metavar="FILE", help="JSON report path "
+                       "(default: <manifest>.report.json)")
+    batch.add_argument("--fps", type=float, default=30.0, help="default frame rate")
+    batch.add_argument("--no-progress", action="store_true", help="no progress bar")
+    batch.set_defaults(func=run_batch)
 
     demo = sub.add_parser("demo", help="bake the example speech onto the demo head (needs bpy)",
                           description="Bake the bundled example speech onto the generated demo "
@@ -111,12 +168,40 @@ def _split_outputs(outputs):
     return curves, blender
 
 
-def bake_options(args) -> dict:
-    """Keyword arguments for :func:`~talkrig.core.pipeline.bake` from parsed options.
+def read_text_option(value):
+    """``--text``: the transcript itself, or the path of a text file holding it."""
+    from .errors import TranscriptError
+    if not value:
+        return None
+    if os.path.isfile(value):
+        try:
+            with open(value, encoding="utf-8") as fh:
+                return fh.read().strip() or None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise TranscriptError(f"cannot read transcript file {value}: {exc}") from None
+    if value.lower().endswith(".txt") and "\n" not in value:
+        raise TranscriptError(f"transcript file not found: {value} (give the transcript text "
+                              "itself or an existing .txt file)")
+    return value
 
-    Stages that add CLI options extend this (``text=``, ``emotion=``, ``style=``).
-    """
-    return {"fps": args.fps, "seed": args.seed, "max_duration_s": args.max_duration}
+
+def bake_options(args) -> dict:
+    """Keyword arguments for :func:`~talkrig.core.pipeline.bake` from parsed options."""
+    from .face.describe import spec_from_options
+    from .face.regions import RegionBalance
+    from .style import Style
+    style = Style(articulation=args.articulation, loudness_scale=args.loudness_scale,
+                  lead_ms=args.lead_ms, blink_rate=args.blink_rate, head_amount=args.head_amount,
+                  gaze_amount=args.gaze_amount, eyes=not args.no_eyes, blinks=not args.no_blinks,
+                  head=not args.no_head, auto_emotion=args.auto_emotion, mode=args.mode)
+    spec = spec_from_options(emotion=args.emotion, regions=args.emotion_regions,
+                             timeline_path=args.emotion_timeline, description=args.describe)
+    balance = None
+    if args.emotion_strength or args.speech_strength:
+        balance = RegionBalance.parse(args.emotion_strength, args.speech_strength)
+    return {"fps": args.fps, "seed": args.seed, "max_duration_s": args.max_duration,
+            "text": read_text_option(args.text), "emotion": spec, "style": style,
+            "region_balance": balance}
 
 
 def run_bake(args) -> int:
@@ -124,19 +209,48 @@ def run_bake(args) -> int:
     from .pipeline import bake
 
     curves_out, blender_out = _split_outputs(args.outputs)
+    if args.visemes:
+        _split_outputs([os.path.splitext(args.visemes)[0] + ".json"])   # folder must exist
     headless = _headless() if blender_out else None      # fail before a long bake
-    perf = bake(args.audio, **bake_options(args))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        options = bake_options(args)
+    perf = bake(args.audio, **options)
     for path in curves_out:
         write_curves(path, perf)
+    if args.visemes:
+        from .io import write_visemes
+        if perf.visemes is None:
+            raise ExportError("no viseme track in loudness mode; use --mode auto or phonemes")
+        write_visemes(args.visemes, perf)
     if headless is not None:
         headless.bake_to_files(perf, audio_path=args.audio, blend=blender_out.get("blend"),
                                fbx=blender_out.get("fbx"), glb=blender_out.get("glb"))
     if not args.quiet:
         face = perf.face
-        notes = "".join(f"\n  note: {n}" for n in perf.info.get("notes", []))
+        notes = "".join(f"\n  note: {n}" for n in
+                        [str(w.message) for w in caught] + perf.info.get("notes", []))
         print(f"{PROG}: wrote {', '.join(args.outputs)} ({face.n_frames} frames at "
               f"{face.fps:g} fps, {perf.info.get('duration_s', 0):.2f} s){notes}", file=sys.stderr)
     return 0
+
+
+def run_batch(args) -> int:
+    import time
+    from . import batch
+    rows = batch.load_manifest(args.manifest, fps=args.fps)
+    t0 = time.perf_counter()
+    results = batch.run_batch(rows, jobs=args.jobs, force=args.force, scheduler=args.scheduler,
+                              show_progress=not args.no_progress)
+    seconds = time.perf_counter() - t0
+    report = args.report or os.path.splitext(args.manifest)[0] + ".report.json"
+    batch.write_report(report, results, manifest=args.manifest, jobs=args.jobs,
+                       scheduler=args.scheduler, seconds=seconds)
+    summary = batch.summarize(results, seconds=seconds)
+    print(batch.format_table(results))
+    print(f"{summary['ok']} ok, {summary['skipped']} skipped, {summary['failed']} failed "
+          f"in {seconds:.1f} s; report: {report}")
+    return 0 if summary["failed"] == 0 else 3
 
 
 def run_demo(args) -> int:
@@ -158,7 +272,7 @@ def main(argv=None) -> int:
     try:
         args = parser.parse_args(argv)
         if not getattr(args, "command", None):
-            raise _UsageError(f"give a command: bake or demo (see '{PROG} --help')")
+            raise _UsageError(f"give a command: bake, batch or demo (see '{PROG} --help')")
         return args.func(args)
     except _UsageError as exc:
         return _fail(str(exc), 2)

@@ -8,26 +8,25 @@ layers slot in without touching the others):
    :class:`Speech`, to 16 kHz mono; rejects files shorter than one frame.
 2. **prosody** (:func:`~talkrig.core.speech.prosody.analyze_prosody`): loudness, F0,
    voicing, onsets, phrase breaks at the animation rate.
-3. **speech layer** (:func:`speech_stage`): the mouth on ARKit-52. Today the loudness
-   driver (:mod:`talkrig.core.face.loudness`); the phoneme driver (alignment, visemes,
-   coarticulation) plugs in here, chosen by ``style.mode``.
-4. **expression layers** (:func:`expression_stage`): emotion, eyes and head add ARKit
-   weights and the 9 head/eye rotations here.
-5. **compose** (:func:`assemble`): ARKit channels clipped to [0, 1], rotations (radians)
-   appended, as :class:`FaceCurves` with ``FACE_CHANNELS``.
+3. **speech layer** (:func:`speech_stage`): the mouth on ARKit-52 from timed phones
+   (alignment or recognition, visemes, coarticulation), or from loudness alone
+   (``style.mode == "loudness"``, :mod:`talkrig.core.face.loudness`).
+4. **expression layers + compose** (:func:`expression_stage`): emotion per face region,
+   blinks, gaze and head, composed by :mod:`talkrig.core.face.compose` with speech in
+   charge of closures and openings, as :class:`FaceCurves` with ``FACE_CHANNELS``.
 
 ``Performance.info`` records what actually ran (``speech_driver``, notes about inputs that
 no stage used yet), so callers can tell the user.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 from typing import Callable, Optional
 
 import numpy as np
 
-from ..rigs.arkit import FACE_CHANNELS, HEAD_EYE_NAMES, N_ARKIT
 from .audio import TARGET_SR, load_audio, resample
 from .curves import FaceCurves, Performance, Prosody, Speech, n_frames_for
 from .errors import (AudioEmptyError, AudioNonFiniteError, AudioTooLongError, AudioTooShortError,
@@ -42,7 +41,7 @@ Progress = Optional[Callable[[float, str], None]]
 
 
 def bake(audio, *, text: Optional[str] = None, emotion=None, style=None, fps: float = 30.0,
-         seed: int = 0, progress: Progress = None,
+         seed: int = 0, progress: Progress = None, region_balance=None,
          max_duration_s: float = MAX_DURATION_S) -> Performance:
     """Turn speech audio into face animation curves.
 
@@ -51,15 +50,18 @@ def bake(audio, *, text: Optional[str] = None, emotion=None, style=None, fps: fl
     audio : str, os.PathLike or Speech
         An audio file (wav, flac, ogg, mp3; any rate and channels) or decoded speech.
     text : str, optional
-        Transcript; used by the phoneme driver when it is available.
-    emotion : optional
-        Emotion specification; used by the emotion layer when it is available.
+        Transcript (``*word*`` marks emphasis); forced alignment when it fits the audio,
+        phoneme recognition otherwise.
+    emotion : EmotionSpec, str, dict or None
+        Emotion mixture (``"happiness=0.8,surprise=0.3"``), per-region mixes and timeline.
     style : Style or dict, optional
         Performance style (defaults when None).
     fps : float
         Frame rate of the curves, 1 to 240 (e.g. 24, 25, 29.97, 30, 60).
     seed : int
         Seed of every random choice (blinks, gaze, head); same inputs + seed = same curves.
+    region_balance : RegionBalance, optional
+        Per-region emotion and speech strengths (like upper/lower face strength).
     progress : callable, optional
         ``progress(fraction, message)`` with ``fraction`` rising from 0 to 1; an exception
         it raises aborts the bake (use that to cancel).
@@ -92,16 +94,15 @@ def bake(audio, *, text: Optional[str] = None, emotion=None, style=None, fps: fl
     prosody = analyze_prosody(speech, fps=fps)
     n_frames = n_frames_for(speech.duration, fps)
 
-    report(0.4, "animating the mouth")
-    mouth, phones, visemes = speech_stage(speech, prosody, text=text, style=style,
-                                          n_frames=n_frames, info=info)
+    report(0.2, "timing phonemes")
+    mouth, phones, visemes = speech_stage(
+        speech, prosody, text=text, style=style, n_frames=n_frames, info=info,
+        progress=lambda f, msg: report(0.2 + 0.6 * f, msg))
 
-    report(0.7, "adding expression")
-    arkit, rotations = expression_stage(mouth, prosody, emotion=emotion, style=style,
-                                        seed=seed, n_frames=n_frames, info=info)
-
-    report(0.9, "composing curves")
-    face = assemble(arkit, rotations, fps=fps)
+    report(0.85, "adding emotion, eyes and head")
+    face = expression_stage(mouth, prosody, emotion=emotion, style=style, seed=seed,
+                            n_frames=n_frames, info=info, text=text, phones=phones,
+                            region_balance=region_balance)
     report(1.0, "done")
     return Performance(face=face, visemes=visemes, phones=phones, prosody=prosody, info=info)
 
@@ -156,45 +157,97 @@ def load_speech(audio, *, fps: float, max_duration_s: float = MAX_DURATION_S) ->
 
 
 def speech_stage(speech: Speech, prosody: Prosody, *, text, style: Style, n_frames: int,
-                 info: dict):
+                 info: dict, progress: Progress = None):
     """Stage 3: mouth weights float32 [n_frames, 52], plus phones and visemes (or None).
 
-    The loudness driver runs for every mode today; the phoneme driver slots in here for
-    ``style.mode`` "phonemes" / "auto" and records itself in ``info["speech_driver"]``.
+    ``style.mode`` "loudness" uses the audio-level driver (:mod:`core.face.loudness`, also
+    right for non-speech sounds); "phonemes" and "auto" time phones (forced alignment with a
+    transcript, recognition without one or when the transcript does not fit) and drive the
+    mouth by coarticulated visemes. ``info`` records the driver and how phones were timed.
     """
-    if style.mode != "loudness":
-        info["notes"].append(f"style mode {style.mode!r}: phoneme timing is not wired into the "
-                             "pipeline yet, the loudness driver was used")
-    if text:
-        info["notes"].append("the transcript was not used (loudness driver)")
-    mouth = loudness_layer(prosody, style=style)
-    info["speech_driver"] = "loudness"
-    return _fit_frames(mouth, n_frames), None, None
+    if style.mode == "loudness":
+        if text:
+            info["notes"].append("the transcript is not used in loudness mode")
+        info["speech_driver"] = "loudness"
+        return _fit_frames(loudness_layer(prosody, style=style), n_frames), None, None
+    from .face.coarticulation import speech_layer
+    from .face.visemes import viseme_track
+    from .speech.align import phone_track
+    phones = phone_track(speech, text=text, progress=progress)
+    info.update(speech_driver="phonemes", phone_source=phones.source,
+                n_phones=int(sum(p != "sil" for p in phones.phones)))
+    if phones.note:
+        info["phone_note"] = phones.note
+    if phones.source == "recognize:mismatch":
+        info["notes"].append(phones.note)
+    if info["n_phones"] == 0:
+        info["notes"].append("no speech was found in the audio: the mouth stays at rest "
+                             "(use style mode 'loudness' to drive it from the sound level)")
+    mouth = speech_layer(phones, prosody, fps=prosody.fps, n_frames=n_frames, style=style)
+    visemes = viseme_track(phones, fps=prosody.fps, n_frames=n_frames, style=style)
+    return _fit_frames(mouth, n_frames), phones, visemes
+
+
+def emotion_spec(emotion):
+    """Accept None, an :class:`EmotionSpec`, a CLI string (``"happiness=0.8"``) or a dict."""
+    from .face.emotion import EmotionSpec
+    if emotion is None or isinstance(emotion, EmotionSpec):
+        return emotion
+    if isinstance(emotion, str):
+        return EmotionSpec.parse(emotion) if emotion.strip() else None
+    return EmotionSpec(emotion)
 
 
 def expression_stage(mouth: np.ndarray, prosody: Prosody, *, emotion, style: Style, seed: int,
-                     n_frames: int, info: dict):
-    """Stage 4: add emotion, eye and head layers; returns (arkit [n, 52], rotations [n, 9]).
+                     n_frames: int, info: dict, text=None, phones=None,
+                     region_balance=None) -> FaceCurves:
+    """Stages 4-5: emotion, eyes, blinks and head over the speech layer, composed.
 
-    Layers add to the mouth weights (region mixing lives in ``face.compose``); rotations are
-    radians in ``HEAD_EYE_NAMES`` order.
+    The emotion layer is resolved per face region; ``core.face.compose`` keeps speech in
+    charge where lips must close (p/b/m) or open (vowels). Returns FaceCurves with
+    ``FACE_CHANNELS`` (52 ARKit weights in [0, 1], then 9 rotations in radians).
     """
-    arkit = np.array(mouth, dtype=np.float32, copy=True)
-    rotations = np.zeros((n_frames, len(HEAD_EYE_NAMES)), dtype=np.float32)
-    if emotion is not None:
-        info["notes"].append("the emotion specification was not used: the emotion layer is not "
-                             "wired into the pipeline yet")
-    return arkit, rotations
+    from .face.compose import compose
+    from .face.emotion import emotion_layer
+    from .face.eyes import layers_for_compose, performance_layers
+    from .face.head import emotion_weights_from_spec
+    spec = emotion_spec(emotion)
+    if style.auto_emotion > 0:
+        from .face.auto_emotion import auto_emotion
+        from .face.emotion import EmotionSpec
+        track = auto_emotion(prosody, text=text, phones=phones, amount=style.auto_emotion)
+        base = spec or EmotionSpec()
+        own = base.timeline if isinstance(base.timeline, tuple) else (
+            (base.timeline,) if base.timeline is not None else ())
+        spec = dataclasses.replace(base, timeline=own + (track,))
+        info["auto_emotion"] = style.auto_emotion
+    fps = prosody.fps
+    layer = None
+    if spec is not None and not spec.is_neutral():
+        layer = emotion_layer(spec, fps=fps, n_frames=n_frames)
+        info["emotion"] = {k: float(v) for k, v in spec.mixture.items()}
+    weights = emotion_weights_from_spec(spec, fps=fps, n_frames=n_frames) if spec else None
+    layers = performance_layers(prosody, fps=fps, n_frames=n_frames, seed=seed, style=style,
+                                emotion_weights=weights)
+    eyes, head = layers_for_compose(layers, n_frames=n_frames)
+    closures = phone_closures(phones, fps=fps, n_frames=n_frames, lead_ms=style.lead_ms)
+    return compose(mouth, fps=fps, emotion=layer, eyes=eyes, head=head,
+                   region_balance=region_balance, closures=closures)
 
 
-def assemble(arkit: np.ndarray, rotations: np.ndarray, *, fps: float) -> FaceCurves:
-    """Stage 5: ARKit weights clipped to [0, 1] followed by rotations -> FaceCurves (61 ch)."""
-    arkit = np.asarray(arkit, dtype=np.float32)
-    rotations = np.asarray(rotations, dtype=np.float32)
-    if arkit.shape[1] != N_ARKIT or rotations.shape != (arkit.shape[0], len(HEAD_EYE_NAMES)):
-        raise ValueError(f"cannot assemble ARKit {arkit.shape} with rotations {rotations.shape}")
-    values = np.concatenate([np.clip(arkit, 0.0, 1.0), rotations], axis=1)
-    return FaceCurves(FACE_CHANNELS, fps, values)
+def phone_closures(phones, *, fps: float, n_frames: int, lead_ms: float = 0.0):
+    """1.0 on frames inside a p/b/m (and m-like) closure, else 0; None without phones."""
+    if phones is None or len(phones) == 0:
+        return None
+    t = np.arange(n_frames) / fps + lead_ms / 1000.0
+    mask = np.zeros(n_frames, np.float32)
+    for ph, a, b in zip(phones.phones, phones.starts, phones.ends):
+        if ph in ("P", "B", "M"):
+            hit = (t >= a) & (t < b)
+            if not hit.any():       # a closure shorter than a frame still gets its frame
+                hit[min(n_frames - 1, int(round((a + b) / 2 * fps - lead_ms / 1000.0 * fps)))] = True
+            mask[hit] = 1.0
+    return mask
 
 
 def _fit_frames(x: np.ndarray, n_frames: int) -> np.ndarray:

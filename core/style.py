@@ -21,6 +21,7 @@ RANGES = {
     "blink_rate": (0.0, 4.0, "multiplier of the natural blink rate (about 17-26 per minute)"),
     "head_amount": (0.0, 3.0, "multiplier of head motion; 0 = still head"),
     "gaze_amount": (0.0, 3.0, "multiplier of gaze shifts; 0 = fixed gaze"),
+    "auto_emotion": (0.0, 1.5, "amount of the automatic emotion track (prosody + wording); 0 = off"),
 }
 _FLAGS = ("eyes", "blinks", "head")
 
@@ -43,6 +44,8 @@ class Style:
         Multipliers of head motion and gaze shifts, 0 .. 3.
     eyes, blinks, head : bool
         Turn the eye (gaze), blink and head layers on or off.
+    auto_emotion : float
+        Amount of the automatic emotion track suggested from prosody and wording, 0 (off) .. 1.5.
     mode : str
         Speech driver: ``"loudness"`` (audio level only, also for non-speech sounds),
         ``"phonemes"`` (phoneme timing) or ``"auto"`` (phonemes when available).
@@ -57,6 +60,7 @@ class Style:
     eyes: bool = True
     blinks: bool = True
     head: bool = True
+    auto_emotion: float = 0.0
     mode: str = "auto"
 
     def __post_init__(self):

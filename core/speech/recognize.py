@@ -47,7 +47,6 @@ _lock = threading.RLock()
 _hama = None            # ASRModel, False when unavailable
 _lm_decoder = None
 _phone_decoder = None
-_initial_cmn = {}
 
 
 def ipa_to_arpabet(tokens) -> list:
@@ -106,22 +105,19 @@ def _sphinx_decoder(kind: str):
             if _lm_decoder is None:
                 _lm_decoder = Decoder(lm=f"{mp}/en-us/en-us.lm.bin",
                                       dict=f"{mp}/en-us/cmudict-en-us.dict", **common)
-                _initial_cmn[id(_lm_decoder)] = _lm_decoder.get_cmn(False)
             return _lm_decoder
         if _phone_decoder is None:
             _phone_decoder = Decoder(allphone=f"{mp}/en-us/en-us-phone.lm.bin", lm=None,
                                      bestpath=False, **common)
-            _initial_cmn[id(_phone_decoder)] = _phone_decoder.get_cmn(False)
         return _phone_decoder
 
 
 def reset_state() -> None:
-    """Reset the fallback decoders' live cepstral mean so results never depend on
-    what this process decoded before (same audio, same phones)."""
+    """Drop the fallback decoders (they adapt noise and cepstral-mean estimates across
+    utterances), so results never depend on what this process decoded before."""
+    global _lm_decoder, _phone_decoder
     with _lock:
-        for dec in (_lm_decoder, _phone_decoder):
-            if dec is not None:
-                dec.set_cmn(_initial_cmn[id(dec)])
+        _lm_decoder = _phone_decoder = None
 
 
 def _decode_segments(dec, pcm: bytes) -> list:

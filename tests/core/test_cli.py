@@ -6,6 +6,8 @@ import subprocess
 import sys
 import types
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -39,7 +41,8 @@ def wav(tmp_path):
 
 def test_bake_to_three_formats(tmp_path, wav):
     outs = [tmp_path / f"o.{e}" for e in ("json", "csv", "npz")]
-    proc = run("bake", wav, *[a for o in outs for a in ("-o", o)], "--fps", "29.97", "--seed", "3")
+    proc = run("bake", wav, *[a for o in outs for a in ("-o", o)], "--fps", "29.97", "--seed", "3",
+               "--mode", "loudness")
     assert proc.returncode == 0, proc.stderr
     assert "wrote" in proc.stderr and "45 frames at 29.97 fps" in proc.stderr
     curves = [read_curves(o) for o in outs]
@@ -66,7 +69,7 @@ def test_missing_audio_is_one_line_exit_2(tmp_path):
 
 
 def test_usage_errors_are_one_line_exit_2(tmp_path, wav):
-    one_error_line(run(), 2, "give a command: bake or demo")
+    one_error_line(run(), 2, "give a command: bake, batch or demo")
     one_error_line(run("bake", wav), 2, "the following arguments are required: -o/--out")
     one_error_line(run("bake", wav, "-o", tmp_path / "o.json", "--fps", "x"), 2, "invalid float")
     one_error_line(run("bake", wav, "-o", tmp_path / "o.txt"), 2, "unknown output extension '.txt'")
@@ -142,3 +145,34 @@ def test_unexpected_failure_is_exit_1(tmp_path, wav, monkeypatch, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 1 and len(err) == 1
     assert err[0].startswith("talkrig: error: unexpected RuntimeError: disk on fire second line")
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "arctic"
+
+
+def test_transcript_file_emotion_and_visemes(tmp_path):
+    wav = EXAMPLES / "arctic_a0009.wav"
+    if not wav.exists():
+        pytest.skip("examples/arctic not fetched (make examples)")
+    out, vis = tmp_path / "a.json", tmp_path / "v.csv"
+    proc = run("bake", wav, "-o", out, "--text", EXAMPLES / "arctic_a0009.txt", "--visemes", vis,
+               "--emotion", "happiness=0.8", "--describe", "brows raised, zorbly", "--fps", "60")
+    assert proc.returncode == 0, proc.stderr
+    assert "zorbly" in proc.stderr                      # unknown description word reported
+    curves = read_curves(out)
+    assert curves.channel("mouthSmileLeft").max() > 0.3
+    assert curves.channel("browInnerUp").max() > 0.2
+    from talkrig.core.io import read_visemes
+    assert read_visemes(vis).values.shape == (curves.n_frames, 15)
+
+
+@pytest.mark.parametrize("args,pattern", [
+    (["--text", "nowhere/missing.txt"], "transcript file not found: nowhere/missing.txt"),
+    (["--emotion", "glee=1"], "unknown emotion"),
+    (["--articulation", "9"], "articulation=9.0 is out of range"),
+])
+def test_bad_speech_and_emotion_options(tmp_path, wav, args, pattern):
+    proc = run("bake", wav, "-o", tmp_path / "x.json", *args)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and pattern in lines[0], proc.stderr

@@ -1,6 +1,8 @@
 """core.pipeline.bake: stages, timing, determinism, progress, errors."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -22,6 +24,11 @@ def speechlike(sr=22050, seconds=2.0):
     return x.astype(np.float32)
 
 
+# The loudness driver alone: no blinks, gaze or head moving the face.
+LOUD = Style(mode="loudness", eyes=False, blinks=False, head=False)
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "arctic"
+
+
 @pytest.fixture
 def wav(tmp_path):
     path = tmp_path / "speech.wav"
@@ -31,7 +38,7 @@ def wav(tmp_path):
 
 @pytest.mark.parametrize("fps", [24.0, 29.97, 30.0, 60.0])
 def test_bake_a_file(wav, fps):
-    perf = bake(wav, fps=fps)
+    perf = bake(wav, fps=fps, style=LOUD)
     assert isinstance(perf, Performance)
     face = perf.face
     assert face.names == FACE_CHANNELS and face.fps == fps
@@ -46,8 +53,8 @@ def test_bake_a_file(wav, fps):
 
 
 def test_bake_speech_object_at_another_rate(wav):
-    from_file = bake(wav, fps=30)
-    from_speech = bake(Speech(speechlike(), 22050), fps=30)
+    from_file = bake(wav, fps=30, style=LOUD)
+    from_speech = bake(Speech(speechlike(), 22050), fps=30, style=LOUD)
     assert np.allclose(from_file.face.values, from_speech.face.values, atol=1e-4)
 
 
@@ -57,16 +64,59 @@ def test_deterministic(wav):
 
 
 def test_style_reaches_the_mouth(wav):
-    still = bake(wav, style=Style(articulation=0.0))
+    still = bake(wav, style=LOUD.replace(articulation=0.0))
     assert not still.face.values[:, :52].any()
     loud_only = bake(wav, style={"mode": "loudness"})
-    assert loud_only.info["notes"] == []
-    assert bake(wav).info["notes"]                           # auto mode: says what ran
+    assert loud_only.info["notes"] == [] and loud_only.info["speech_driver"] == "loudness"
+    assert bake(wav).info["speech_driver"] == "phonemes"     # auto mode times phonemes
+
+
+def _arctic():
+    wav = EXAMPLES / "arctic_a0009.wav"
+    if not wav.exists():
+        pytest.skip("examples/arctic not fetched (make examples)")
+    return wav, (EXAMPLES / "arctic_a0009.txt").read_text()
+
+
+def test_phoneme_path_on_real_speech_closes_lips_on_bilabials():
+    wav, text = _arctic()
+    perf = bake(wav, text=text, fps=60)
+    assert perf.info["speech_driver"] == "phonemes" and perf.info["phone_source"] == "align"
+    assert perf.visemes is not None and perf.visemes.values.shape[0] == perf.face.n_frames
+    face, t = perf.face, perf.face.times
+    gap = face.channel("jawOpen") - face.channel("mouthClose")
+    bilabials = [(a, b) for p, a, b in zip(perf.phones.phones, perf.phones.starts,
+                                           perf.phones.ends) if p in ("P", "B", "M")]
+    assert len(bilabials) >= 2                               # "sharply", "table", ...
+    for a, b in bilabials:
+        mid = np.argmin(np.abs(t - (a + b) / 2))
+        assert gap[mid] < 0.05, (a, b, gap[mid])
+    vowels = [(a, b) for p, a, b in zip(perf.phones.phones, perf.phones.starts,
+                                        perf.phones.ends) if p in ("AA", "AE", "AH", "EH")]
+    assert np.median([gap[np.argmin(np.abs(t - (a + b) / 2))] for a, b in vowels]) > 0.1
+
+
+def test_emotion_reaches_the_face_and_keeps_closures():
+    wav, text = _arctic()
+    neutral = bake(wav, text=text, fps=30)
+    happy = bake(wav, text=text, fps=30, emotion="happiness=1.0")
+    smile = lambda p: p.face.channel("mouthSmileLeft").mean()
+    assert smile(happy) > smile(neutral) + 0.2
+    assert happy.info["emotion"] == {"happiness": 1.0}
+    for p in (neutral, happy):
+        gap = p.face.channel("jawOpen") - p.face.channel("mouthClose")
+        t = p.face.times
+        for ph, a, b in zip(p.phones.phones, p.phones.starts, p.phones.ends):
+            if ph in ("P", "B", "M"):
+                assert gap[np.argmin(np.abs(t - (a + b) / 2))] < 0.05
+    auto = bake(wav, text=text, fps=30, style={"auto_emotion": 1.0})
+    assert auto.info["auto_emotion"] == 1.0
+    assert not np.array_equal(auto.face.values, neutral.face.values)
 
 
 def test_progress_is_monotone_from_zero_to_one(wav):
     calls = []
-    bake(wav, progress=lambda f, m: calls.append((f, m)))
+    bake(wav, style=LOUD, progress=lambda f, m: calls.append((f, m)))
     fractions = [f for f, _ in calls]
     assert fractions[0] == 0.0 and fractions[-1] == 1.0
     assert fractions == sorted(fractions) and all(isinstance(m, str) and m for _, m in calls)
@@ -112,3 +162,13 @@ def test_speech_object_checks():
         bake(Speech(np.zeros(16000, np.float32), 16000))
     with pytest.raises(AudioEmptyError, match="must be a file path or a Speech"):
         bake(12345)
+
+
+def test_result_does_not_depend_on_earlier_bakes_in_the_process(tmp_path):
+    """pocketsphinx adapts noise/CMN estimates across utterances: each bake must start fresh."""
+    wav, text = _arctic()
+    first = bake(wav, fps=30)                                # recognition route
+    bake(EXAMPLES / "arctic_a0007.wav", fps=30, text=(EXAMPLES / "arctic_a0007.txt").read_text())
+    again = bake(wav, fps=30)
+    np.testing.assert_array_equal(first.face.values, again.face.values)
+    np.testing.assert_array_equal(first.phones.starts, again.phones.starts)
