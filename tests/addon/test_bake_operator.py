@@ -95,3 +95,26 @@ def test_bake_errors_are_reported_not_raised(demo_head, tmp_path):
     bpy.context.view_layer.objects.active = ob
     with pytest.raises(RuntimeError, match="shape keys"):
         bpy.ops.talkrig.bake(filepath=str(tmp_path / "missing.wav"))
+
+
+def test_partial_rig_with_face_cap_names(speech_wav, direct_bake):
+    """Only the keys the rig has get curves; Face Cap style names are matched."""
+    names = ("jawOpen", "mouthClose", "eyeBlink_L", "mouthSmile_R", "myCustomKey")
+    mesh = bpy.data.meshes.new("partial")
+    mesh.from_pydata([(0, 0, 0), (0.1, 0, 0), (0, 0, 0.1), (0.1, 0, 0.1)], [], [(0, 1, 3, 2)])
+    ob = bpy.data.objects.new("partial", mesh)
+    bpy.context.scene.collection.objects.link(ob)
+    ob.shape_key_add(name="Basis")
+    for n in names:
+        ob.shape_key_add(name=n, from_mix=False)
+    bpy.context.view_layer.objects.active = ob
+    scene = bpy.context.scene
+    scene.render.fps, scene.render.fps_base = 30, 1.0
+    assert bpy.ops.talkrig.bake(filepath=str(speech_wav), seed=3, add_sound=False) == {"FINISHED"}
+    got = read_face_curves(ob)
+    shape_paths = sorted(p for p in got if p.startswith("key_blocks"))
+    assert shape_paths == sorted(_path(n) for n in names[:4])
+    face = direct_bake[30.0].face
+    np.testing.assert_allclose(got[_path("eyeBlink_L")][1], face.channel("eyeBlinkLeft"), atol=1e-6)
+    np.testing.assert_allclose(got[_path("mouthSmile_R")][1], face.channel("mouthSmileRight"), atol=1e-6)
+    assert scene.sequence_editor is None or len(scene.sequence_editor.strips) == 0

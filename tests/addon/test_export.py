@@ -65,6 +65,26 @@ def test_fbx_keeps_shape_key_animation_from_t0(baked_head, tmp_path, frame_start
     assert frames[0] == frame_start
 
 
+def test_only_the_new_take_is_exported(demo_head, tmp_path):
+    """A user's earlier action (kept on a muted NLA track) does not leak into the files."""
+    reason = assimp_available()
+    if reason:
+        pytest.skip(reason)
+    from talkrig.addon.export import export_fbx, export_glb
+    from talkrig.addon.keyframes import write_face_curves
+
+    kb = demo_head.data.shape_keys.key_blocks["browInnerUp"]
+    for frame, value in ((1, 0.0), (200, 1.0)):
+        kb.value = value
+        kb.keyframe_insert("value", frame=frame)
+    curves = _curves(30.0)
+    write_face_curves(demo_head, curves, action_name="take", set_fps=True)
+    for path in (export_fbx(demo_head, str(tmp_path / "f.fbx")), export_glb(demo_head, str(tmp_path / "f.glb"))):
+        anim = morph_animation(path)
+        assert anim["n_animations"] == 1, path
+        _check_morph_channel(anim, curves, 30.0)
+
+
 def test_fbx_29_97_fps_timing(baked_head, tmp_path):
     reason = assimp_available()
     if reason:
