@@ -80,3 +80,69 @@ def validate_gltf(path) -> dict:
     if proc.returncode not in (0, 1):
         raise RuntimeError(f"gltf validator failed: {proc.stderr.strip()}")
     return json.loads(proc.stdout)
+
+
+# --- A minimal binary FBX reader (independent of Blender's exporter and parser) ---------
+# assimp reports animation times relative to the take's LocalStart, so it cannot see a
+# take that starts one frame late; the raw KeyTime arrays can.
+
+FBX_TICKS_PER_SECOND = 46186158000
+
+
+def _fbx_nodes(data: bytes, pos: int, end: int, wide: bool, out: list, path: tuple):
+    import struct
+    import zlib
+
+    head = "<QQQB" if wide else "<IIIB"
+    size = struct.calcsize(head)
+    while pos < end:
+        end_off, n_props, _plen, name_len = struct.unpack_from(head, data, pos)
+        if end_off == 0:
+            return
+        name = data[pos + size:pos + size + name_len].decode("ascii", "replace")
+        p = pos + size + name_len
+        props = []
+        for _ in range(n_props):
+            t = chr(data[p])
+            p += 1
+            scalar = {"Y": "<h", "C": "<?", "I": "<i", "F": "<f", "D": "<d", "L": "<q"}
+            if t in scalar:
+                props.append(struct.unpack_from(scalar[t], data, p)[0])
+                p += struct.calcsize(scalar[t])
+            elif t in "fdlib":
+                n, enc, clen = struct.unpack_from("<III", data, p)
+                raw = data[p + 12:p + 12 + clen]
+                raw = zlib.decompress(raw) if enc == 1 else raw
+                dtype = {"f": "<f4", "d": "<f8", "l": "<i8", "i": "<i4", "b": "u1"}[t]
+                props.append(np.frombuffer(raw, dtype=dtype, count=n))
+                p += 12 + clen
+            elif t in "SR":
+                (n,) = struct.unpack_from("<I", data, p)
+                props.append(data[p + 4:p + 4 + n])
+                p += 4 + n
+            else:
+                raise ValueError(f"unknown FBX property type {t!r}")
+        out.append((path + (name,), props))
+        if p < end_off:
+            _fbx_nodes(data, p, end_off, wide, out, path + (name,))
+        pos = end_off
+
+
+def fbx_nodes(path) -> list:
+    """Every node of a binary FBX as ``((parent, ..., name), [properties])``."""
+    import struct
+
+    data = Path(path).read_bytes()
+    if not data.startswith(b"Kaydara FBX Binary"):
+        raise ValueError(f"{path} is not a binary FBX")
+    (version,) = struct.unpack_from("<I", data, 23)
+    out: list = []
+    _fbx_nodes(data, 27, len(data), version >= 7500, out, ())
+    return out
+
+
+def fbx_key_times(path) -> list:
+    """Raw key times in seconds of every AnimationCurve (``KeyTime`` arrays)."""
+    return [props[0].astype(np.float64) / FBX_TICKS_PER_SECOND
+            for names, props in fbx_nodes(path)
+            if names[-2:] == ("AnimationCurve", "KeyTime")]

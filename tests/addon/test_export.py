@@ -5,7 +5,8 @@ import bpy
 import numpy as np
 import pytest
 
-from readback import assimp_available, morph_animation, validate_gltf, validator_available
+from readback import (assimp_available, fbx_key_times, morph_animation, validate_gltf,
+                      validator_available)
 from talkrig.core.curves import FaceCurves
 from talkrig.rigs.arkit import ARKIT_NAMES, FACE_CHANNELS
 
@@ -45,6 +46,16 @@ def _check_morph_channel(anim, curves, fps):
     return ch
 
 
+def _check_fbx_raw_times(path, fps, n=N_FRAMES):
+    """assimp shifts times by the take's LocalStart, so look at the raw KeyTime arrays too:
+    Blender's importer and engines put a key at KeyTime / fps, so the take must start at 0."""
+    curves = fbx_key_times(path)
+    assert len(curves) >= 52
+    for times in curves:
+        assert len(times) == n
+        np.testing.assert_allclose(times, np.arange(n) / fps, atol=1e-6)
+
+
 @pytest.mark.parametrize("frame_start", [1, 7])
 def test_fbx_keeps_shape_key_animation_from_t0(baked_head, tmp_path, frame_start):
     reason = assimp_available()
@@ -58,6 +69,7 @@ def test_fbx_keeps_shape_key_animation_from_t0(baked_head, tmp_path, frame_start
     path = export_fbx(obj, str(tmp_path / "face.fbx"))
     anim = morph_animation(path)
     _check_morph_channel(anim, curves, 30.0)
+    _check_fbx_raw_times(path, 30.0)
     # the export put everything back
     assert (scene.frame_start, scene.frame_end) == (100, 200)
     from talkrig.addon.keyframes import read_face_curves
@@ -92,8 +104,9 @@ def test_fbx_29_97_fps_timing(baked_head, tmp_path):
     from talkrig.addon.export import export_fbx
 
     obj, curves = baked_head(29.97)
-    anim = morph_animation(export_fbx(obj, str(tmp_path / "face.fbx")))
-    ch = _check_morph_channel(anim, curves, 29.97)
+    path = export_fbx(obj, str(tmp_path / "face.fbx"))
+    _check_fbx_raw_times(path, 29.97)
+    ch = _check_morph_channel(morph_animation(path), curves, 29.97)
     assert ch["times_s"][-1] == pytest.approx((N_FRAMES - 1) / 29.97, abs=1e-5)
 
 
@@ -140,3 +153,16 @@ def test_export_operator_reports_errors(demo_head, tmp_path):
         bpy.ops.talkrig.export(filepath=str(tmp_path / "x.obj"))
     with pytest.raises(RuntimeError, match="bake first"):
         bpy.ops.talkrig.export(filepath=str(tmp_path / "x.glb"))
+
+
+def test_raw_fbx_times_see_an_uncompensated_take(baked_head, tmp_path):
+    """Without our shift Blender's FBX exporter writes the first key at t = 1/fps (while
+    assimp still reports 0): the raw check above can fail."""
+    obj, _ = baked_head(30.0, 1)
+    scene = bpy.context.scene
+    scene.frame_start, scene.frame_end = 1, N_FRAMES
+    path = str(tmp_path / "plain.fbx")
+    bpy.ops.export_scene.fbx(filepath=path, use_selection=True, bake_anim_use_nla_strips=False,
+                             bake_anim_use_all_actions=False, bake_anim_simplify_factor=0.0)
+    first = {float(t[0]) for t in fbx_key_times(path)}
+    assert first == {pytest.approx(1 / 30.0, abs=1e-6)}

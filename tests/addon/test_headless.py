@@ -7,7 +7,7 @@ import bpy
 import numpy as np
 import pytest
 
-from readback import assimp_available, morph_animation
+from readback import assimp_available, fbx_key_times, morph_animation
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_WAV = ROOT / "examples" / "arctic" / "arctic_a0009.wav"
@@ -44,6 +44,8 @@ def test_bake_to_files_onto_a_target_blend(speech_wav, tmp_path):
     assert (scene.frame_start, scene.frame_end) == (1, perf.face.n_frames)
     strips = _sound_strips(scene)
     assert len(strips) == 1 and strips[0].frame_start == 1
+    for times in fbx_key_times(out["fbx"]):                    # raw: first key at t = 0
+        np.testing.assert_allclose(times, perf.face.times, atol=1e-6)
     if not assimp_available():
         anim = morph_animation(out["fbx"])
         times = anim["channels"][0]["times_s"]
