@@ -1,5 +1,4 @@
 """Thin operators: gather options, call one function, report errors to the user."""
-from __future__ import annotations
 
 import os
 

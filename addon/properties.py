@@ -1,5 +1,4 @@
 """Scene settings shown in the sidebar panel (``bpy.types.Scene.talkrig``)."""
-from __future__ import annotations
 
 import bpy
 from bpy.props import BoolProperty, IntProperty, StringProperty

@@ -170,7 +170,7 @@ def build_shape_keys(P: np.ndarray, info: dict) -> dict:
     """All 52 ARKit keys as vertex offsets [shape=(V, 3)] in metres."""
     c = _Ctx(P, info)
     keys = {}
-    x, y, z = P[:, 0], P[:, 1], P[:, 2]
+    x, y = P[:, 0], P[:, 1]
     w_jaw = _jaw_weight(c)
     hinge = np.array([0.0, *JAW_HINGE])
     jaw_open = _rot_yz(P, hinge, -JAW_OPEN_RAD * w_jaw) - P

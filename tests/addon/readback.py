@@ -21,7 +21,7 @@ TOOLS = Path(__file__).resolve().parents[1] / "tools"
 def assimp_available() -> str:
     """'' when pyassimp + libassimp load, else the reason (for pytest.skip)."""
     try:
-        import pyassimp.core  # noqa: F401
+        import pyassimp.core  # noqa: F401  (loads libassimp or raises)
     except Exception as exc:  # ImportError, or AssimpError when the library is missing
         return f"pyassimp/libassimp not usable ({exc}); run scripts/system_deps.sh"
     return ""

@@ -26,7 +26,7 @@ def test_bake_to_files_onto_a_target_blend(speech_wav, tmp_path):
     from talkrig.addon.headless import bake_to_files
     from talkrig.core.pipeline import bake
 
-    head = create_demo_head("MyFace")
+    create_demo_head("MyFace")
     decoy = bpy.data.objects.new("Empty", None)
     bpy.context.scene.collection.objects.link(decoy)
     bpy.context.view_layer.objects.active = decoy
