@@ -149,8 +149,9 @@ def merge_segments(pieces) -> tuple:
     Returns
     -------
     list of (phone, start_s, end_s, word)
-        One contiguous track: gaps are filled with 'sil', adjacent 'sil' merge, and a
-        phone that starts before the previous one ended is clipped, never dropped.
+        One contiguous track: gaps are filled with 'sil', adjacent 'sil' merge, a phone
+        that starts before the previous one ended is clipped to start there (and dropped
+        only if nothing of it is left).
     """
     out = []
     for piece in pieces:

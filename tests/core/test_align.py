@@ -170,21 +170,35 @@ def main() -> int:
     ids = lj_ids()
     phone_track(lj_speech(ids[0]), text=lj_text(ids[0]))        # warm up (decoder load)
     phone_track(lj_speech(ids[0]))
+    from talkrig.core.speech.recognize import recognize_rows
     errs, t_align, t_rec, audio_s, edits, ref_n, sources = [], 0.0, 0.0, 0.0, 0, 0, []
+    c_align, c_rec, c_ps, ps_edits = 0.0, 0.0, 0.0, 0
     for cid in ids:
         sp = lj_speech(cid)
         truth = lj_truth(cid)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         tr = phone_track(sp, text=lj_text(cid))
         t_align += time.perf_counter() - t0
+        c_align += time.process_time() - c0
         sources.append(tr.source)
         errs.append(boundary_errors(truth, tr))
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         rec = phone_track(sp)
         t_rec += time.perf_counter() - t0
+        c_rec += time.process_time() - c0
         d, n = phone_error_rate(truth, rec)
         edits, ref_n, audio_s = edits + d, ref_n + n, audio_s + sp.duration
+        c0 = time.process_time()
+        rows, _ = recognize_rows(sp.samples, engine="pocketsphinx")
+        c_ps += time.process_time() - c0
+        ps = PhoneTrack(tuple(r[0] for r in rows), np.array([r[1] for r in rows]),
+                        np.array([r[2] for r in rows]), tuple(r[3] for r in rows))
+        ps_edits += phone_error_rate(truth, ps)[0]
     e = np.concatenate(errs) * 1000
+    cpu_line = (f"  (CPU time: alignment {audio_s / c_align:.1f}x, hama recognition "
+          f"{audio_s / c_rec:.1f}x, pocketsphinx-only recognition {audio_s / c_ps:.1f}x real time;"
+          f" pocketsphinx-only phone error rate {ps_edits / ref_n * 100:.1f}%)")
+    # printed after the summary below
     print(f"LJSpeech {len(ids)} clips, {audio_s:.1f} s; sources {sorted(set(sources))}")
     print(f"  boundary error vs MFA: median {np.median(e):.1f} ms, p90 "
           f"{np.percentile(e, 90):.1f} ms, within 20 ms {np.mean(e <= 20) * 100:.1f}% "
@@ -192,6 +206,7 @@ def main() -> int:
     print(f"  alignment {audio_s / t_align:.1f}x real time; recognition "
           f"{audio_s / t_rec:.1f}x real time")
     print(f"  phone error rate without transcript: {edits / ref_n * 100:.1f}% ({ref_n} phones)")
+    print(cpu_line)
     arctic = _arctic()
     if arctic:
         import soundfile as sf
