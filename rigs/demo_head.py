@@ -112,9 +112,32 @@ def _gauss(p, cx, cz, sx, sz, sy=None, cy=None):
     return g
 
 
-def _skin_surface(u, v):
-    """Skin grid positions [len(v), len(u), 3] before the eye and mouth openings."""
-    uu, vv = np.meshgrid(u, v)
+LIP_ROWS = 4                                 # grid rows in each lip, seam to outline
+
+
+def _lip_outline_rows(uu, vv, r_m):
+    """Bend the rows next to the mouth seam so the lip outlines run along grid rows.
+
+    Row ``r_m + j`` (``j = 1..LIP_ROWS``) is moved to ``j / LIP_ROWS`` of the upper lip's
+    height at that column (lower lip likewise), blending back to the plain grid beyond
+    the mouth corners. The lips' material then follows smooth curves, not stair steps.
+    """
+    a, _, c = HEAD_RADII
+    x = a * np.sin(uu[r_m]) * np.cos(vv[r_m])
+    q = np.clip(1.0 - (x / 0.027) ** 2, 0.0, 1.0)
+    h_up = 0.0072 * q ** 0.6 + 0.0012 - 0.0007 * np.exp(-0.5 * (x / 0.0025) ** 2)
+    h_lo = 0.0088 * q ** 0.5 + 0.0012
+    blend = _smoothstep((np.abs(x) - 0.023) / 0.010)
+    vv = vv.copy()
+    for j in range(1, LIP_ROWS + 1):
+        for row, h in ((r_m + j, h_up), (r_m - j, -h_lo)):
+            z = MOUTH_Z + h * j / LIP_ROWS
+            vv[row] = (1.0 - blend) * np.arcsin(z / c) + blend * vv[row]
+    return vv
+
+
+def _skin_surface(uu, vv):
+    """Skin grid positions [shape of uu, 3] before the eye and mouth openings."""
     a, b, c = HEAD_RADII
     x = a * np.sin(uu) * np.cos(vv)
     y = -b * np.cos(uu) * np.cos(vv)
@@ -152,7 +175,7 @@ def _skin_surface(u, v):
     socket = -0.007 * (_gauss(p, EYE_X, EYE_Z, 0.013, 0.011) + _gauss(p, -EYE_X, EYE_Z, 0.013, 0.011))
     dy = (brow + nose + lips + chin + cheeks + socket) * front ** 2
     y -= dy
-    return np.stack([x, y, z], axis=-1).reshape(len(v), len(u), 3)
+    return np.stack([x, y, z], axis=-1).reshape(*uu.shape, 3)
 
 
 def _rot_yz(p, center, angle):
@@ -172,7 +195,8 @@ def _build_skin(m: _Mesh, info: dict):
     v = _samples(-1.45, 1.45, -1.05, 0.55, 0.022, 0.11)
     r_m = _snap(v, np.arcsin(MOUTH_Z / HEAD_RADII[2]))
     r_e = _snap(v, np.arcsin(EYE_Z / HEAD_RADII[2]))
-    grid = _skin_surface(u, v)
+    uu, vv = np.meshgrid(u, v)
+    grid = _skin_surface(uu, _lip_outline_rows(uu, vv, r_m))
     nv, nu = grid.shape[:2]
     ids = m.add_verts(grid.reshape(-1, 3), "skin").reshape(nv, nu)
     side = np.sign(np.arange(nv) - r_m)[:, None].repeat(nu, 1).astype(np.float64)
@@ -200,7 +224,8 @@ def _build_skin(m: _Mesh, info: dict):
             c2 = (c + 1) % nu
             top = lower_ids if r + 1 == r_m else (eye_lower if r + 1 == r_e else ids[r + 1])
             a, b, cc, d = ids[r, c], ids[r, c2], top[c2], top[c]
-            m.add_face((a, b, cc, d), "skin")
+            lip = span[0] <= c < span[-1] and r_m - LIP_ROWS <= r < r_m + LIP_ROWS
+            m.add_face((a, b, cc, d), "lips" if lip else "skin")
     bottom = m.add_verts([[0.0, 0.035, -HEAD_RADII[2] * 0.97]], "skin")[0]
     top = m.add_verts([[0.0, 0.0, 0.07 + (HEAD_RADII[2] - 0.07) * 0.85]], "skin")[0]
     for c in range(nu):
@@ -273,7 +298,6 @@ def build_demo_head() -> DemoHead:
     V = np.concatenate([np.asarray(v, dtype=np.float64).reshape(-1, 3) for v in m.verts])
     vparts = np.concatenate(m.vparts)
     fparts = np.asarray(m.fparts, dtype=np.int32)
-    _paint_regions(V, m.faces, fparts, info, n_skin)
     for i, f in enumerate(m.faces):
         if fparts[i] in (PART_INDEX["iris"], PART_INDEX["pupil"]):
             vparts[list(f)] = fparts[i]
@@ -303,20 +327,6 @@ def build_demo_head() -> DemoHead:
 def _clean(delta: np.ndarray) -> np.ndarray:
     """float32 offsets with rounding noise (< 1 nm) set to exact zeros."""
     return np.where(np.abs(delta) < 1e-9, 0.0, delta).astype(np.float32)
-
-
-def _paint_regions(V, faces, fparts, info, n_skin):
-    """The lips are skin faces painted with their own material by region."""
-    skin = PART_INDEX["skin"]
-    for i, f in enumerate(faces):
-        if fparts[i] != skin or max(f) >= n_skin:
-            continue
-        c = V[list(f)].mean(0)
-        x, y, z = c
-        lip_w = 0.022 * np.sqrt(max(0.0, 1.0 - ((z - MOUTH_Z) / 0.0105) ** 2))
-        if y < -0.06 and abs(x) < lip_w and -0.0085 < z - MOUTH_Z < 0.0075:
-            fparts[i] = PART_INDEX["lips"]
-            continue
 
 
 def _as_weights(weights) -> np.ndarray:

@@ -176,8 +176,10 @@ def build_shape_keys(P: np.ndarray, info: dict) -> dict:
     jaw_open = _rot_yz(P, hinge, -JAW_OPEN_RAD * w_jaw) - P
     keys["jawOpen"] = jaw_open
     keys["jawForward"] = _vec(w_jaw, (0, -0.006, 0))
-    keys["jawLeft"] = _vec(w_jaw, (0.006, 0, 0))
-    keys["jawRight"] = _vec(w_jaw, (-0.006, 0, 0))
+    # sideways jaw: a yaw about a pivot behind the jaw, so the chin travels about 6 mm
+    pivot = np.array([0.0, JAW_HINGE[0] + 0.01, 0.0])
+    keys["jawLeft"] = _rot_z(P, pivot, 0.055 * w_jaw) - P
+    keys["jawRight"] = _rot_z(P, pivot, -0.055 * w_jaw) - P
     # mouthClose: lips meet against an open jaw; the upper lip follows the lower seam's
     # jawOpen offset at the same x, so each seam pair coincides at jawOpen = mouthClose.
     d_lo = np.stack([np.interp(x, c.seam_x, jaw_open[c.lower_seam, k]) for k in range(3)], 1)

@@ -148,11 +148,12 @@ def _build_ears_and_neck(m):
         for q in quads + tris:
             m.add_face(ids[list(q)], "skin")
         rigid.append(ids)
-    n_around, zs = 28, np.linspace(-0.225, -0.06, 7)
+    n_around, zs = 28, np.array([-0.225, -0.20, -0.175, -0.155, -0.14, -0.125, -0.105, -0.07])
     ang = np.linspace(0.0, 2 * np.pi, n_around, endpoint=False)
     ring = np.stack([0.054 * np.sin(ang), 0.020 - 0.050 * np.cos(ang)], 1)
-    pts = np.concatenate([np.column_stack([ring * (1.0 + 0.08 * (z < -0.2)), np.full(n_around, z)])
-                          for z in zs])
+    # full width below the jaw, thinner inside the head so jaw motion never uncovers it
+    scale = lambda z: 1.0 + 0.08 * (z < -0.2) - 0.24 * np.clip((z + 0.145) / 0.04, 0, 1)  # noqa: E731
+    pts = np.concatenate([np.column_stack([ring * scale(z), np.full(n_around, z)]) for z in zs])
     ids = m.add_verts(pts, "skin").reshape(len(zs), n_around)
     for r in range(len(zs) - 1):
         for c in range(n_around):
