@@ -176,14 +176,16 @@ def prefix_words(pcm: bytes, words) -> int:
 
 def _as_track(rows, *, duration: float, source: str, note: str = "",
               emphasis=()) -> PhoneTrack:
-    rows = merge_segments([[("sil", 0.0, 0.0, "", -1)], rows, [("sil", duration, duration, "", -1)]])
+    rows = [(p, max(0.0, s), min(duration, e), w, i) for p, s, e, w, i in rows
+            if min(duration, e) - max(0.0, s) > 1e-6]
+    if rows:
+        head = [("sil", 0.0, rows[0][1], "", -1)] if rows[0][1] > 1e-6 else []
+        tail = [("sil", rows[-1][2], duration, "", -1)] if rows[-1][2] < duration - 1e-6 else []
+        rows = merge_segments([head, rows, tail])
     if not rows:
         rows = [("sil", 0.0, duration, "", -1)]
-    if rows[-1][2] < duration:
-        ph, s, _, w, i = rows[-1]
-        rows[-1] = (ph, s, duration, w, i) if ph == "sil" else rows[-1]
-        if ph != "sil":
-            rows.append(("sil", rows[-1][2], duration, "", -1))
+    rows[0] = (rows[0][0], 0.0) + tuple(rows[0][2:])
+    rows[-1] = tuple(rows[-1][:2]) + (duration,) + tuple(rows[-1][3:])
     emph = set(emphasis)
     return PhoneTrack(
         phones=tuple(r[0] for r in rows),
@@ -191,7 +193,7 @@ def _as_track(rows, *, duration: float, source: str, note: str = "",
         ends=np.array([r[2] for r in rows], dtype=np.float64),
         words=tuple(r[3] for r in rows),
         source=source, note=note,
-        emphasis=tuple(1.0 if (r[4] in emph and r[4] >= 0) else 0.0 for r in rows)
+        emphasis=tuple(1.0 if (r[0] != "sil" and r[4] in emph) else 0.0 for r in rows)
         if emph else ())
 
 
@@ -284,13 +286,15 @@ def phone_track(speech: Speech, *, text=None, progress=None) -> PhoneTrack:
     Raises
     ------
     AudioError
-        If ``speech`` is not mono or holds non-finite samples.
+        If ``speech`` is empty, not mono, or holds non-finite samples.
     TranscriptError
         If ``text`` is not a string.
     AlignmentError
         If neither alignment nor recognition can run.
     """
     x = _samples16k(speech)
+    if len(x) == 0:
+        raise AudioError("speech holds no samples; load a non-empty audio file")
     duration = len(x) / SR
     reset_decoder_state()
     from .recognize import reset_state

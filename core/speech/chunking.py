@@ -163,7 +163,7 @@ def merge_segments(pieces) -> tuple:
                         out[-1] = (pph, ps, s, pw, *prest)
                         pe = s
                     else:
-                        out.append(("sil", pe, s, "", *([0.0] * len(rest))))
+                        out.append(("sil", pe, s, "", *([-1] * len(rest))))
                         pph, pe = "sil", s
                 s = max(s, pe)
                 if ph == "sil" and pph == "sil":

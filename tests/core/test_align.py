@@ -132,6 +132,8 @@ def test_bad_inputs_raise_clear_errors():
         phone_track(np.zeros(100, dtype=np.float32))
     with pytest.raises(AudioError):
         phone_track(Speech(np.full(16000, np.nan, dtype=np.float32), 16000))
+    with pytest.raises(AudioError):
+        phone_track(Speech(np.zeros(0, dtype=np.float32), 16000))
     with pytest.raises(TranscriptError):
         phone_track(Speech(np.zeros(16000, dtype=np.float32) + 0.1, 16000), text=42)
 
