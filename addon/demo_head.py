@@ -71,6 +71,7 @@ def create_demo_head(name: str = "TalkrigDemoHead", *, head: DemoHead | None = N
         kb = obj.shape_key_add(name=key_name, from_mix=False)
         kb.data.foreach_set("co", (verts + head.shape_keys[key_name]).astype(np.float32).ravel())
         kb.slider_min, kb.slider_max = 0.0, 1.0
+        kb.value = 0.0                      # shape_key_add leaves new keys at 1.0
     mesh.shape_keys.name = f"{name}Keys"
     return obj
 

@@ -124,10 +124,10 @@ def _lip_outline_rows(uu, vv, r_m):
     """
     a, _, c = HEAD_RADII
     x = a * np.sin(uu[r_m]) * np.cos(vv[r_m])
-    q = np.clip(1.0 - (x / 0.027) ** 2, 0.0, 1.0)
-    h_up = 0.0072 * q ** 0.6 + 0.0012 - 0.0007 * np.exp(-0.5 * (x / 0.0025) ** 2)
-    h_lo = 0.0088 * q ** 0.5 + 0.0012
-    blend = _smoothstep((np.abs(x) - 0.023) / 0.010)
+    q = np.clip(1.0 - (x / 0.0258) ** 2, 0.0, 1.0)
+    h_up = 0.0074 * q ** 0.6 + 0.0010 - 0.0007 * np.exp(-0.5 * (x / 0.0025) ** 2)
+    h_lo = 0.0090 * q ** 0.5 + 0.0010
+    blend = _smoothstep((np.abs(x) - 0.0255) / 0.010)
     vv = vv.copy()
     for j in range(1, LIP_ROWS + 1):
         for row, h in ((r_m + j, h_up), (r_m - j, -h_lo)):

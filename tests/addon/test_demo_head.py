@@ -1,6 +1,7 @@
 """The demo head geometry (pure numpy) and its Blender mesh."""
 from __future__ import annotations
 
+import bpy
 import numpy as np
 import pytest
 
@@ -134,6 +135,13 @@ def test_blender_mesh(demo_head, tmp_path):
     head = build_demo_head()
     key = demo_head.data.shape_keys
     assert [kb.name for kb in key.key_blocks] == ["Basis", *ARKIT_NAMES]
+    assert all(kb.value == 0.0 for kb in key.key_blocks[1:]), "the head must start at rest"
+    depsgraph = bpy.context.evaluated_depsgraph_get()
+    rest = demo_head.evaluated_get(depsgraph).to_mesh()
+    got = np.empty(len(head.vertices) * 3, dtype=np.float32)
+    rest.vertices.foreach_get("co", got)
+    np.testing.assert_allclose(got.reshape(-1, 3), head.vertices, atol=1e-6)
+    demo_head.evaluated_get(depsgraph).to_mesh_clear()
     assert len(demo_head.data.vertices) == len(head.vertices)
     assert len(demo_head.data.polygons) == len(head.faces)
     co = np.empty(len(head.vertices) * 3, dtype=np.float32)
