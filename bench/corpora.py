@@ -269,3 +269,30 @@ def ljspeech_corpus(root: Path = LJSPEECH_DIR, *, limit: int | None = None) -> l
         if limit and len(utts) >= limit:
             break
     return utts
+
+
+def concat_utterances(utts: list, out_wav: Path, *, min_s: float, name: str) -> Utterance:
+    """Clips read back to back (same sample rate) until at least ``min_s`` seconds, as one
+    utterance: labels shifted by each clip's offset, transcripts joined with spaces."""
+    import soundfile as sf
+    xs, phones, starts, ends, words, t, sr = [], [], [], [], [], 0.0, None
+    for u in utts:
+        x, r = sf.read(str(u.wav), dtype="int16")
+        if sr is None:
+            sr = r
+        if r != sr or x.ndim != 1:
+            continue
+        xs.append(x)
+        phones += list(u.phones)
+        starts.append(np.asarray(u.starts) + t)
+        ends.append(np.asarray(u.ends) + t)
+        words.append(u.text)
+        t += len(x) / sr
+        if t >= min_s:
+            break
+    out_wav.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(out_wav, np.concatenate(xs), sr, subtype="PCM_16")
+    text = " ".join(words)
+    out_wav.with_suffix(".txt").write_text(text)
+    return Utterance(utts[0].corpus, name, out_wav, text, phones, np.concatenate(starts),
+                     np.concatenate(ends), t)

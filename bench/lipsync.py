@@ -198,12 +198,26 @@ def summarize(recs: list) -> dict:
         agg["rounding"] = float(np.nanmean([s["rounding"] for s in rs]))
         agg["drivers"] = sorted({s.get("driver", "rms") for s in rs})
         if all("t_bake" in s for s in rs):
-            t_b = sum(s["t_bake"] for s in rs)
-            agg["rtf_bake"] = t_b / dur
-            if m == "text" and "align" in out and all(s["driver"] != "loudness" for s in rs):
-                agg["rtf_after_phonemes"] = (t_b - out["align"]["rtf"] * dur) / dur
+            agg["rtf_bake"] = sum(s["t_bake"] for s in rs) / dur
+        if m == "text":
+            # bake minus its own alignment, over utterances the bake aligned (not recognised)
+            ok = [r for r in recs if "text" in r["methods"] and "t_align" in r
+                  and r["methods"]["text"].get("driver") == "align"]
+            if ok:
+                agg["rtf_after_phonemes"] = (
+                    sum(r["methods"]["text"]["t_bake"] - r["t_align"] for r in ok)
+                    / sum(r["duration"] for r in ok))
+            agg["n_text_fallbacks"] = sum(s.get("driver") != "align" for s in rs)
         out["methods"][m] = agg
     out["errors"] = [e for r in recs for e in r["errors"]][:10]
+    out["utterances"] = [
+        {"name": r["name"], "duration": round(r["duration"], 3),
+         "align_source": r.get("align_source"),
+         "align_median_ms": (float(np.median(r["align_err"]) * 1000)
+                             if r.get("align_err") else None),
+         **{f"{m}_{k}": s.get(k) for m, s in r["methods"].items()
+            for k in ("closure_recall", "false_closure", "driver")}}
+        for r in recs]
     return out
 
 

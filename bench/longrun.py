@@ -1,6 +1,6 @@
 """Section 2b: one hour of generated speech through the full pipeline, in a subprocess.
 
-The recording (espeak-ng ``en-us``, the sentences of :mod:`bench.sentences` read on and on,
+The recording (espeak-ng ``en-us+f5``, the sentences of :mod:`bench.sentences` read on and on,
 with exact phoneme timing; quick: 5 minutes) is baked with its transcript at 30 fps by a
 fresh Python process, which reports:
 

@@ -1,8 +1,8 @@
 """Section 3: the performance layer (eyes, head, emotion) on about a minute of speech.
 
-One generated recording (espeak-ng, ``en-us``, sentences of :mod:`bench.sentences` read in
-one go until at least ``60 s``; quick: ``20 s``) with exact phoneme timing, baked at 60 fps
-with its transcript:
+One recording of real speech (LJSpeech clips back to back until at least ``60 s``; quick:
+``20 s``; their MFA phone labels shifted along; generated espeak-ng speech with exact
+phoneme timing when LJSpeech is absent), baked at 60 fps with its transcript:
 
 - neutral: blink rate (per minute) and mean blink duration from ``eyeBlinkLeft`` (a blink =
   an episode above 0.5), head rotation std (degrees) of ``HeadYaw/HeadPitch/HeadRoll``;
@@ -26,7 +26,7 @@ from .sentences import SENTENCES
 FPS = 60.0
 
 
-def long_utterance(out: Path, *, min_s: float, voice: str = "en-us", rate: int = 160,
+def long_utterance(out: Path, *, min_s: float, voice: str = "en-us+f5", rate: int = 160,
                    name: str = "perf") -> C.Utterance:
     """Sentences read in one synthesis call until the audio is at least ``min_s`` long."""
     import soundfile as sf
@@ -78,8 +78,16 @@ def run_section(*, quick: bool, results_dir: Path) -> dict:
         gauge = LipGauge()
     except Exception as exc:
         res["notes"].append(f"lip metrics waiting for rigs.demo_head ({exc})")
-    u = long_utterance(results_dir / "corpus" / "performance", min_s=20.0 if quick else 60.0)
+    min_s = 20.0 if quick else 60.0
+    lj = C.ljspeech_corpus()
+    if lj:
+        u = C.concat_utterances(lj, results_dir / "corpus" / "performance" / "lj_concat.wav",
+                                min_s=min_s, name="ljspeech_concat")
+    else:
+        res["notes"].append("LJSpeech absent: generated espeak speech instead")
+        u = long_utterance(results_dir / "corpus" / "performance", min_s=min_s)
     res["duration_s"] = u.duration
+    res["speech"] = u.name
     try:
         from talkrig.core.face.emotion import EmotionSpec
         from talkrig.rigs.facs import basic_emotion_names
@@ -99,6 +107,7 @@ def run_section(*, quick: bool, results_dir: Path) -> dict:
             res["notes"].append(f"{emo}: bake failed: {type(exc).__name__}: {exc}")
             continue
         row = behaviour(perf.face)
+        row["driver"] = perf.phones.source if perf.phones is not None else "loudness"
         row["rtf"] = dt / u.duration
         if gauge is not None:
             from .lips import arkit_matrix
@@ -120,11 +129,11 @@ def run_section(*, quick: bool, results_dir: Path) -> dict:
 
 
 def print_tables(res: dict) -> None:
-    print(f"\n== 3. Performance layer ({res.get('duration_s', 0):.0f} s of speech, "
-          f"fps {res['fps']:g}) ==")
+    print(f"\n== 3. Performance layer ({res.get('duration_s', 0):.0f} s of speech: "
+          f"{res.get('speech', '?')}, fps {res['fps']:g}) ==")
     if res["emotions"]:
         print(f"  {'emotion':<11}{'blinks/min':>11}{'blink ms':>9}{'yaw std':>8}{'pitch':>7}"
-              f"{'roll':>7}{'closure':>8}{'false':>7}{'stray':>7}{'RTF':>7}")
+              f"{'roll':>7}{'closure':>8}{'false':>7}{'stray':>7}{'RTF':>7}  driver")
 
     def f(x, fmt="{:.2f}"):
         return "  -" if x is None or not np.isfinite(x) else fmt.format(x)
@@ -134,6 +143,6 @@ def print_tables(res: dict) -> None:
               f"{f(r.get('HeadYaw_std_deg')):>8}{f(r.get('HeadPitch_std_deg')):>7}"
               f"{f(r.get('HeadRoll_std_deg')):>7}{f(r.get('closure_recall')):>8}"
               f"{f(r.get('false_closure')):>7}{f(r.get('stray_closure')):>7}"
-              f"{f(r.get('rtf'), '{:.3f}'):>7}")
+              f"{f(r.get('rtf'), '{:.3f}'):>7}  {r.get('driver', '')}")
     for n in res["notes"]:
         print(f"  note: {n}")
