@@ -279,7 +279,10 @@ def phone_track(speech: Speech, *, text=None, progress=None) -> PhoneTrack:
     Returns
     -------
     PhoneTrack
-        Phones cover ``[0, speech.duration]`` without gaps; silence is 'sil'.
+        Phones cover ``[0, speech.duration]`` without gaps; silence is 'sil'. ``words``
+        holds the transcript word of each phone ('' for silence); recognised speech has
+        pseudo-words spelled as phones ('r-ow') from hama, or recognised words from
+        pocketsphinx.
         ``source`` is 'align', 'recognize' (no text), 'recognize:mismatch' (text did not
         fit the audio; ``note`` gives the measured reason) or 'none' (no speech at all).
 

@@ -81,7 +81,8 @@ def hama_words(x: np.ndarray) -> list:
     model = hama_model()
     if model is None:
         raise AlignmentError("hama is not available")
-    result = model.transcribe_waveform(np.asarray(x, dtype=np.float32), SR)
+    with _lock:                                   # one engine session, not re-entrant
+        result = model.transcribe_waveform(np.asarray(x, dtype=np.float32), SR)
     words = []
     for chunk in result.word_phoneme_text.split("|"):
         phones = ipa_to_arpabet(chunk.split())
