@@ -27,10 +27,10 @@ def _sphere(center, radii, n_lon, n_lat, axis_forward=True):
     for i in range(n_ring - 1):
         for j in range(n_lon):
             j2 = (j + 1) % n_lon
-            quads.append((i * n_lon + j, i * n_lon + j2, (i + 1) * n_lon + j2, (i + 1) * n_lon + j))
+            quads.append(((i + 1) * n_lon + j, (i + 1) * n_lon + j2, i * n_lon + j2, i * n_lon + j))
     first, last = n_ring * n_lon, n_ring * n_lon + 1
-    tris = [(first, (j + 1) % n_lon, j) for j in range(n_lon)]
-    tris += [(last, (n_ring - 1) * n_lon + j, (n_ring - 1) * n_lon + (j + 1) % n_lon)
+    tris = [(first, j, (j + 1) % n_lon) for j in range(n_lon)]
+    tris += [(last, (n_ring - 1) * n_lon + (j + 1) % n_lon, (n_ring - 1) * n_lon + j)
              for j in range(n_lon)]
     return pts, quads, tris, lat
 
@@ -80,11 +80,11 @@ def _build_mouth(m, P, info):
         a, b = rings[k], rings[k + 1]
         for j in range(len(prof) - 1):
             if a is None:
-                m.add_face((b[j + 1], b[j], up_seam[0]), "mouth")
+                m.add_face((up_seam[0], b[j], b[j + 1]), "mouth")
             elif b is None:
-                m.add_face((a[j], a[j + 1], up_seam[-1]), "mouth")
+                m.add_face((up_seam[-1], a[j + 1], a[j]), "mouth")
             else:
-                m.add_face((a[j], a[j + 1], b[j + 1], b[j]), "mouth")
+                m.add_face((b[j], b[j + 1], a[j + 1], a[j]), "mouth")
     info["mouth_sides"] = np.concatenate(sides) if sides else np.zeros(0)
     # teeth: boxes along a parabola behind the lips
     yc = float(np.min(seam[:, 1]))

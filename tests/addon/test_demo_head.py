@@ -149,3 +149,37 @@ def test_blender_mesh(demo_head, tmp_path):
     np.testing.assert_allclose(co.reshape(-1, 3), head.vertices + head.shape_keys["jawOpen"], atol=1e-6)
     assert [m.name for m in demo_head.data.materials] == [f"talkrig_{p}" for p in PART_NAMES]
     assert all(p.use_smooth for p in demo_head.data.polygons if p.material_index == 0)
+
+
+def test_faces_point_outwards(head):
+    """Engines cull back faces: closed parts face out, the mouth cavity faces in."""
+    V = head.vertices.astype(np.float64)
+    parent = np.arange(len(V))
+
+    def root(a):
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+    for f in head.faces:
+        r = root(f[0])
+        for v in f[1:]:
+            parent[root(v)] = r
+    comp = np.array([root(i) for i in range(len(V))])
+    centre = {c: V[comp == c].mean(0) for c in np.unique(comp)}
+    cavity = V[head.inner_lip_upper].mean(0) + np.array([0.0, 0.025, 0.0])
+    good = {}
+    for f, fp in zip(head.faces, head.face_parts):
+        q = V[list(f)]
+        n = np.cross(q[1] - q[0], q[2] - q[0])
+        c = q.mean(0)
+        part = head.part_names[fp]
+        if part == "mouth":
+            ok = n @ (cavity - c) > 0
+        elif part == "brows":
+            ok = n[1] < 0
+        else:
+            ok = n @ (c - centre[comp[f[0]]]) > 0
+        good.setdefault(part, []).append(ok)
+    for part, oks in good.items():
+        assert np.mean(oks) > 0.995, f"{part}: {np.mean(oks):.3f} of faces point the right way"
