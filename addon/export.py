@@ -8,6 +8,10 @@ Two exporter traps handled here (see docs/FIELD_NOTES.md):
   export the keys are shifted so the take's first frame is frame 0 (``t = 0``), then put
   back; the scene frame range is set to the take and restored.
 - glTF writes the first key at ``t = 1 / fps`` too unless ``export_anim_slide_to_zero``.
+- The glTF exporter (Blender 5.0.1, io_scene_gltf2 v5.0.21) converts frames to seconds as
+  ``frame / (fps * fps_base)``, which is only right for ``fps_base == 1``: a 29.97 fps scene
+  (fps=30, fps_base=1.001) came out at 30.03 fps. For the export ``fps_base`` is set so
+  that ``fps * fps_base`` equals the true rate, then restored.
 
 Only the given object is exported (selection is set for the export and restored).
 """
@@ -119,13 +123,25 @@ def export_fbx(obj: bpy.types.Object, filepath: str) -> str:
     return filepath
 
 
+@contextlib.contextmanager
+def _gltf_fps_workaround(scene):
+    render = scene.render
+    base = render.fps_base
+    try:
+        if base != 1.0:
+            render.fps_base = (render.fps / base) / render.fps
+        yield
+    finally:
+        render.fps_base = base
+
+
 def export_glb(obj: bpy.types.Object, filepath: str) -> str:
     """Export ``obj`` with its shape-key take to binary glTF; first key at ``t = 0``.
 
     Returns the absolute path written. Raises ExportError on failure.
     """
     filepath = _check_target(filepath, ".glb")
-    with _export_state(obj, shift_to_zero=False):
+    with _export_state(obj, shift_to_zero=False), _gltf_fps_workaround(bpy.context.scene):
         try:
             result = bpy.ops.export_scene.gltf(
                 filepath=filepath, export_format="GLB", use_selection=True, export_apply=False,

@@ -97,7 +97,7 @@ def test_only_the_new_take_is_exported(demo_head, tmp_path):
         _check_morph_channel(anim, curves, 30.0)
 
 
-def test_fbx_29_97_fps_timing(baked_head, tmp_path):
+def test_29_97_fps_timing_fbx_and_glb(baked_head, tmp_path):
     reason = assimp_available()
     if reason:
         pytest.skip(reason)
@@ -107,6 +107,13 @@ def test_fbx_29_97_fps_timing(baked_head, tmp_path):
     path = export_fbx(obj, str(tmp_path / "face.fbx"))
     _check_fbx_raw_times(path, 29.97)
     ch = _check_morph_channel(morph_animation(path), curves, 29.97)
+    assert ch["times_s"][-1] == pytest.approx((N_FRAMES - 1) / 29.97, abs=1e-5)
+    from talkrig.addon.export import export_glb
+
+    # Blender's glTF exporter divides by fps * fps_base (30.03 fps here) unless worked around
+    glb = export_glb(obj, str(tmp_path / "face.glb"))
+    assert bpy.context.scene.render.fps_base == pytest.approx(30 / 29.97)      # restored
+    ch = _check_morph_channel(morph_animation(glb), curves, 29.97)
     assert ch["times_s"][-1] == pytest.approx((N_FRAMES - 1) / 29.97, abs=1e-5)
 
 
