@@ -186,8 +186,12 @@ def write_face_curves(obj: bpy.types.Object, curves: FaceCurves, *, mapping=None
     return action
 
 
-def read_face_curves(obj: bpy.types.Object, names=ARKIT_NAMES) -> dict:
-    """Keyframes on ``obj``'s current shape-key action: key name -> (frames, values) arrays."""
+def read_face_curves(obj: bpy.types.Object) -> dict:
+    """Keyframes of ``obj``'s current shape-key action (its assigned slot).
+
+    Returns a dict data path (``'key_blocks["jawOpen"].value'``, ``'["HeadYaw"]'``) ->
+    (frames, values), float32 arrays [shape=(n_keys,)].
+    """
     key = _shape_keys_or_raise(obj)
     ad = key.animation_data
     if ad is None or ad.action is None:

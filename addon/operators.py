@@ -8,6 +8,13 @@ from bpy.props import BoolProperty, FloatProperty, IntProperty, StringProperty
 from ..core.errors import TalkrigError
 
 
+# Blender 4.5+/5.0 only accept "//" (blend-relative) operator paths when the property says so;
+# older versions do not know the flag (and drop a property that names it).
+_RELATIVE_PATH = ({"PATH_SUPPORTS_BLEND_RELATIVE"}
+                  if "is_path_supports_blend_relative" in bpy.types.Property.bl_rna.properties
+                  else set())
+
+
 def scene_fps(scene) -> float:
     return scene.render.fps / scene.render.fps_base
 
@@ -24,7 +31,7 @@ class TALKRIG_OT_bake(bpy.types.Operator):
     bl_label = "Bake Speech"
     bl_options = {"REGISTER", "UNDO"}
 
-    filepath: StringProperty(name="Speech", subtype="FILE_PATH")
+    filepath: StringProperty(name="Speech", subtype="FILE_PATH", options=_RELATIVE_PATH)
     filter_glob: StringProperty(default="*.wav;*.flac;*.ogg;*.mp3", options={"HIDDEN"})
     text: StringProperty(name="Transcript", description="What is said (optional)")
     fps: FloatProperty(name="FPS", default=0.0, min=0.0, max=240.0,
@@ -77,7 +84,7 @@ class TALKRIG_OT_export(bpy.types.Operator):
     bl_label = "Export Face"
     bl_options = {"REGISTER"}
 
-    filepath: StringProperty(name="File", subtype="FILE_PATH")
+    filepath: StringProperty(name="File", subtype="FILE_PATH", options=_RELATIVE_PATH)
     filter_glob: StringProperty(default="*.fbx;*.glb", options={"HIDDEN"})
 
     @classmethod
@@ -94,6 +101,10 @@ class TALKRIG_OT_export(bpy.types.Operator):
     def execute(self, context):
         from .export import export_fbx, export_glb
 
+        if self.filepath.startswith("//") and not bpy.data.filepath:
+            self.report({"ERROR"}, f"'{self.filepath}' is relative to the .blend file, which is not "
+                        "saved yet: save it first or choose an absolute path")
+            return {"CANCELLED"}
         path = bpy.path.abspath(self.filepath)
         ext = os.path.splitext(path)[1].lower()
         writer = {".fbx": export_fbx, ".glb": export_glb}.get(ext)

@@ -160,6 +160,8 @@ def test_export_operator_reports_errors(demo_head, tmp_path):
         bpy.ops.talkrig.export(filepath=str(tmp_path / "x.obj"))
     with pytest.raises(RuntimeError, match="bake first"):
         bpy.ops.talkrig.export(filepath=str(tmp_path / "x.glb"))
+    with pytest.raises(RuntimeError, match="not saved yet"):
+        bpy.ops.talkrig.export(filepath="//face.fbx")
 
 
 def test_raw_fbx_times_see_an_uncompensated_take(baked_head, tmp_path):
