@@ -217,42 +217,76 @@ def _progress(progress, frac: float, msg: str) -> None:
         progress(float(min(1.0, max(0.0, frac))), msg)
 
 
+def _check_piece(res, seg: np.ndarray, offset_s: float):
+    """Judge one aligned piece; returns (reason or '', recognised rows or None)."""
+    mean = res.score / max(res.frames, 1)
+    if mean >= GOOD_SCORE:
+        return "", None
+    from .recognize import recognize_rows
+    stats = {}
+    rec, _ = recognize_rows(seg, offset_s=offset_s, stats=stats)
+    if mean < BAD_SCORE:
+        return f"alignment score {mean:.1f}/frame below {BAD_SCORE:.0f}", rec
+    ref = stats["score"] / stats["frames"] if stats.get("frames") else -np.inf
+    if mean < ref - REF_MARGIN:
+        return (f"alignment score {mean:.1f}/frame, {ref - mean:.1f} below the {ref:.1f}/frame "
+                "of recognition without the transcript"), rec
+    return "", rec
+
+
 def align_transcript(x: np.ndarray, words, *, progress=None):
-    """Align normalised ``words`` to 16 kHz samples, piece by piece.
+    """Align normalised ``words`` to 16 kHz samples, piece by piece, checking each piece.
+
+    Long audio is cut at pauses; a prefix grammar decides which words each piece holds.
+    A piece whose alignment fails, or scores clearly worse than recognition without the
+    transcript (see ``GOOD_SCORE``), is recognised instead.
 
     Returns
     -------
     rows : list of (phone, start_s, end_s, word, word_index)
+        The aligned pieces, with rejected pieces replaced by recognised phones.
     mean_score : float
-        Alignment score per frame over the aligned pieces (-inf if none aligned).
+        Alignment score per frame over the accepted pieces (-inf if none).
     failed_s : float
-        Seconds of audio whose piece could not be aligned.
+        Seconds of speech whose piece was rejected.
+    reasons : list of str
+        Why pieces were rejected.
+    recognised : dict
+        ``{piece index: rows}`` of every piece recognised so far (reused on full fallback).
+    chunks : list of Chunk
     """
+    from .recognize import recognize_rows
     ensure_words(words)
     chunks = split_at_pauses(x, SR)
-    energy = frame_energy_db(x, SR)
-    voiced = speech_frames(energy)
+    voiced = speech_frames(frame_energy_db(x, SR))
     speech_s = max(float(voiced.sum()) * FRAME_S, 1e-3)
     rate = len(words) / speech_s                     # words per second of speech
-    rows, score, frames, failed_s, pos = [], 0.0, 0, 0.0, 0
+    rows, score, frames, failed_s, pos, reasons, recognised = [], 0.0, 0, 0.0, 0, [], {}
     for k, ch in enumerate(chunks):
-        pcm = pcm16(x[ch.start:ch.end])
-        last = k == len(chunks) - 1
-        if last:
+        seg, off = x[ch.start:ch.end], ch.start / SR
+        pcm = pcm16(seg)
+        piece_voiced = voiced[ch.start // 160:ch.end // 160]
+        if k == len(chunks) - 1:
             take = len(words) - pos
         else:
-            ch_speech = float(voiced[ch.start // 160:ch.end // 160].sum()) * FRAME_S
-            window = words[pos:pos + int(ch_speech * rate * 1.6) + 12]
+            window = words[pos:pos + int(float(piece_voiced.sum()) * FRAME_S * rate * 1.6) + 12]
             take = prefix_words(pcm, window)
-        res = align_pcm(pcm, words[pos:pos + take], offset_s=ch.start / SR, first_index=pos)
+        res = align_pcm(pcm, words[pos:pos + take], offset_s=off, first_index=pos)
+        has_speech = take > 0 or float(piece_voiced.mean()) > 0.2
         if res is None:
-            if take > 0 or float(voiced[ch.start // 160:ch.end // 160].mean()) > 0.2:
-                failed_s += (ch.end - ch.start) / SR
-                from .recognize import recognize_rows
-                rec, _ = recognize_rows(x[ch.start:ch.end], offset_s=ch.start / SR)
-                rows.append(rec)
-            else:
-                rows.append([("sil", ch.start / SR, ch.end / SR, "", -1)])
+            reason, rec = ("alignment failed" if has_speech else ""), None
+        else:
+            reason, rec = _check_piece(res, seg, off)
+        if rec is not None:
+            recognised[k] = rec
+        if reason:
+            failed_s += (ch.end - ch.start) / SR
+            reasons.append(f"{off:.1f}-{ch.end / SR:.1f} s: {reason}")
+            if k not in recognised:
+                recognised[k] = recognize_rows(seg, offset_s=off)[0]
+            rows.append(recognised[k])
+        elif res is None:
+            rows.append([("sil", off, ch.end / SR, "", -1)])
         else:
             rows.append(res.phones)
             score += res.score
@@ -260,7 +294,7 @@ def align_transcript(x: np.ndarray, words, *, progress=None):
         pos += take
         _progress(progress, (k + 1) / len(chunks), "aligning")
     mean = score / frames if frames else -np.inf
-    return merge_segments(rows), mean, failed_s
+    return merge_segments(rows), mean, failed_s, reasons, recognised, chunks
 
 
 def phone_track(speech: Speech, *, text=None, progress=None) -> PhoneTrack:
@@ -305,29 +339,26 @@ def phone_track(speech: Speech, *, text=None, progress=None) -> PhoneTrack:
     if len(x) < SR * 0.05 or float(np.max(np.abs(x), initial=0.0)) < 1e-4:
         return _as_track([], duration=duration, source="none", note="no audible signal")
     transcript = normalize_transcript(text) if text is not None else None
-    from .recognize import recognize_rows
+    from .recognize import hama_model, recognize_rows
     if transcript is None or not transcript.words:
         rows, src = recognize_rows(x, progress=progress)
         return _as_track(rows, duration=duration, source=src)
-    rows, mean, failed_s = align_transcript(x, list(transcript.words), progress=progress)
-    reason, rec, note = "", None, f"alignment score {mean:.1f}/frame"
-    if failed_s > MISMATCH_FAILED_SHARE * duration:
-        reason = f"alignment failed on {failed_s:.1f} s of {duration:.1f} s"
-    elif mean < BAD_SCORE:
-        reason = f"alignment score {mean:.1f}/frame below {BAD_SCORE:.0f}"
-    elif mean < GOOD_SCORE:
-        stats = {}
-        rec = recognize_rows(x, progress=progress, stats=stats)
-        ref = stats["score"] / stats["frames"] if stats.get("frames") else -np.inf
-        if mean < ref - REF_MARGIN:
-            reason = (f"alignment score {mean:.1f}/frame, {ref - mean:.1f} below the "
-                      f"{ref:.1f}/frame of recognition without the transcript")
-        note += f" (free recognition {ref:.1f}/frame)"
-    if reason:
-        rows, src = rec or recognize_rows(x, progress=progress)
-        note = f"transcript does not match the audio ({reason}); used {src}"
-        return _as_track(rows, duration=duration, source="recognize:mismatch", note=note)
+    rows, mean, failed_s, reasons, recognised, chunks = align_transcript(
+        x, list(transcript.words), progress=progress)
+    if failed_s > MISMATCH_FAILED_SHARE * duration or not np.isfinite(mean):
+        pieces = []
+        for k, ch in enumerate(chunks):
+            if k not in recognised:
+                recognised[k] = recognize_rows(x[ch.start:ch.end], offset_s=ch.start / SR)[0]
+            pieces.append(recognised[k])
+        src = "recognize" if hama_model() is not None else "recognize:pocketsphinx"
+        note = (f"transcript does not match the audio on {failed_s:.1f} s of {duration:.1f} s "
+                f"({'; '.join(reasons[:3])}); used {src}")
+        return _as_track(merge_segments(pieces), duration=duration,
+                         source="recognize:mismatch", note=note)
+    note = f"alignment score {mean:.1f}/frame"
     if failed_s > 0:
-        note += f"; {failed_s:.1f} s could not be aligned and was recognised instead"
+        note += (f"; {failed_s:.1f} s did not match the transcript and was recognised "
+                 f"instead ({'; '.join(reasons[:3])})")
     return _as_track(rows, duration=duration, source="align", note=note,
                      emphasis=transcript.emphasis)

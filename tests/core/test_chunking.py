@@ -130,3 +130,15 @@ def test_ten_minutes_with_bounded_memory():
     print(f"{speech.duration:.0f} s in {elapsed:.1f} s, python peak {peak / 2**20:.0f} MiB")
     assert tr.source == "align"
     assert peak < 1.5 * 2**30
+
+
+@needs_lj
+def test_one_wrong_sentence_in_long_audio_is_recognised_locally():
+    ids = lj_ids()[:10]
+    speech, _, _ = _concat(ids, gap_s=0.2)
+    texts = [lj_text(c) for c in ids]
+    texts[5] = lj_text(lj_ids()[12])                       # a sentence that is not spoken
+    tr = phone_track(speech, text=" ".join(texts))
+    assert tr.source == "align", tr.note
+    assert "recognised instead" in tr.note
+    assert "printing" in tr.words                           # the first sentence is aligned
