@@ -223,13 +223,21 @@ def _skipped(row: BatchRow) -> RowResult:
                      outputs=list(row.outputs))
 
 
+def _single_threaded_worker() -> None:
+    """Worker start-up: one compute thread per process, so N jobs use N cores, not N x cores
+    (runs before numpy or the recognisers are imported in the fresh process)."""
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
+
+
 def _iter_local(rows, jobs):
     if jobs <= 1:
         for row in rows:
             yield bake_row(row)
         return
     # spawn: workers start clean (bpy must not be inherited half-initialised through fork)
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"),
+                             initializer=_single_threaded_worker) as pool:
         futures = [pool.submit(bake_row, row) for row in rows]
         for fut in as_completed(futures):
             yield fut.result()
