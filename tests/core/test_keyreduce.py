@@ -11,7 +11,7 @@ from talkrig.core.keyreduce import keys_saved, linear_error, reduce_channel, red
 def _curve(n=300, seed=0):
     rng = np.random.default_rng(seed)
     t = np.arange(n) / 30.0
-    x = 0.5 + 0.3 * np.sin(2 * np.pi * 1.3 * t) + 0.1 * np.sin(2 * np.pi * 4.1 * t + 1)
+    x = 0.5 + 0.3 * np.sin(2 * np.pi * 0.4 * t) + 0.1 * np.sin(2 * np.pi * 1.1 * t + 1)
     return np.clip(x + 0.002 * rng.standard_normal(n), 0, 1)
 
 
