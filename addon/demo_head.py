@@ -1,7 +1,18 @@
-"""The demo head as a Blender mesh object (Basis + 52 ARKit shape keys) and a preview render.
+"""The demo head as a Blender mesh object (Basis + 52 ARKit shape keys), its head/eye
+armature, and a still preview render.
 
 The geometry comes from ``rigs.demo_head`` (pure numpy), so what the bench measures and
 what the user sees are the same mesh.
+
+The armature (object ``<name>Rig``, the mesh's parent with an Armature modifier) has the
+bones ``root`` > ``neck`` > ``head`` > ``eye.L``, ``eye.R`` (``rigs.demo_head.DEMO_BONES``;
+``.L`` is the subject's left, +X). The head bone pivots at the top of the neck, the eye
+bones at the eyeball centres, pointing forward (-Y). Skin weights: skull, face and ears
+on ``head``, the neck tube blends ``neck`` -> ``head``, each eyeball on its eye bone.
+With the armature the eyeballs turn by their eye bones only: the ``eyeLook*`` shape keys
+of this Blender object keep their lid motion but not the eyeball rotation (otherwise
+the gaze would be applied twice). Without it (``armature=False``) the keys turn the
+eyeballs as in ``rigs.demo_head``.
 """
 from __future__ import annotations
 
@@ -33,8 +44,42 @@ def _material(name: str, color) -> bpy.types.Material:
     return mat
 
 
+def _add_armature(obj, head: DemoHead, collection) -> bpy.types.Object:
+    """The demo rig as the parent of ``obj``, skinned with ``head.bone_weights``."""
+    from ..rigs.demo_head import demo_bones
+
+    arm_data = bpy.data.armatures.new(f"{obj.name}Rig")
+    rig = bpy.data.objects.new(f"{obj.name}Rig", arm_data)
+    collection.objects.link(rig)
+    view_layer = bpy.context.view_layer
+    previous = view_layer.objects.active
+    view_layer.objects.active = rig
+    bpy.ops.object.mode_set(mode="EDIT")
+    try:
+        for bone_name, (head_pt, tail_pt, parent) in demo_bones(head).items():
+            eb = arm_data.edit_bones.new(bone_name)
+            eb.head, eb.tail, eb.roll = head_pt, tail_pt, 0.0
+            if parent:
+                eb.parent = arm_data.edit_bones[parent]
+                eb.use_connect = bone_name == "head"
+    finally:
+        bpy.ops.object.mode_set(mode="OBJECT")
+    view_layer.objects.active = previous
+    for pb in rig.pose.bones:
+        pb.rotation_mode = "QUATERNION"
+    for bone_name, weights in head.bone_weights.items():
+        group = obj.vertex_groups.new(name=bone_name)
+        for value in np.unique(weights[weights > 0]):
+            ids = np.flatnonzero(weights == value).tolist()
+            group.add(ids, float(value), "REPLACE")
+    obj.parent = rig
+    mod = obj.modifiers.new("Armature", "ARMATURE")
+    mod.object = rig
+    return rig
+
+
 def create_demo_head(name: str = "TalkrigDemoHead", *, head: DemoHead | None = None,
-                     collection=None) -> bpy.types.Object:
+                     collection=None, armature: bool = True) -> bpy.types.Object:
     """Build the demo head mesh object with a Basis and the 52 ARKit shape keys.
 
     Parameters
@@ -45,6 +90,8 @@ def create_demo_head(name: str = "TalkrigDemoHead", *, head: DemoHead | None = N
         Pre-built geometry (``rigs.demo_head.build_demo_head()`` when omitted).
     collection : bpy.types.Collection, optional
         Where to link the object (the scene's main collection when omitted).
+    armature : bool
+        Also build the head/eye armature (``<name>Rig``) and skin the mesh to it.
 
     Returns
     -------
@@ -65,14 +112,23 @@ def create_demo_head(name: str = "TalkrigDemoHead", *, head: DemoHead | None = N
     mesh.polygons.foreach_set("use_smooth", ~flat)
     mesh.update()
     obj = bpy.data.objects.new(name, mesh)
-    (collection or bpy.context.scene.collection).objects.link(obj)
+    collection = collection or bpy.context.scene.collection
+    collection.objects.link(obj)
+    eyeballs = np.zeros(len(verts), dtype=bool)
+    if armature:
+        eyeballs = (head.bone_weights["eye.L"] > 0) | (head.bone_weights["eye.R"] > 0)
     obj.shape_key_add(name="Basis", from_mix=False)
     for key_name in ARKIT_NAMES:
         kb = obj.shape_key_add(name=key_name, from_mix=False)
-        kb.data.foreach_set("co", (verts + head.shape_keys[key_name]).astype(np.float32).ravel())
+        delta = head.shape_keys[key_name]
+        if key_name.startswith("eyeLook") and eyeballs.any():
+            delta = np.where(eyeballs[:, None], 0.0, delta)      # the eye bones turn them
+        kb.data.foreach_set("co", (verts + delta).astype(np.float32).ravel())
         kb.slider_min, kb.slider_max = 0.0, 1.0
         kb.value = 0.0                      # shape_key_add leaves new keys at 1.0
     mesh.shape_keys.name = f"{name}Keys"
+    if armature:
+        _add_armature(obj, head, collection)
     return obj
 
 

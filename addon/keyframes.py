@@ -9,10 +9,16 @@ Non-destructive: each bake makes a NEW action. The action the shape keys had bef
 kept (``use_fake_user``) and pushed onto a muted NLA track, so the user's animation stays
 intact and reachable.
 
-Head and eye rotation channels (``HeadYaw`` ... ``RightEyeRoll``, radians) have no shape
-key to drive: they are written as animated custom properties on the shape-key datablock
-(``key["HeadYaw"]``, same action and slot), where drivers or a later armature writer can
-read them. ``rotations="skip"`` leaves them out.
+Head and eye rotation channels (``HeadYaw`` ... ``RightEyeRoll``, radians): when the mesh
+has an armature (its parent or Armature modifier) with a head and/or eye bones
+(``addon.bones.match_bones``: ``head``, ``Head``, ``mixamorig:Head``, ``eye.L``,
+``LeftEye``, ``eye_l``, ...), they drive those pose bones' rotations (axis convention in
+``addon/bones.py``) in a second new action on the armature object, named like the shape-key
+take with ``_bones`` appended (``talkrig_take`` -> ``talkrig_take_bones``); the two actions
+point at each other (``talkrig_bones_action`` / ``talkrig_shape_action``). Channels
+without a bone are written as animated custom properties on the shape-key datablock
+(``key["HeadYaw"]``, same action and slot), where drivers can read them.
+``rotations="properties"`` always uses the properties, ``"skip"`` leaves them out.
 """
 from __future__ import annotations
 
@@ -83,14 +89,14 @@ def _push_previous_action(ad) -> None:
     ad.action = None
 
 
-def _new_fcurve_collection(key: bpy.types.Key, ad, action):
-    """Assign ``action`` to the key's animation data; return (fcurves, new-kwargs)."""
+def _new_fcurve_collection(key, ad, action, id_type: str = "KEY"):
+    """Assign ``action`` to the ID's animation data; return (fcurves, new-kwargs)."""
     ad.action = action
     if slotted_actions():
         from bpy_extras import anim_utils
 
         if ad.action_slot is None:
-            ad.action_slot = action.slots.new(id_type="KEY", name=key.name)
+            ad.action_slot = action.slots.new(id_type=id_type, name=key.name)
         ensure = getattr(anim_utils, "action_ensure_channelbag_for_slot", None)
         if ensure is not None:
             return ensure(action, ad.action_slot).fcurves, "group_name"
@@ -98,8 +104,8 @@ def _new_fcurve_collection(key: bpy.types.Key, ad, action):
     return action.fcurves, "action_group"
 
 
-def _write_channel(fcurves, group_kw, data_path, group, frames, values, interp) -> None:
-    fc = fcurves.new(data_path, index=0, **{group_kw: group})
+def _write_channel(fcurves, group_kw, data_path, group, frames, values, interp, index=0) -> None:
+    fc = fcurves.new(data_path, index=index, **{group_kw: group})
     n = len(values)
     fc.keyframe_points.add(n)
     co = np.empty(2 * n, dtype=np.float32)
@@ -112,7 +118,7 @@ def _write_channel(fcurves, group_kw, data_path, group, frames, values, interp) 
 
 def write_face_curves(obj: bpy.types.Object, curves: FaceCurves, *, mapping=None,
                       action_name: str = "talkrig", frame_start: int = 1,
-                      interpolation: str = "LINEAR", rotations: str = "properties",
+                      interpolation: str = "LINEAR", rotations: str = "auto",
                       set_fps: bool = False) -> bpy.types.Action:
     """Write ``curves`` onto ``obj``'s shape keys as a new action.
 
@@ -131,8 +137,10 @@ def write_face_curves(obj: bpy.types.Object, curves: FaceCurves, *, mapping=None
     frame_start : int
         Blender frame of the first curve frame.
     interpolation : {"LINEAR", "CONSTANT", "BEZIER"}
-    rotations : {"properties", "skip"}
-        Head/eye rotation channels as custom properties on the shape-key datablock, or not.
+    rotations : {"auto", "properties", "skip"}
+        Head/eye rotation channels on the rig's head/eye pose bones where it has them and
+        as custom properties on the shape-key datablock otherwise ("auto"); always as
+        properties; or not at all.
     set_fps : bool
         Also set the scene frame rate to ``curves.fps`` and the frame range to the take.
 
@@ -149,8 +157,8 @@ def write_face_curves(obj: bpy.types.Object, curves: FaceCurves, *, mapping=None
     key = _shape_keys_or_raise(obj)
     if interpolation not in INTERPOLATIONS:
         raise ValueError(f"interpolation must be one of {sorted(INTERPOLATIONS)}, got {interpolation!r}")
-    if rotations not in ("properties", "skip"):
-        raise ValueError(f"rotations must be 'properties' or 'skip', got {rotations!r}")
+    if rotations not in ("auto", "properties", "skip"):
+        raise ValueError(f"rotations must be 'auto', 'properties' or 'skip', got {rotations!r}")
     if mapping is None:
         mapping = shape_key_mapping(obj)
     present = set(key.key_blocks.keys())
@@ -170,9 +178,12 @@ def write_face_curves(obj: bpy.types.Object, curves: FaceCurves, *, mapping=None
         path = f'key_blocks["{bpy.utils.escape_identifier(key_name)}"].value'
         _write_channel(fcurves, group_kw, path, ARKIT_GROUP, frames,
                        np.clip(curves.channel(arkit), 0.0, 1.0), interp)
-    if rotations == "properties":
+    on_bones = set()
+    if rotations == "auto":
+        on_bones = _write_bone_rotations(obj, curves, action, frames, interp)
+    if rotations != "skip":
         for name in HEAD_EYE_NAMES:
-            if name in curves.names:
+            if name in curves.names and name not in on_bones:
                 key[name] = 0.0
                 _write_channel(fcurves, group_kw, f'["{name}"]', ROTATION_GROUP, frames,
                                curves.channel(name), interp)
@@ -184,6 +195,51 @@ def write_face_curves(obj: bpy.types.Object, curves: FaceCurves, *, mapping=None
         scene.frame_start = int(frame_start)
         scene.frame_end = int(frame_start + curves.n_frames - 1)
     return action
+
+
+def _write_bone_rotations(obj, curves, shape_action, frames, interp) -> set:
+    """Head/eye channels onto the rig's pose bones (new action); returns channels written."""
+    from .bones import BONE_GROUPS, bone_rotation_keys, find_armature, match_bones
+
+    rig = find_armature(obj)
+    if rig is None:
+        return set()
+    bones = match_bones(rig.data.bones.keys())
+    groups = [(g, bones[g], BONE_GROUPS[g][0]) for g in BONE_GROUPS
+              if g in bones and all(c in curves.names for c in BONE_GROUPS[g][0])]
+    if not groups:
+        return set()
+    ad = rig.animation_data or rig.animation_data_create()
+    _push_previous_action(ad)
+    action = bpy.data.actions.new(f"{shape_action.name}_bones")
+    fcurves, group_kw = _new_fcurve_collection(rig, ad, action, id_type="OBJECT")
+    written = set()
+    for _group, bone, chans in groups:
+        path, values = bone_rotation_keys(rig, bone, *(curves.channel(c) for c in chans))
+        for index, vals in enumerate(values):
+            _write_channel(fcurves, group_kw, path, bone, frames, vals, interp, index=index)
+        written.update(chans)
+        action[f"talkrig_bone_{_group}"] = bone
+    action["talkrig_fps"] = float(curves.fps)
+    action["talkrig_shape_action"] = shape_action.name
+    shape_action["talkrig_bones_action"] = action.name
+    shape_action["talkrig_rig"] = rig.name
+    return written
+
+
+def bones_action(obj):
+    """(armature, action) holding ``obj``'s current head/eye bone take, or (None, None)."""
+    from .bones import find_armature
+
+    rig = find_armature(obj)
+    ad = rig.animation_data if rig is not None else None
+    if ad is None or ad.action is None:
+        return None, None
+    key = obj.data.shape_keys if obj.type == "MESH" else None
+    shape = key.animation_data.action if key is not None and key.animation_data else None
+    if shape is not None and shape.get("talkrig_bones_action") not in (None, ad.action.name):
+        return None, None                    # the rig plays another take than the face
+    return rig, ad.action
 
 
 def read_face_curves(obj: bpy.types.Object) -> dict:

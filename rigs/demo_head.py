@@ -52,6 +52,11 @@ class DemoHead:
         Paired vertex ids along the inner lip line, from the subject's right corner to
         the left one (corners excluded). At rest each pair coincides.
     landmarks : dict of str -> np.ndarray [shape=(3,)]
+    bone_weights : dict of str -> np.ndarray [shape=(V,), dtype=float32]
+        Skin weights per bone of the demo rig (``DEMO_BONES``): ``head`` holds the skull,
+        face, ears and the top of the neck, ``neck`` the lower neck (blended over the
+        tube), ``eye.L``/``eye.R`` the eyeballs (left = subject's left, +X). The weights
+        of every vertex sum to 1.
     """
 
     vertices: np.ndarray
@@ -63,6 +68,43 @@ class DemoHead:
     inner_lip_upper: np.ndarray
     inner_lip_lower: np.ndarray
     landmarks: dict = field(default_factory=dict)
+    bone_weights: dict = field(default_factory=dict)
+
+
+# The demo rig: name -> (head, tail, parent), metres, same frame as the mesh. The head
+# bone pivots at the top of the neck; eye bones sit at the eyeball centres and point
+# forward (-Y). Positions of the eye bones are filled in from the built geometry.
+DEMO_BONES = {
+    "root": ((0.0, 0.020, -0.300), (0.0, 0.020, -0.225), None),
+    "neck": ((0.0, 0.020, -0.225), (0.0, 0.010, -0.100), "root"),
+    "head": ((0.0, 0.010, -0.100), (0.0, 0.010, 0.120), "neck"),
+    "eye.L": (None, None, "head"),
+    "eye.R": (None, None, "head"),
+}
+EYE_BONE_LENGTH = 0.025
+
+
+def demo_bones(head: "DemoHead") -> dict:
+    """``DEMO_BONES`` with the eye bones placed at ``head``'s eyeball centres."""
+    bones = dict(DEMO_BONES)
+    for name, mark in (("eye.L", "eye_left"), ("eye.R", "eye_right")):
+        c = np.asarray(head.landmarks[mark], dtype=np.float64)
+        bones[name] = (tuple(c), tuple(c + (0.0, -EYE_BONE_LENGTH, 0.0)), "head")
+    return bones
+
+
+def _bone_weights(V, eyes, rigid) -> dict:
+    """Skin weights (see ``DemoHead.bone_weights``): the neck tube blends from the neck
+    bone (bottom) to the head bone (top), eyeballs follow their eye bones."""
+    n = len(V)
+    neck_ids = rigid[V[rigid, 2] < -0.06]          # the neck tube; ears sit near z = 0
+    head_w = np.ones(n)
+    head_w[neck_ids] = _smoothstep((V[neck_ids, 2] + 0.20) / 0.09)
+    w = {"head": head_w, "neck": 1.0 - head_w, "eye.L": np.zeros(n), "eye.R": np.zeros(n)}
+    for name, ids in (("eye.L", eyes[0]), ("eye.R", eyes[1])):
+        w[name][ids] = 1.0
+        w["head"][ids] = 0.0
+    return {k: v.astype(np.float32) for k, v in w.items()}
 
 
 class _Mesh:
@@ -321,7 +363,8 @@ def build_demo_head() -> DemoHead:
                     vertex_parts=vparts, part_names=PART_NAMES,
                     shape_keys={n: _clean(keys[n]) for n in ARKIT_NAMES},
                     inner_lip_upper=np.asarray(up, dtype=np.int64),
-                    inner_lip_lower=np.asarray(lo, dtype=np.int64), landmarks=landmarks)
+                    inner_lip_lower=np.asarray(lo, dtype=np.int64), landmarks=landmarks,
+                    bone_weights=_bone_weights(V, info["eyes"], info["rigid"]))
 
 
 def _clean(delta: np.ndarray) -> np.ndarray:
