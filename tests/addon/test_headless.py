@@ -11,6 +11,9 @@ from readback import assimp_available, fbx_key_times, morph_animation
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_WAV = ROOT / "examples" / "arctic" / "arctic_a0009.wav"
+# The bpy 4.2 wheel is built without Audaspace: it cannot add sound strips (Blender 4.2 itself
+# can); the strip checks run where the module has audio (tests/addon/test_compat.py says so).
+HAS_AUDIO = bpy.app.build_options.audaspace
 
 
 def _sound_strips(scene):
@@ -43,7 +46,7 @@ def test_bake_to_files_onto_a_target_blend(speech_wav, tmp_path):
     assert scene.render.fps / scene.render.fps_base == pytest.approx(24.0)
     assert (scene.frame_start, scene.frame_end) == (1, perf.face.n_frames)
     strips = _sound_strips(scene)
-    assert len(strips) == 1 and strips[0].frame_start == 1
+    assert len(strips) == 1 and strips[0].frame_start == 1 or not HAS_AUDIO
     for times in fbx_key_times(out["fbx"]):                    # raw: first key at t = 0
         np.testing.assert_allclose(times, perf.face.times, atol=1e-6)
     if not assimp_available():
@@ -84,8 +87,9 @@ def test_run_demo_writes_everything(tmp_path):
     assert img.shape[0] > 300 and img.shape[1] > 800 and img[..., :3].std() > 0.05
     bpy.ops.wm.open_mainfile(filepath=str(tmp_path / "demo.blend"))
     strips = _sound_strips(bpy.context.scene)
-    assert len(strips) == 1 and strips[0].type == "SOUND"
-    assert strips[0].sound.filepath.startswith("//")          # relative: the folder can move
+    if HAS_AUDIO:
+        assert len(strips) == 1 and strips[0].type == "SOUND"
+        assert strips[0].sound.filepath.startswith("//")      # relative: the folder can move
     if not assimp_available():
         times = morph_animation(tmp_path / "demo.fbx")["channels"][0]["times_s"]
         assert len(times) == curves.n_frames and times[0] == pytest.approx(0.0, abs=1e-6)
