@@ -145,6 +145,122 @@ def test_validator_catches_a_broken_file(tmp_path):
     assert validate_gltf(bad)["issues"]["numErrors"] > 0
 
 
+def node_animation(path) -> dict:
+    """Node (bone) rotation channels as assimp sees them: name -> (times_s [n], quats [n, 4]
+    (w, x, y, z))."""
+    import sys
+
+    from pyassimp.core import _assimp_lib
+
+    scene_p = _assimp_lib.load(str(path).encode(sys.getfilesystemencoding()), 0)
+    assert scene_p, f"assimp could not import {path}"
+    try:
+        out = {}
+        sc = scene_p.contents
+        for a in range(sc.mNumAnimations):
+            anim = sc.mAnimations[a].contents
+            tps = float(anim.mTicksPerSecond) or 1.0
+            for c in range(anim.mNumChannels):
+                ch = anim.mChannels[c].contents
+                keys = [ch.mRotationKeys[k] for k in range(ch.mNumRotationKeys)]
+                out[ch.mNodeName.data.decode("utf-8", "replace")] = (
+                    np.array([k.mTime / tps for k in keys]),
+                    np.array([[k.mValue.w, k.mValue.x, k.mValue.y, k.mValue.z] for k in keys]))
+        return out
+    finally:
+        _assimp_lib.release(scene_p)
+
+
+def _angles_from_first(q):
+    """Rotation angle of each key relative to the first key (radians)."""
+    q = q / np.linalg.norm(q, axis=1, keepdims=True)
+    return 2 * np.arccos(np.clip(np.abs(q @ q[0]), 0.0, 1.0))
+
+
+def _check_bone_channels(path, curves, fps):
+    """Head and eye bones animated: one key per frame from t = 0, and each key's rotation
+    relative to the first equals the channels' (angles survive any axis/bone frame change)."""
+    from talkrig.addon.bones import channel_matrices
+
+    nodes = node_animation(path)
+    for bone, first in (("head", 52), ("eye.L", 55), ("eye.R", 58)):
+        assert bone in nodes, sorted(nodes)
+        times, quats = nodes[bone]
+        assert len(times) == N_FRAMES and times[0] == pytest.approx(0.0, abs=1e-6)
+        np.testing.assert_allclose(times, np.arange(N_FRAMES) / fps, atol=1e-5)
+        R = channel_matrices(*(curves.values[:, first + i] for i in range(3)))
+        rel = np.einsum("ji,njk->nik", R[0], R)              # R0^T R_k
+        expected = np.arccos(np.clip((np.trace(rel, axis1=1, axis2=2) - 1) / 2, -1, 1))
+        np.testing.assert_allclose(_angles_from_first(quats), expected, atol=2e-4)
+        assert expected.max() > 0.1                           # the check has teeth
+
+
+@pytest.mark.parametrize("preset", ["default", "unreal", "unity"])
+def test_fbx_presets_keep_shape_keys_and_bone_animation(baked_head, tmp_path, preset):
+    reason = assimp_available()
+    if reason:
+        pytest.skip(reason)
+    from talkrig.addon.export import FBX_PRESETS, export_fbx, export_take
+
+    obj, curves = baked_head(30.0, 3)
+    path = export_fbx(obj, str(tmp_path / f"{preset}.fbx"), preset=preset)
+    _check_morph_channel(morph_animation(path), curves, 30.0)
+    _check_bone_channels(path, curves, 30.0)
+    _check_fbx_raw_times(path, 30.0)                  # every curve, bones too, from t = 0
+    settings = FBX_PRESETS[preset]
+    assert not settings["bake_anim_use_nla_strips"] and not settings["bake_anim_use_all_actions"]
+    assert export_take(obj, str(tmp_path / "t.fbx"), preset=preset).endswith("t.fbx")
+    assert bpy.context.view_layer.objects.active == obj and not obj.parent.select_get()
+
+
+def test_glb_carries_bone_animation_and_validates(baked_head, tmp_path):
+    obj, curves = baked_head(30.0, 1)
+    from talkrig.addon.export import export_take
+
+    path = export_take(obj, str(tmp_path / "face.glb"))
+    if not validator_available():
+        report = validate_gltf(path)
+        assert report["issues"]["numErrors"] == 0, report["issues"]["messages"][:5]
+        assert report["info"]["animationCount"] == 1 and report["info"]["hasMorphTargets"]
+        assert report["info"]["hasSkins"]
+    if assimp_available():
+        pytest.skip(assimp_available())
+    _check_morph_channel(morph_animation(path), curves, 30.0)
+    _check_bone_channels(path, curves, 30.0)
+
+
+@pytest.mark.parametrize("ext", ["csv", "json"])
+def test_export_take_curves_read_back_from_the_take(baked_head, tmp_path, ext):
+    """CSV (Live Link Face) and JSON come from the take itself: weights from the shape-key
+    F-curves, rotations back from the head/eye bones."""
+    from talkrig.addon.export import export_take
+    from talkrig.core.io import read_curves
+
+    obj, curves = baked_head(30.0, 4)
+    path = export_take(obj, str(tmp_path / f"take.{ext}"))
+    got = read_curves(path)
+    assert got.names[:61] == FACE_CHANNELS and got.fps == pytest.approx(30.0)
+    assert got.n_frames == N_FRAMES
+    np.testing.assert_allclose(got.values[:, :61], curves.values, atol=1e-4)
+
+
+def test_export_take_errors(demo_head, baked_head, tmp_path):
+    from talkrig.addon.export import export_fbx, export_take
+    from talkrig.core.errors import ExportError
+
+    with pytest.raises(ExportError, match="bake first"):
+        export_take(demo_head, str(tmp_path / "x.csv"))
+    obj, _ = baked_head()
+    with pytest.raises(ExportError, match="use one of"):
+        export_take(obj, str(tmp_path / "x.obj"))
+    with pytest.raises(ExportError, match="unknown FBX preset"):
+        export_fbx(obj, str(tmp_path / "x.fbx"), preset="godot")
+    with pytest.raises(ExportError, match="for .fbx only"):
+        export_take(obj, str(tmp_path / "x.glb"), preset="unreal")
+    with pytest.raises(ExportError, match="does not exist"):
+        export_take(obj, str(tmp_path / "nope" / "x.json"))
+
+
 def test_export_errors(demo_head, tmp_path):
     from talkrig.addon.export import export_fbx
     from talkrig.core.errors import ExportError
