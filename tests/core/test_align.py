@@ -120,6 +120,19 @@ def test_written_numbers_are_normalised_before_alignment():
     assert tr.source == "align"
 
 
+@needs_lj
+def test_result_does_not_depend_on_earlier_calls():
+    a, b = lj_speech("LJ001-0002"), lj_speech("LJ001-0011")
+    first = phone_track(a, text=lj_text("LJ001-0002"))
+    first_rec = phone_track(a)
+    phone_track(b, text=lj_text("LJ001-0011"))
+    phone_track(Speech(b.samples * 0.05, 16000))
+    again, again_rec = phone_track(a, text=lj_text("LJ001-0002")), phone_track(a)
+    assert first.phones == again.phones and np.array_equal(first.starts, again.starts)
+    assert first_rec.phones == again_rec.phones
+    np.testing.assert_array_equal(first_rec.starts, again_rec.starts)
+
+
 def test_silence_gives_all_sil():
     sp = Speech(np.zeros(16000, dtype=np.float32), 16000)
     tr = phone_track(sp, text="hello world")
