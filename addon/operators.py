@@ -1,39 +1,60 @@
-"""Thin operators: gather options, call one function, report errors to the user."""
+"""Thin operators: gather options, call one function, report errors to the user.
+
+``talkrig.bake`` runs modally when invoked from the UI (worker thread, progress bar, Esc
+cancels; ``bake_job``) and synchronously from ``execute`` (scripts, headless, the CLI,
+redo). Every failure is one line: in the operator report and in the panel
+(``scene.talkrig.last_error``).
+"""
 
 import os
+import time
 
 import bpy
-from bpy.props import BoolProperty, FloatProperty, IntProperty, StringProperty
+from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, StringProperty
 
-from ..core.errors import TalkrigError
-
+from ..core.errors import ExportError, TalkrigError
 
 # Blender 4.5+/5.0 only accept "//" (blend-relative) operator paths when the property says so;
 # older versions do not know the flag (and drop a property that names it).
 _RELATIVE_PATH = ({"PATH_SUPPORTS_BLEND_RELATIVE"}
                   if "is_path_supports_blend_relative" in bpy.types.Property.bl_rna.properties
                   else set())
+TIMER_S = 0.1
 
 
 def scene_fps(scene) -> float:
     return scene.render.fps / scene.render.fps_base
 
 
-def _active_mesh(context):
-    obj = context.active_object
-    return obj if obj is not None and obj.type == "MESH" else None
+def _face(context):
+    from .bake_job import face_object
+
+    return face_object(context)
+
+
+def _fail(op, context, msg: str):
+    op.report({"ERROR"}, msg)
+    context.scene.talkrig.last_error = msg
+    return {"CANCELLED"}
+
+
+def _ok(op, context, msg: str):
+    op.report({"INFO"}, f"talkrig: {msg}")
+    context.scene.talkrig.last_error = ""
+    return {"FINISHED"}
 
 
 class TALKRIG_OT_bake(bpy.types.Operator):
-    """Bake speech into face animation on the active mesh's ARKit shape keys (new action)"""
+    """Bake speech into face animation on the face mesh's ARKit shape keys (a new take)"""
 
     bl_idname = "talkrig.bake"
     bl_label = "Bake Speech"
     bl_options = {"REGISTER", "UNDO"}
 
-    filepath: StringProperty(name="Speech", subtype="FILE_PATH", options=_RELATIVE_PATH)
+    filepath: StringProperty(name="Speech", subtype="FILE_PATH", options=_RELATIVE_PATH,
+                             description="Audio to bake (empty: the panel's Source)")
     filter_glob: StringProperty(default="*.wav;*.flac;*.ogg;*.mp3", options={"HIDDEN"})
-    text: StringProperty(name="Transcript", description="What is said (optional)")
+    text: StringProperty(name="Transcript", description="What is said (empty: the panel's)")
     fps: FloatProperty(name="FPS", default=0.0, min=0.0, max=240.0,
                        description="Frame rate of the take (0 = the scene's frame rate)")
     seed: IntProperty(name="Seed", default=0, min=0)
@@ -41,55 +62,152 @@ class TALKRIG_OT_bake(bpy.types.Operator):
                              description="Blender frame of the take's first frame (t = 0)")
     add_sound: BoolProperty(name="Add Sound Strip", default=True)
 
+    _job = None
+    _timer = None
+    _t0 = 0.0
+
     @classmethod
     def poll(cls, context):
-        return _active_mesh(context) is not None
+        return _face(context) is not None
 
-    def invoke(self, context, event):
-        if not self.filepath:
-            context.window_manager.fileselect_add(self)
-            return {"RUNNING_MODAL"}
-        return self.execute(context)
+    def _request(self, context):
+        from .bake_job import gather_request
+
+        if self.filepath:
+            if self.filepath.startswith("//") and not bpy.data.filepath:
+                raise ExportError(f"'{self.filepath}' is relative to the .blend file, which is "
+                                  "not saved yet: save it first or choose an absolute path")
+            return gather_request(context, filepath=self.filepath, text=self.text, fps=self.fps,
+                                  seed=self.seed, frame_start=self.frame_start,
+                                  add_sound=self.add_sound)
+        return gather_request(context, text=self.text or None, fps=self.fps)
 
     def execute(self, context):
-        from ..core.pipeline import bake
-        from .keyframes import shape_key_mapping, write_face_curves
-        from .sound import add_sound_strip
+        from .bake_job import BakeJob, summary
 
-        obj = _active_mesh(context)
-        path = bpy.path.abspath(self.filepath)
-        fps = self.fps or scene_fps(context.scene)
         try:
-            mapping = shape_key_mapping(obj)
-            perf = bake(path, text=self.text or None, fps=fps, seed=self.seed)
-            action = write_face_curves(obj, perf.face, mapping=mapping,
-                                       action_name=f"talkrig_{os.path.splitext(os.path.basename(path))[0]}",
-                                       frame_start=self.frame_start, set_fps=True)
+            job = BakeJob(self._request(context))
+            job.run()
+            result = job.write(context)
         except TalkrigError as exc:
-            self.report({"ERROR"}, str(exc))
+            return _fail(self, context, str(exc))
+        context.scene.talkrig.last_result = summary(job, result)
+        return _ok(self, context, context.scene.talkrig.last_result)
+
+    def invoke(self, context, event):
+        from .bake_job import BakeJob
+
+        settings = context.scene.talkrig
+        if (not self.filepath and settings.source == "FILE" and not settings.audio_path):
+            context.window_manager.fileselect_add(self)
+            return {"RUNNING_MODAL"}
+        if bpy.app.background or context.window is None:
+            return self.execute(context)
+        self._t0 = time.perf_counter()
+        try:
+            self._job = BakeJob(self._request(context)).start()
+        except TalkrigError as exc:
+            return _fail(self, context, str(exc))
+        wm = context.window_manager
+        wm.progress_begin(0, 100)
+        self._timer = wm.event_timer_add(TIMER_S, window=context.window)
+        wm.modal_handler_add(self)
+        settings.last_error = ""
+        self._status(context, "starting")
+        return {"RUNNING_MODAL"}
+
+    def _status(self, context, text):
+        workspace = getattr(context, "workspace", None)
+        if workspace is not None and hasattr(workspace, "status_text_set"):
+            workspace.status_text_set(None if text is None else
+                                      f"talkrig: {text} ({self._job.fraction:.0%}); Esc cancels")
+        for area in getattr(context.screen, "areas", ()):
+            if area.type in ("VIEW_3D", "SEQUENCE_EDITOR"):
+                area.tag_redraw()
+
+    def _end(self, context):
+        wm = context.window_manager
+        if self._timer is not None:
+            wm.event_timer_remove(self._timer)
+            self._timer = None
+        wm.progress_end()
+        self._status(context, None)
+
+    def modal(self, context, event):
+        from .bake_job import summary
+
+        job = self._job
+        if event.type == "ESC" and event.value == "PRESS":
+            job.cancel()
+            self._end(context)
+            self.report({"WARNING"}, "talkrig: bake cancelled; nothing was written")
             return {"CANCELLED"}
-        if self.add_sound:
-            add_sound_strip(context.scene, path, frame_start=self.frame_start)
-        missing = f"; missing: {', '.join(mapping.missing[:6])}" + ("..." if len(mapping.missing) > 6 else "") \
-            if mapping.missing else ""
-        self.report({"INFO"}, f"talkrig: {perf.face.n_frames} frames at {perf.face.fps:g} fps into "
-                    f"'{action.name}'; {len(mapping.matched)}/52 shape keys matched{missing}")
-        return {"FINISHED"}
+        if event.type != "TIMER" or event.timer is not self._timer:
+            return {"PASS_THROUGH"}
+        context.window_manager.progress_update(int(100 * job.fraction))
+        if not job.finished:
+            self._status(context, job.message)
+            return {"PASS_THROUGH"}
+        self._end(context)
+        try:
+            result = job.write(context)      # one go, main thread; Blender pushes one undo step
+        except TalkrigError as exc:
+            return _fail(self, context, str(exc))
+        line = f"{summary(job, result)}; {time.perf_counter() - self._t0:.1f} s"
+        context.scene.talkrig.last_result = line
+        return _ok(self, context, line)
+
+    def cancel(self, context):
+        if self._job is not None:
+            self._job.cancel()
+        self._end(context)
+
+
+class TALKRIG_OT_clear_take(bpy.types.Operator):
+    """Remove a talkrig take (the picked one, else the active one); the user's actions stay"""
+
+    bl_idname = "talkrig.clear_take"
+    bl_label = "Clear Take"
+    bl_options = {"REGISTER", "UNDO"}
+
+    take: StringProperty(name="Take", description="Action name of the take (empty: the panel's "
+                                                  "pick, else the active take)")
+
+    @classmethod
+    def poll(cls, context):
+        return _face(context) is not None
+
+    def execute(self, context):
+        from .takes import clear_take
+
+        settings = context.scene.talkrig
+        name = self.take or settings.take
+        take = bpy.data.actions.get(name) if name else None
+        if name and take is None:
+            return _fail(self, context, f"there is no action called '{name}': pick a take")
+        try:
+            removed = clear_take(_face(context), take)
+        except TalkrigError as exc:
+            return _fail(self, context, str(exc))
+        if settings.take == removed:
+            settings.take = ""
+        return _ok(self, context, f"removed take '{removed}'")
 
 
 class TALKRIG_OT_export(bpy.types.Operator):
-    """Export the active face mesh and its take to FBX or glb (first key at t = 0)"""
+    """Export the face take: .fbx / .glb (mesh and take, first key at t = 0), .csv (Live Link
+    Face) or .json (curves)"""
 
     bl_idname = "talkrig.export"
     bl_label = "Export Face"
     bl_options = {"REGISTER"}
 
     filepath: StringProperty(name="File", subtype="FILE_PATH", options=_RELATIVE_PATH)
-    filter_glob: StringProperty(default="*.fbx;*.glb", options={"HIDDEN"})
+    filter_glob: StringProperty(default="*.fbx;*.glb;*.csv;*.json;*.npz", options={"HIDDEN"})
 
     @classmethod
     def poll(cls, context):
-        return _active_mesh(context) is not None
+        return _face(context) is not None
 
     def invoke(self, context, event):
         if not self.filepath:
@@ -99,25 +217,19 @@ class TALKRIG_OT_export(bpy.types.Operator):
         return self.execute(context)
 
     def execute(self, context):
-        from .export import export_fbx, export_glb
+        from .takes import export_take
 
         if self.filepath.startswith("//") and not bpy.data.filepath:
-            self.report({"ERROR"}, f"'{self.filepath}' is relative to the .blend file, which is not "
-                        "saved yet: save it first or choose an absolute path")
-            return {"CANCELLED"}
+            return _fail(self, context, f"'{self.filepath}' is relative to the .blend file, which "
+                         "is not saved yet: save it first or choose an absolute path")
         path = bpy.path.abspath(self.filepath)
-        ext = os.path.splitext(path)[1].lower()
-        writer = {".fbx": export_fbx, ".glb": export_glb}.get(ext)
-        if writer is None:
-            self.report({"ERROR"}, f"'{path}': choose a file ending in .fbx or .glb")
-            return {"CANCELLED"}
+        settings = context.scene.talkrig
+        take = bpy.data.actions.get(settings.take or "")
         try:
-            writer(_active_mesh(context), path)
+            written = export_take(_face(context), path, take=take, preset=settings.export_preset)
         except TalkrigError as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
-        self.report({"INFO"}, f"talkrig: exported {path}")
-        return {"FINISHED"}
+            return _fail(self, context, str(exc))
+        return _ok(self, context, f"exported {written}")
 
 
 class TALKRIG_OT_add_demo_head(bpy.types.Operator):
@@ -138,4 +250,105 @@ class TALKRIG_OT_add_demo_head(bpy.types.Operator):
         return {"FINISHED"}
 
 
-CLASSES = (TALKRIG_OT_bake, TALKRIG_OT_export, TALKRIG_OT_add_demo_head)
+class TALKRIG_OT_mapping_refresh(bpy.types.Operator):
+    """Match the face's shape keys to ARKit names again (keeps your edits for this face)"""
+
+    bl_idname = "talkrig.mapping_refresh"
+    bl_label = "Match Shape Keys"
+    bl_options = {"REGISTER", "UNDO"}
+
+    reset: BoolProperty(name="Reset", default=False,
+                        description="Drop your edits and use the automatic match")
+
+    @classmethod
+    def poll(cls, context):
+        return _face(context) is not None
+
+    def execute(self, context):
+        from .presets import fill_rows
+
+        settings = context.scene.talkrig
+        obj = _face(context)
+        if self.reset:
+            settings.mapping_object = ""
+        try:
+            fill_rows(settings, obj)
+        except TalkrigError as exc:
+            return _fail(self, context, str(exc))
+        n = sum(bool(r.shape_key) for r in settings.mapping)
+        return _ok(self, context, f"'{obj.name}': {n}/52 ARKit channels have a shape key")
+
+
+class TALKRIG_OT_mapping_save_preset(bpy.types.Operator):
+    """Save the mapping rows as a JSON preset in your talkrig presets folder"""
+
+    bl_idname = "talkrig.mapping_save_preset"
+    bl_label = "Save Mapping Preset"
+    bl_options = {"REGISTER"}
+
+    name: StringProperty(name="Name", description="Preset name (empty: the panel's)")
+
+    def execute(self, context):
+        from .presets import rows_mapping, save_preset
+
+        settings = context.scene.talkrig
+        if not len(settings.mapping):
+            return _fail(self, context, "there is no mapping to save: press 'Match Shape Keys' first")
+        try:
+            path = save_preset(self.name or settings.mapping_preset, rows_mapping(settings))
+        except TalkrigError as exc:
+            return _fail(self, context, str(exc))
+        return _ok(self, context, f"saved mapping preset {path}")
+
+
+def _preset_items(_self, _context):
+    from .presets import preset_files
+
+    items = [(name, name, str(path)) for name, path in preset_files().items()]
+    _preset_items.cache = items or [("", "(no presets)", "")]   # Blender needs the strings alive
+    return _preset_items.cache
+
+
+class TALKRIG_OT_mapping_load_preset(bpy.types.Operator):
+    """Apply a mapping preset to the face's rows (shipped or your own)"""
+
+    bl_idname = "talkrig.mapping_load_preset"
+    bl_label = "Load Mapping Preset"
+    bl_options = {"REGISTER", "UNDO"}
+    bl_property = "preset"
+
+    preset: EnumProperty(name="Preset", items=_preset_items)
+    filepath: StringProperty(name="File", subtype="FILE_PATH",
+                             description="A preset file (instead of a named preset)")
+
+    @classmethod
+    def poll(cls, context):
+        return _face(context) is not None
+
+    def invoke(self, context, event):
+        if self.filepath:
+            return self.execute(context)
+        context.window_manager.invoke_search_popup(self)
+        return {"RUNNING_MODAL"}
+
+    def execute(self, context):
+        from .presets import fill_rows, load_preset, preset_files
+
+        settings = context.scene.talkrig
+        path = self.filepath or preset_files().get(self.preset)
+        if not path:
+            return _fail(self, context, f"mapping preset '{self.preset}' was not found")
+        try:
+            applied, not_found = fill_rows(settings, _face(context),
+                                           overrides=load_preset(bpy.path.abspath(str(path))))
+        except TalkrigError as exc:
+            return _fail(self, context, str(exc))
+        msg = f"preset applied to {applied} channels"
+        if not_found:
+            msg += f"; {len(not_found)} shape keys not on this face ({', '.join(not_found[:4])})"
+        return _ok(self, context, msg)
+
+
+CLASSES = (TALKRIG_OT_bake, TALKRIG_OT_clear_take, TALKRIG_OT_export, TALKRIG_OT_add_demo_head,
+           TALKRIG_OT_mapping_refresh, TALKRIG_OT_mapping_save_preset,
+           TALKRIG_OT_mapping_load_preset)

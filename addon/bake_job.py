@@ -1,0 +1,311 @@
+"""Baking without freezing Blender: gather on the main thread, bake in a worker, write once.
+
+1. :func:`gather_request` reads everything the bake needs from the scene (source, transcript,
+   target mapping, emotion sliders sampled over the take's frames, style, key options) into
+   a plain :class:`BakeRequest`: no Blender objects, so the worker never touches ``bpy``.
+2. :class:`BakeJob` runs ``core.pipeline.bake`` in a daemon thread (numpy, scipy,
+   pocketsphinx: no ``bpy``). Its progress callback records the fraction and message, and
+   raises :class:`BakeCancelled` once :meth:`BakeJob.cancel` was called, which stops the
+   pipeline at its next progress report.
+3. :meth:`BakeJob.write` (main thread, after the worker finished) writes the keys in one
+   go through ``takes.write_take``; a cancelled or failed job writes nothing.
+
+The modal operator polls a job from a window-manager timer; scripts and tests drive the same
+API directly (``job = BakeJob(request); job.start(); job.wait(); job.write(context)``).
+"""
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import bpy
+
+from ..core.errors import AudioNotFoundError, RigMappingError, TalkrigError, TranscriptError
+
+
+class BakeCancelled(Exception):
+    """Raised inside the worker's progress callback to stop a cancelled bake."""
+
+
+@dataclass(frozen=True)
+class BakeRequest:
+    """Everything a bake needs, read on the main thread (plain Python and core objects)."""
+
+    audio_path: str
+    line: str
+    object_name: str
+    mapping: object
+    text: Optional[str] = None
+    emotion: object = None
+    style: object = None
+    region_balance: object = None
+    fps: float = 30.0
+    seed: int = 0
+    frame_start: int = 1
+    placement: str = "ACTIVE"
+    interpolation: str = "LINEAR"
+    tolerance: Optional[float] = None
+    add_sound: bool = True
+
+
+# -- gathering -------------------------------------------------------------------------------
+
+def scene_fps(scene) -> float:
+    return scene.render.fps / scene.render.fps_base
+
+
+def strips_of(scene):
+    """The sequencer's strip collection (``strips`` in 4.4+, ``sequences`` before), or None."""
+    ed = scene.sequence_editor
+    if ed is None:
+        return None
+    return ed.strips_all if hasattr(ed, "strips_all") else ed.sequences_all
+
+
+def sound_strip(scene, name: str):
+    """The sound strip called ``name``; TalkrigError when it is missing or not a sound."""
+    strips = strips_of(scene)
+    strip = strips.get(name) if strips is not None and name else None
+    if strip is None:
+        raise AudioNotFoundError(f"there is no sequencer strip called '{name}': pick a sound "
+                                 "strip in the Source section" if name else
+                                 "no sound strip is picked: pick one in the Source section")
+    if strip.type != "SOUND" or strip.sound is None:
+        raise AudioNotFoundError(f"strip '{name}' is a {strip.type.lower()} strip, not sound: "
+                                 "pick a sound strip")
+    if strip.sound.packed_file is not None:
+        raise AudioNotFoundError(f"the sound of strip '{name}' is packed into the .blend: unpack "
+                                 "it (File > External Data > Unpack Resources) and bake again")
+    return strip
+
+
+def read_transcript(settings) -> Optional[str]:
+    """The transcript text (typed, or read from the .txt file); None when empty."""
+    if settings.transcript_source == "FILE":
+        raw = settings.transcript_path
+        if not raw:
+            return None
+        path = bpy.path.abspath(raw)
+        if not os.path.isfile(path):
+            raise TranscriptError(f"transcript file '{path}' does not exist: pick the .txt file "
+                                  "again or type the transcript")
+        try:
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read().strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise TranscriptError(f"cannot read transcript file '{path}': {exc}; save it as "
+                                  "UTF-8 text") from None
+        return text or None
+    return settings.transcript.strip() or None
+
+
+def face_object(context, settings=None):
+    """The face mesh: the Target field, else the active object."""
+    settings = settings or context.scene.talkrig
+    obj = settings.target or context.active_object
+    return obj if obj is not None and obj.type == "MESH" else None
+
+
+def rig_mapping(obj, settings):
+    """The shape-key mapping: the edited rows when made for ``obj``, else automatic."""
+    from ..rigs.aliases import ShapeKeyMapping
+    from .keyframes import shape_key_mapping
+
+    auto = shape_key_mapping(obj)                     # raises RigMappingError without keys
+    if settings.mapping_object != obj.name or not len(settings.mapping):
+        mapping = auto
+    else:
+        keys = set(obj.data.shape_keys.key_blocks.keys())
+        matched = {row.arkit: row.shape_key for row in settings.mapping
+                   if row.shape_key and row.shape_key in keys}
+        from ..rigs.arkit import ARKIT_NAMES
+
+        used = set(matched.values())
+        mapping = ShapeKeyMapping(
+            matched={n: matched[n] for n in ARKIT_NAMES if n in matched},
+            missing=tuple(n for n in ARKIT_NAMES if n not in matched),
+            extra=tuple(k for k in obj.data.shape_keys.key_blocks.keys()[1:] if k not in used))
+    if not mapping.matched:
+        raise RigMappingError(f"none of '{obj.name}''s shape keys drive an ARKit channel "
+                              "(jawOpen, mouthClose, ...): rename them or set the mapping")
+    return mapping
+
+
+def _duration(path: str) -> Optional[float]:
+    try:
+        import soundfile
+
+        return float(soundfile.info(path).duration)
+    except Exception:                  # unreadable: the bake itself reports it precisely
+        return None
+
+
+def gather_request(context, *, filepath: str = "", text=None, fps: float = 0.0, seed=None,
+                   frame_start=None, add_sound=None) -> BakeRequest:
+    """Read the panel's settings (operator arguments win where given) into a BakeRequest.
+
+    Raises TalkrigError (one line) for a missing strip, transcript file or face rig.
+    """
+    from ..core.style import Style
+    from .emotion_props import emotion_spec_for_take, region_balance
+    from .takes import line_name
+
+    scene = context.scene
+    settings = scene.talkrig
+    obj = face_object(context, settings)
+    if obj is None:
+        raise RigMappingError("select the face mesh (or set it as Target): the active object "
+                              "is not a mesh")
+    mapping = rig_mapping(obj, settings)
+    if filepath:
+        path, line = bpy.path.abspath(filepath), line_name(filepath)
+        start = 1 if frame_start is None else int(frame_start)
+        sound = True if add_sound is None else bool(add_sound)
+    elif settings.source == "STRIP":
+        strip = sound_strip(scene, settings.strip)
+        path = bpy.path.abspath(strip.sound.filepath, library=strip.sound.library)
+        line, start, sound = line_name(strip.name), int(round(strip.frame_start)), False
+    else:
+        if not settings.audio_path:
+            raise AudioNotFoundError("no speech audio is set: pick a file in the Source section")
+        path, line = bpy.path.abspath(settings.audio_path), line_name(settings.audio_path)
+        start = settings.frame_start if frame_start is None else int(frame_start)
+        sound = settings.add_sound if add_sound is None else bool(add_sound)
+    if not os.path.isfile(path):
+        raise AudioNotFoundError(f"speech audio '{path}' does not exist: pick the file again")
+    transcript = (text or None) if text is not None else read_transcript(settings)
+    rate = float(fps) if fps else scene_fps(scene)
+    duration = _duration(path)
+    n_frames = int(duration * rate) + 1 if duration else scene.frame_end - start + 1
+    emotion = emotion_spec_for_take(scene, description=settings.description, frame_start=start,
+                                    fps=rate, n_frames=n_frames)
+    return BakeRequest(
+        audio_path=path, line=line, object_name=obj.name, mapping=mapping, text=transcript,
+        emotion=emotion, style=Style.from_dict(settings.style_dict()),
+        region_balance=region_balance(settings.region), fps=rate,
+        seed=settings.seed if seed is None else int(seed), frame_start=start,
+        placement=settings.placement, interpolation=settings.interpolation,
+        tolerance=settings.tolerance if settings.key_mode == "REDUCED" else None,
+        add_sound=sound)
+
+
+# -- the job ---------------------------------------------------------------------------------
+
+_CURRENT: list = []
+
+
+def current_job() -> Optional["BakeJob"]:
+    """The job the UI shows (the last one started from the panel), or None."""
+    return _CURRENT[-1] if _CURRENT else None
+
+
+class BakeJob:
+    """One bake in a worker thread; ``state`` goes pending -> running -> done | failed | cancelled.
+
+    Parameters
+    ----------
+    request : BakeRequest
+    listener : callable(fraction, message), optional
+        Called from the worker on every progress report before the cancel check (tests use it
+        to cancel at a chosen point).
+    """
+
+    def __init__(self, request: BakeRequest, *, listener: Optional[Callable] = None):
+        self.request = request
+        self.listener = listener
+        self.state = "pending"
+        self.fraction = 0.0
+        self.message = "waiting"
+        self.performance = None
+        self.error = ""
+        self._cancel = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+
+    # worker side
+    def _progress(self, fraction: float, message: str) -> None:
+        if self.listener is not None:
+            self.listener(fraction, message)
+        if self._cancel.is_set():
+            raise BakeCancelled()
+        self.fraction, self.message = float(fraction), str(message)
+
+    def run(self) -> None:
+        """Bake now, in the calling thread (the worker's body; also the synchronous path)."""
+        from ..core.pipeline import bake
+
+        r = self.request
+        self.state = "running"
+        try:
+            self.performance = bake(r.audio_path, text=r.text, emotion=r.emotion, style=r.style,
+                                    fps=r.fps, seed=r.seed, progress=self._progress,
+                                    region_balance=r.region_balance)
+            self.state = "done"
+        except BakeCancelled:
+            self.state, self.message = "cancelled", "cancelled"
+        except TalkrigError as exc:
+            self.state, self.error = "failed", str(exc)
+        except Exception as exc:       # a bug: one line for the user, not a silent thread death
+            self.state = "failed"
+            self.error = f"talkrig failed unexpectedly ({type(exc).__name__}: {exc}); please report it"
+
+    # main-thread side
+    def start(self) -> "BakeJob":
+        self._thread = threading.Thread(target=self.run, name="talkrig-bake", daemon=True)
+        self.state = "running"
+        self._thread.start()
+        _CURRENT[:] = [self]
+        return self
+
+    def cancel(self) -> None:
+        """Ask the worker to stop at its next progress report (returns at once)."""
+        self._cancel.set()
+
+    def wait(self, timeout: Optional[float] = None) -> bool:
+        """Block until the worker ended (or ``timeout`` s passed); True when it ended."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self.finished
+
+    @property
+    def finished(self) -> bool:
+        return self.state in ("done", "failed", "cancelled")
+
+    def write(self, context, *, undo_push: bool = False):
+        """Write the finished bake as a new take (main thread). Returns ``takes.TakeResult``.
+
+        Raises TalkrigError when the bake failed, was cancelled or its face object is gone.
+        ``undo_push`` adds one undo step (for scripts; an operator with the UNDO option gets
+        its step from Blender when it finishes).
+        """
+        from .sound import add_sound_strip
+        from .takes import write_take
+
+        if self.state != "done":
+            raise TalkrigError(self.error or f"the bake is {self.state}: nothing was written")
+        r = self.request
+        obj = bpy.data.objects.get(r.object_name)
+        if obj is None:
+            raise RigMappingError(f"the face object '{r.object_name}' was deleted during the bake")
+        result = write_take(obj, self.performance.face, mapping=r.mapping, line=r.line,
+                            frame_start=r.frame_start, interpolation=r.interpolation,
+                            placement=r.placement, tolerance=r.tolerance)
+        if r.add_sound:
+            add_sound_strip(context.scene, r.audio_path, frame_start=r.frame_start)
+        if undo_push:
+            bpy.ops.ed.undo_push(message=f"talkrig bake {result.action.name}")
+        return result
+
+
+def summary(job: BakeJob, result) -> str:
+    """One line for the panel and the operator report."""
+    face = job.performance.face
+    r = job.request
+    text = (f"'{result.action.name}': {face.n_frames} frames at {face.fps:g} fps from frame "
+            f"{r.frame_start}, {len(r.mapping.matched)}/52 shape keys")
+    if r.tolerance is not None:
+        text += (f"; {result.keys_written} keys, {result.keys_saved} saved "
+                 f"(max error {result.max_error:.4f})")
+    notes = job.performance.info.get("notes") or []
+    return text + (f"; note: {notes[0]}" if notes else "")
