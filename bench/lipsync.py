@@ -272,6 +272,10 @@ def print_tables(res: dict) -> None:
                   f"{_f(s['lag_ms'], '{:.0f}'):>7}{_f(s['rounding']):>7}"
                   f"{_f(s.get('rtf_bake'), '{:.3f}'):>7}"
                   f"{_f(s.get('rtf_after_phonemes'), '{:.3f}'):>9}  {','.join(s['drivers'])}")
+        nf = c.get("methods", {}).get("text", {}).get("n_text_fallbacks", 0)
+        if nf:
+            print(f"  ! {name}: {nf}/{c['n_utts']} utterances with a correct transcript fell back "
+                  f"to recognition (source 'recognize:mismatch')")
         for e in c.get("errors", [])[:3]:
             print(f"  ! {name}: {e}")
     for n in res["notes"]:
