@@ -1,0 +1,119 @@
+"""The bake job behind the modal operator: worker thread, progress, cancel, one write, undo."""
+from __future__ import annotations
+
+import time
+
+import bpy
+import numpy as np
+import pytest
+
+from talkrig.addon.bake_job import BakeJob, gather_request
+from talkrig.addon.takes import is_take
+
+
+def _takes():
+    """Shape-key takes (a head/eye bone action rides along with each)."""
+    return [a for a in bpy.data.actions if is_take(a) and "talkrig_shape_action" not in a]
+
+
+def _poll(job, timeout=120.0):
+    """What the modal operator's timer does: look at the job until it ended."""
+    seen, t0 = [], time.perf_counter()
+    while not job.finished:
+        seen.append((job.fraction, job.message))
+        assert time.perf_counter() - t0 < timeout, "the bake did not finish"
+        time.sleep(0.02)
+    return seen
+
+
+def test_job_runs_in_a_thread_reports_progress_and_writes_once(demo_head, speech_wav):
+    request = gather_request(bpy.context, filepath=str(speech_wav), seed=3)
+    job = BakeJob(request).start()
+    assert job.state == "running" and not _takes()      # nothing written while it runs
+    _poll(job)
+    assert job.state == "done" and job.fraction == 1.0 and job.message == "done"
+    assert not _takes(), "the worker must not touch Blender data"
+    result = job.write(bpy.context)
+    assert result.action.name == "talkrig_speech" and _takes() == [result.action]
+    key = demo_head.data.shape_keys
+    assert key.animation_data.action == result.action
+    from talkrig.core.pipeline import bake
+
+    direct = bake(str(speech_wav), fps=request.fps, seed=3).face
+    fc_values = {fc.data_path: fc for fc in _fcurves(result.action)}
+    jaw = fc_values['key_blocks["jawOpen"].value']
+    values = np.array([p.co[1] for p in jaw.keyframe_points])
+    np.testing.assert_allclose(values, direct.channel("jawOpen"), atol=1e-6)
+
+
+def _fcurves(action):
+    from talkrig.addon.keyframes import action_fcurves
+
+    return action_fcurves(action)
+
+
+def test_cancel_mid_bake_writes_nothing(demo_head, speech_wav):
+    messages = []
+
+    def listener(fraction, message):
+        messages.append(message)
+        if fraction >= 0.15:                 # after loading, while analysing: cancel now
+            job.cancel()
+
+    job = BakeJob(gather_request(bpy.context, filepath=str(speech_wav)), listener=listener)
+    job.start()
+    assert job.wait(120)
+    assert job.state == "cancelled" and job.performance is None
+    assert "loading audio" in messages and "done" not in messages
+    with pytest.raises(Exception, match="cancelled"):
+        job.write(bpy.context)
+    assert not _takes() and not list(bpy.data.actions)
+    assert demo_head.data.shape_keys.animation_data is None
+    strips = bpy.context.scene.sequence_editor
+    assert strips is None or not len(strips.strips_all if hasattr(strips, "strips_all")
+                                     else strips.sequences_all)
+
+
+def test_failed_job_reports_one_line(demo_head, tmp_path):
+    bad = tmp_path / "broken.wav"
+    bad.write_bytes(b"RIFF\x24\x00\x00\x00WAVEfmt garbage garbage garbage")
+    job = BakeJob(gather_request(bpy.context, filepath=str(bad))).start()
+    job.wait(60)
+    assert job.state == "failed" and "\n" not in job.error and "broken.wav" in job.error
+    with pytest.raises(Exception, match="broken.wav"):
+        job.write(bpy.context)
+    assert not list(bpy.data.actions)
+
+
+def test_one_undo_removes_the_take_and_restores_the_user_action(demo_head, speech_wav):
+    key = demo_head.data.shape_keys
+    kb = key.key_blocks["mouthSmileLeft"]
+    for frame, value in ((1, 0.0), (20, 0.8)):
+        kb.value = value
+        kb.keyframe_insert("value", frame=frame)
+    user = key.animation_data.action.name
+    bpy.ops.ed.undo_push(message="user keys")
+    job = BakeJob(gather_request(bpy.context, filepath=str(speech_wav))).start()
+    job.wait(120)
+    job.write(bpy.context, undo_push=True)       # what Blender does when the modal op finishes
+    key = bpy.data.objects[demo_head.name].data.shape_keys
+    assert key.animation_data.action.name == "talkrig_speech"
+    bpy.ops.ed.undo()
+    key = bpy.data.objects["TalkrigDemoHead"].data.shape_keys
+    assert not _takes()
+    assert key.animation_data.action.name == user
+    assert not [t for t in key.animation_data.nla_tracks]
+    fc = [f for f in _fcurves(key.animation_data.action)
+          if f.data_path == 'key_blocks["mouthSmileLeft"].value'][0]
+    assert [tuple(p.co) for p in fc.keyframe_points] == [(1.0, 0.0), (20.0, pytest.approx(0.8))]
+
+
+def test_operator_bake_is_one_undo_step(demo_head, speech_wav):
+    bpy.ops.ed.undo_push(message="before")
+    assert bpy.ops.talkrig.bake("EXEC_DEFAULT", True, filepath=str(speech_wav),
+                                add_sound=False) == {"FINISHED"}
+    assert len(_takes()) == 1
+    bpy.ops.ed.undo()
+    assert not _takes()
+    key = bpy.data.objects["TalkrigDemoHead"].data.shape_keys
+    assert key.animation_data is None or key.animation_data.action is None
