@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import bpy
 
-from . import operators, panels, properties
+from . import operators, panels, preview, properties
 
-MODULES = (properties, operators, panels)
+MODULES = (properties, operators, preview, panels)
 
 
 def _classes():

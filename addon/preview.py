@@ -1,0 +1,361 @@
+"""Preview video of a take: render the head headless (Workbench) and encode an .mp4 with the
+speech muxed in.
+
+Frames are rendered as PNG into a temporary folder, then encoded to H.264 (yuv420p, plays
+everywhere) with AAC audio by an ffmpeg binary: the one the ``imageio-ffmpeg`` wheel ships
+(``requirements/dev.txt``), else ``ffmpeg`` on PATH, else Blender's own FFMPEG output where
+the Blender build has it (the ``bpy`` wheel does not: docs/FIELD_NOTES.md). With none of
+them an ExportError says what to install.
+
+Everything the render touches (engine, resolution, output path, frame, camera, shading)
+is restored afterwards; a camera and a light are only added for the render (framing the
+face: the head bone when the rig has one, else the mesh's bounds) and removed again.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import tempfile
+from fractions import Fraction
+
+import bpy
+import numpy as np
+
+from ..core.errors import ExportError
+
+# Blender 4.5+/5.0 accept "//" operator paths only when the property says so (4.2 lacks the flag)
+_RELATIVE_PATH = ({"PATH_SUPPORTS_BLEND_RELATIVE"}
+                  if "is_path_supports_blend_relative" in bpy.types.Property.bl_rna.properties
+                  else set())
+ENGINES = ("BLENDER_WORKBENCH", "BLENDER_EEVEE", "BLENDER_EEVEE_NEXT", "CYCLES")
+LENS_MM = 85.0
+
+
+def ffmpeg_binary() -> str | None:
+    """Path of an ffmpeg binary: imageio-ffmpeg's, else one on PATH, else None."""
+    try:
+        import imageio_ffmpeg
+
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except (ImportError, RuntimeError):
+        return shutil.which("ffmpeg")
+
+
+def blender_has_ffmpeg() -> bool:
+    items = bpy.types.ImageFormatSettings.bl_rna.properties["file_format"].enum_items
+    return "FFMPEG" in items.keys()
+
+
+def _scene_sound(scene):
+    """(filepath, start frame) of the first sound strip in the sequencer, or None."""
+    ed = scene.sequence_editor
+    if ed is None:
+        return None
+    strips = ed.strips_all if hasattr(ed, "strips_all") else ed.sequences_all
+    for strip in strips:
+        if strip.type == "SOUND" and strip.sound is not None and not strip.mute:
+            return bpy.path.abspath(strip.sound.filepath), float(strip.frame_start)
+    return None
+
+
+def _face_frame(obj) -> tuple:
+    """(centre [3], height m) of the face to frame, in world space."""
+    from .bones import find_armature, match_bones
+
+    rig = find_armature(obj)
+    bone = match_bones(rig.data.bones.keys()).get("head") if rig is not None else None
+    pts = np.array([obj.matrix_world @ _v(c) for c in obj.bound_box])
+    size = float(np.ptp(pts[:, 2]))
+    centre = pts.mean(0)
+    if bone is not None:
+        b = rig.data.bones[bone]
+        head = np.array(rig.matrix_world @ b.head_local)
+        tail = np.array(rig.matrix_world @ b.tail_local)
+        length = float(np.linalg.norm(tail - head))
+        size = min(size, 1.4 * length) if length > 0 else size
+        centre = np.array([head[0], centre[1], head[2] + 0.45 * length])
+    return centre, max(size, 1e-3)
+
+
+def _v(c):
+    from mathutils import Vector
+
+    return Vector(tuple(c))
+
+
+@contextlib.contextmanager
+def _render_setup(obj, *, resolution: int, engine: str):
+    """Set up camera, light and render settings; restore the scene afterwards."""
+    scene = bpy.context.scene
+    render = scene.render
+    shading = scene.display.shading
+    saved = dict(engine=render.engine, x=render.resolution_x, y=render.resolution_y,
+                 pct=render.resolution_percentage, path=render.filepath,
+                 fmt=render.image_settings.file_format, film=render.film_transparent,
+                 camera=scene.camera, frame=scene.frame_current,
+                 light=shading.light, color=shading.color_type, aa=scene.display.render_aa,
+                 ext=render.use_file_extension)
+    added = []
+    try:
+        render.engine = engine
+        render.resolution_x = render.resolution_y = resolution
+        render.resolution_percentage = 100
+        render.film_transparent = False
+        render.image_settings.file_format = "PNG"
+        if engine == "BLENDER_WORKBENCH":
+            shading.light, shading.color_type = "STUDIO", "MATERIAL"
+            # FXAA: about 3x faster than the default 8 samples with software GL, looks fine
+            scene.display.render_aa = "FXAA"
+        centre, size = _face_frame(obj)
+        cam = bpy.data.objects.new("talkrig_preview_camera", bpy.data.cameras.new("talkrig_preview_camera"))
+        cam.data.lens = LENS_MM
+        half_fov = np.arctan(cam.data.sensor_width / 2 / LENS_MM)
+        dist = 0.5 * size * 1.15 / np.tan(half_fov)
+        cam.location = (centre[0], centre[1] - dist, centre[2])
+        cam.rotation_euler = (np.pi / 2, 0.0, 0.0)        # looks along +Y at the face
+        cam.data.clip_start, cam.data.clip_end = dist * 0.05, dist * 20
+        light = bpy.data.objects.new("talkrig_preview_light", bpy.data.lights.new("talkrig_preview_light", "AREA"))
+        light.data.energy = 40.0 * (dist / 0.8) ** 2
+        light.location = (centre[0] + 0.5 * dist, centre[1] - dist, centre[2] + 0.6 * dist)
+        light.rotation_euler = (np.radians(55), 0.0, np.radians(25))
+        for o in (cam, light):
+            scene.collection.objects.link(o)
+            added.append(o)
+        scene.camera = cam
+        yield scene
+    finally:
+        for o in added:
+            data = o.data
+            bpy.data.objects.remove(o)
+            (bpy.data.cameras if isinstance(data, bpy.types.Camera) else bpy.data.lights).remove(data)
+        render.engine = saved["engine"]
+        render.resolution_x, render.resolution_y = saved["x"], saved["y"]
+        render.resolution_percentage = saved["pct"]
+        render.filepath = saved["path"]
+        render.image_settings.file_format = saved["fmt"]
+        render.film_transparent = saved["film"]
+        scene.camera = saved["camera"]
+        shading.light, shading.color_type = saved["light"], saved["color"]
+        scene.display.render_aa = saved["aa"]
+        render.use_file_extension = saved["ext"]
+        scene.frame_set(saved["frame"])
+
+
+def _frame_range(obj, frame_start, frame_end, max_seconds, fps) -> tuple:
+    from .export import take_frame_range
+
+    try:
+        take = take_frame_range(obj)
+    except ExportError:
+        take = None
+    scene = bpy.context.scene
+    first = int(frame_start if frame_start is not None else (take[0] if take else scene.frame_start))
+    last = int(frame_end if frame_end is not None else (take[1] if take else scene.frame_end))
+    if max_seconds is not None:
+        if not max_seconds > 0:
+            raise ExportError(f"max_seconds must be positive, got {max_seconds}")
+        last = min(last, first + int(round(max_seconds * fps)) - 1)
+    if last < first:
+        raise ExportError(f"preview frame range {first}..{last} is empty")
+    return first, last, (take[0] if take else first)
+
+
+@contextlib.contextmanager
+def _quiet_stdout():
+    """Blender prints a 'Saved: ...' line per rendered frame on fd 1: silence it."""
+    import sys
+
+    try:
+        sys.stdout.flush()
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        yield
+        return
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), fd)
+        yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+
+
+def _encode(ffmpeg, frames_dir, out_path, *, rate: Fraction, n_frames, audio, audio_offset_s) -> None:
+    duration = n_frames / float(rate)
+    cmd = [ffmpeg, "-y", "-hide_banner", "-loglevel", "error",
+           "-framerate", f"{rate.numerator}/{rate.denominator}", "-start_number", "0",
+           "-i", os.path.join(frames_dir, "frame_%05d.png")]
+    if audio:
+        cmd += ["-ss", f"{max(audio_offset_s, 0.0):.6f}", "-i", audio]
+    cmd += ["-map", "0:v:0"] + (["-map", "1:a:0", "-c:a", "aac", "-b:a", "128k"] if audio else [])
+    cmd += ["-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p",
+            "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-t", f"{duration:.6f}",
+            "-movflags", "+faststart", out_path]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise ExportError(f"encoding the preview '{out_path}' failed: {proc.stderr.strip()[-400:]}")
+
+
+def _render_with_blender_ffmpeg(scene, out_path, first, last, step, audio) -> None:
+    """Blender's own encoder (full Blender builds): H.264 in MPEG-4, AAC from the sequencer."""
+    render = scene.render
+    saved = (scene.frame_start, scene.frame_end, scene.frame_step)
+    strip = None
+    if audio and _scene_sound(scene) is None:
+        from .sound import add_sound_strip
+        strip = add_sound_strip(scene, audio, frame_start=first)
+    try:
+        render.image_settings.file_format = "FFMPEG"
+        render.ffmpeg.format, render.ffmpeg.codec = "MPEG4", "H264"
+        render.ffmpeg.audio_codec = "AAC" if audio else "NONE"
+        scene.frame_start, scene.frame_end, scene.frame_step = first, last, step
+        render.filepath = out_path
+        render.use_file_extension = False
+        bpy.ops.render.render(animation=True)
+    finally:
+        scene.frame_start, scene.frame_end, scene.frame_step = saved
+        if strip is not None:
+            scene.sequence_editor.strips.remove(strip) if hasattr(scene.sequence_editor, "strips") \
+                else scene.sequence_editor.sequences.remove(strip)
+
+
+def render_preview(obj: bpy.types.Object, out_path: str, *, audio_path: str | None = None,
+                   frame_start: int | None = None, frame_end: int | None = None,
+                   resolution: int = 320, engine: str = "BLENDER_WORKBENCH",
+                   max_seconds: float | None = None, frame_step: int = 1,
+                   progress=None) -> str:
+    """Render a preview video (.mp4, H.264 + AAC) of the take on ``obj``.
+
+    Parameters
+    ----------
+    obj : bpy.types.Object
+        The face mesh (its take's frame range is the default range).
+    out_path : str
+        Target ``.mp4``; the folder must exist.
+    audio_path : str, optional
+        Speech to mux in, starting at the take's first frame. Default: the scene's first
+        sound strip (at its own start frame); no audio track when there is none.
+    frame_start, frame_end : int, optional
+        Blender frames to render (default: the take's range, else the scene's).
+    resolution : int
+        Width and height in pixels (160-320 keeps it quick).
+    engine : str
+        Render engine; Workbench needs no GPU (about 0.1-0.3 s a frame at 320 px here).
+    max_seconds : float, optional
+        Render at most this many seconds from ``frame_start``.
+    frame_step : int
+        Render every n-th frame; the video plays at fps / n so its duration is unchanged.
+    progress : callable(done, total), optional
+
+    Returns
+    -------
+    str
+        The absolute path of the video.
+
+    Raises
+    ------
+    ExportError
+        Bad arguments, missing folder or audio, no encoder, or a failed render/encode.
+    """
+    if obj is None:
+        raise ExportError("select the face mesh to preview")
+    out_path = os.path.abspath(bpy.path.abspath(out_path) if out_path.startswith("//") else out_path)
+    if not out_path.lower().endswith(".mp4"):
+        raise ExportError(f"preview '{out_path}' should end in .mp4")
+    if not os.path.isdir(os.path.dirname(out_path)):
+        raise ExportError(f"cannot write '{out_path}': its folder does not exist; create it first")
+    if engine not in ENGINES:
+        raise ExportError(f"unknown render engine {engine!r}; use one of {', '.join(ENGINES)}")
+    if not (16 <= int(resolution) <= 4096):
+        raise ExportError(f"resolution must be 16-4096 px, got {resolution}")
+    if int(frame_step) < 1:
+        raise ExportError(f"frame_step must be at least 1, got {frame_step}")
+    resolution, frame_step = int(resolution) // 2 * 2, int(frame_step)
+    scene = bpy.context.scene
+    fps = scene.render.fps / scene.render.fps_base
+    first, last, take_first = _frame_range(obj, frame_start, frame_end, max_seconds, fps)
+    audio, offset = None, 0.0
+    if audio_path:
+        if not os.path.isfile(audio_path):
+            raise ExportError(f"audio '{audio_path}' for the preview does not exist")
+        audio, offset = os.path.abspath(audio_path), (first - take_first) / fps
+    elif _scene_sound(scene) is not None:
+        audio, strip_start = _scene_sound(scene)
+        audio = audio if os.path.isfile(audio) else None
+        offset = (first - strip_start) / fps
+    frames = list(range(first, last + 1, frame_step))
+    ffmpeg = ffmpeg_binary()
+    if ffmpeg is None and not blender_has_ffmpeg():
+        raise ExportError("no video encoder: install imageio-ffmpeg (pip install imageio-ffmpeg) "
+                          "or put ffmpeg on PATH")
+    with _render_setup(obj, resolution=resolution, engine=engine):
+        if ffmpeg is None:
+            _render_with_blender_ffmpeg(scene, out_path, first, last, frame_step, audio)
+            return out_path
+        with tempfile.TemporaryDirectory(prefix="talkrig_preview_") as tmp:
+            for i, frame in enumerate(frames):
+                scene.frame_set(frame)
+                scene.render.filepath = os.path.join(tmp, f"frame_{i:05d}.png")
+                try:
+                    with _quiet_stdout():
+                        bpy.ops.render.render(write_still=True)
+                except RuntimeError as exc:
+                    raise ExportError(f"rendering preview frame {frame} failed: {exc}") from exc
+                if progress is not None:
+                    progress(i + 1, len(frames))
+            rate = Fraction(fps / frame_step).limit_denominator(1001)
+            partial = out_path[:-4] + ".part.mp4"
+            try:
+                _encode(ffmpeg, tmp, partial, rate=rate, n_frames=len(frames), audio=audio,
+                        audio_offset_s=offset)
+                os.replace(partial, out_path)
+            finally:
+                if os.path.exists(partial):
+                    os.remove(partial)
+    return out_path
+
+
+def _face_mesh(context):
+    obj = context.active_object
+    if obj is not None and obj.type == "ARMATURE":
+        meshes = [c for c in obj.children if c.type == "MESH" and c.data.shape_keys is not None]
+        obj = meshes[0] if meshes else obj
+    return obj
+
+
+class TALKRIG_OT_preview(bpy.types.Operator):
+    """Render a quick preview video (.mp4 with the speech) of the take on the active face"""
+
+    bl_idname = "talkrig.preview"
+    bl_label = "Render Preview Video"
+    bl_options = {"REGISTER"}
+
+    filepath: bpy.props.StringProperty(name="File", subtype="FILE_PATH", default="//talkrig_preview.mp4",
+                                       options=_RELATIVE_PATH)
+    resolution: bpy.props.IntProperty(name="Size", default=320, min=16, max=4096,
+                                      description="width and height in pixels")
+    max_seconds: bpy.props.FloatProperty(name="Max Seconds", default=0.0, min=0.0,
+                                         description="render at most this long (0 = whole take)")
+    frame_step: bpy.props.IntProperty(name="Frame Step", default=1, min=1,
+                                      description="render every n-th frame")
+
+    def execute(self, context):
+        if self.filepath.startswith("//") and not bpy.data.filepath:
+            self.report({"ERROR"}, "talkrig: the .blend is not saved yet: save it or give an "
+                                   "absolute path for the preview")
+            return {"CANCELLED"}
+        try:
+            path = render_preview(_face_mesh(context), bpy.path.abspath(self.filepath),
+                                  resolution=self.resolution, frame_step=self.frame_step,
+                                  max_seconds=self.max_seconds or None)
+        except ExportError as exc:
+            self.report({"ERROR"}, f"talkrig: {exc}")
+            return {"CANCELLED"}
+        self.report({"INFO"}, f"talkrig: preview written to {path}")
+        return {"FINISHED"}
+
+
+CLASSES = (TALKRIG_OT_preview,)
