@@ -134,7 +134,7 @@ def emotion_spec_for_take(scene, *, description: str, frame_start: int, fps: flo
     from ..core.face.emotion import EmotionSpec
 
     if spec is None:
-        return EmotionSpec(timeline=timeline)
+        return EmotionSpec(timeline=(timeline,))
     return dataclasses.replace(spec, timeline=(timeline,))
 
 
