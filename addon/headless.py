@@ -1,4 +1,5 @@
-"""Headless Blender output: bake curves onto a head, save .blend, export FBX/glb; the demo.
+"""Headless Blender output: bake curves onto a head, save .blend, export FBX/glb, render a
+preview video; the demo.
 
 Used by the CLI (``talkrig bake speech.wav -o face.blend``, ``talkrig demo --out out``)
 with Blender as a Python module (``bpy``); nothing here needs a display.
@@ -60,7 +61,8 @@ def _add_camera_and_light(obj) -> None:
 
 
 def bake_to_files(performance: Performance, *, audio_path=None, blend=None, fbx=None, glb=None,
-                  target=None, frame_start: int = 1) -> dict:
+                  target=None, frame_start: int = 1, fbx_preset: str = "default",
+                  preview=None, preview_options=None) -> dict:
     """Write a baked performance onto a head in a fresh Blender session and save it.
 
     Parameters
@@ -71,6 +73,13 @@ def bake_to_files(performance: Performance, *, audio_path=None, blend=None, fbx=
         Speech to put into the sequencer (playback audio).
     blend, fbx, glb : str, optional
         Output paths (folders must exist).
+    fbx_preset : {"default", "unreal", "unity"}
+        FBX exporter settings (``addon.export.FBX_PRESETS``).
+    preview : str, optional
+        Also render a preview video (.mp4 with the speech) here (``addon.preview``).
+    preview_options : dict, optional
+        Keyword arguments for ``render_preview`` (``resolution``, ``frame_step``,
+        ``max_seconds``, ``engine``).
     target : str, optional
         A .blend holding the face mesh; the demo head is built when omitted.
     frame_start : int
@@ -79,14 +88,14 @@ def bake_to_files(performance: Performance, *, audio_path=None, blend=None, fbx=
     Returns
     -------
     dict with ``object``, ``action``, ``matched`` (int), ``missing`` (tuple) and the paths
-    written under ``blend``/``fbx``/``glb``.
+    written under ``blend``/``fbx``/``glb``/``preview``.
     """
     from .demo_head import create_demo_head
     from .export import export_fbx, export_glb
     from .keyframes import shape_key_mapping, write_face_curves
     from .sound import add_sound_strip
 
-    outputs = {"blend": blend, "fbx": fbx, "glb": glb}
+    outputs = {"blend": blend, "fbx": fbx, "glb": glb, "preview": preview}
     for kind, path in outputs.items():
         if path and not os.path.isdir(os.path.dirname(os.path.abspath(path))):
             raise ExportError(f"cannot write '{path}': its folder does not exist; create it first")
@@ -116,9 +125,14 @@ def bake_to_files(performance: Performance, *, audio_path=None, blend=None, fbx=
             raise ExportError(f"saving '{path}' failed: {exc}") from exc
         result["blend"] = path
     if fbx:
-        result["fbx"] = export_fbx(obj, fbx)
+        result["fbx"] = export_fbx(obj, fbx, preset=fbx_preset)
     if glb:
         result["glb"] = export_glb(obj, glb)
+    if preview:
+        from .preview import render_preview
+
+        result["preview"] = render_preview(obj, preview, audio_path=audio_path,
+                                           **(preview_options or {}))
     return result
 
 
@@ -160,7 +174,8 @@ def run_demo(out_dir, *, fps: float = 30.0, seed: int = 0) -> str:
 
     Writes demo.blend (with the speech in the sequencer), demo.fbx, demo.glb, demo.csv
     (Live Link Face layout), demo.png (curves over the waveform), demo_face.png (the head
-    at the widest mouth opening) and demo.wav (the speech the .blend plays).
+    at the widest mouth opening), demo.mp4 (preview video with the speech, 320 px) and
+    demo.wav (the speech the .blend plays).
     Returns a one-line summary.
     """
     from ..core.audio import load_audio
@@ -184,7 +199,8 @@ def run_demo(out_dir, *, fps: float = 30.0, seed: int = 0) -> str:
     plot_performance(perf, speech.samples, speech.sr, str(out / "demo.png"),
                      title=f"talkrig demo: {DEMO_CLIP}" + (f' "{text}"' if text else ""))
     result = bake_to_files(perf, audio_path=str(audio), blend=str(out / "demo.blend"),
-                           fbx=str(out / "demo.fbx"), glb=str(out / "demo.glb"))
+                           fbx=str(out / "demo.fbx"), glb=str(out / "demo.glb"),
+                           preview=str(out / "demo.mp4"))
     obj = bpy.data.objects[result["object"]]
     frame = 1 + int(np.argmax(perf.face.channel("jawOpen")))
     bpy.context.scene.frame_set(frame)

@@ -10,6 +10,8 @@ row per line with the columns
             .blend .fbx .glb (baked through the ``bpy`` module in the worker process)
 ``export``  optional extra outputs: extensions (``fbx,glb``) or paths, separated by ``,`` or ``;``
 ``target``  optional .blend with the rig to bake onto (default: the generated demo head)
+``preview`` optional flag (1/true/yes): also render ``<output>.mp4``, a preview video with
+            the speech (through ``bpy``); ``--preview`` sets it for every row
 ``fps``, ``seed``  optional per-row overrides
 
 Relative paths are resolved against the manifest's folder. Rows run in parallel in worker
@@ -32,9 +34,11 @@ from pathlib import Path
 
 from .errors import ExportError, TalkrigError, TranscriptError
 
-BLENDER_EXTS = (".blend", ".fbx", ".glb")
+BLENDER_EXTS = (".blend", ".fbx", ".glb", ".mp4")
 CURVE_EXTS = (".json", ".csv", ".npz")
-KNOWN_COLUMNS = ("audio", "text", "emotion", "output", "export", "target", "fps", "seed", "id")
+KNOWN_COLUMNS = ("audio", "text", "emotion", "output", "export", "target", "fps", "seed", "id",
+                 "preview")
+TRUE_WORDS = ("1", "true", "yes", "y", "x", "on")
 
 
 class ManifestError(TalkrigError):
@@ -54,11 +58,18 @@ class BatchRow:
     target: str = ""
     fps: float = 30.0
     seed: int = 0
+    preview: bool = False
+
+    @property
+    def preview_path(self) -> str:
+        """``<output>.mp4`` when the row renders a preview, else ''."""
+        return str(Path(self.output).with_suffix(".mp4")) if self.preview else ""
 
     @property
     def outputs(self) -> tuple:
-        """Every file this row writes: ``output`` first, then the extra exports."""
-        return (self.output,) + tuple(self.exports)
+        """Every file this row writes: ``output`` first, the extra exports, the preview."""
+        extra = (self.preview_path,) if self.preview and self.preview_path not in self.exports else ()
+        return (self.output,) + tuple(self.exports) + extra
 
 
 @dataclass
@@ -86,7 +97,7 @@ def _looks_like_text_file(value: str) -> bool:
     return value.lower().endswith((".txt", ".lab", ".text")) and "\n" not in value
 
 
-def load_manifest(path, *, fps: float = 30.0, seed: int = 0) -> list:
+def load_manifest(path, *, fps: float = 30.0, seed: int = 0, preview: bool = False) -> list:
     """Read a CSV or JSON manifest into :class:`BatchRow` objects.
 
     Raises
@@ -142,7 +153,8 @@ def load_manifest(path, *, fps: float = 30.0, seed: int = 0) -> list:
         rows.append(BatchRow(index=i, audio=_resolve(base, rec["audio"]), output=output,
                              text=text, emotion=rec.get("emotion", "").strip(),
                              exports=tuple(exports), target=_resolve(base, rec.get("target", "")),
-                             fps=row_fps, seed=row_seed))
+                             fps=row_fps, seed=row_seed,
+                             preview=preview or rec.get("preview", "").strip().lower() in TRUE_WORDS))
     return rows
 
 
@@ -192,6 +204,8 @@ def bake_row(row: BatchRow) -> RowResult:
         temps = {out: _temp_name(out) for out in row.outputs}
         blender = {Path(o).suffix.lower()[1:]: temps[o] for o in row.outputs
                    if Path(o).suffix.lower() in BLENDER_EXTS}
+        if "mp4" in blender:
+            blender["preview"] = blender.pop("mp4")
         from .io import write_curves
         for out in row.outputs:
             if Path(out).suffix.lower() in CURVE_EXTS:

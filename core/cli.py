@@ -17,7 +17,7 @@ from .errors import ExportError, TalkrigError
 
 PROG = "talkrig"
 CURVE_EXTS = (".json", ".csv", ".npz")
-BLENDER_EXTS = (".blend", ".fbx", ".glb")
+BLENDER_EXTS = (".blend", ".fbx", ".glb", ".mp4")
 _ROOT = __package__.rsplit(".", 1)[0] if __package__ else "talkrig"
 BPY_HINT = "install the bpy module (pip install bpy==5.0.1) for .blend/.fbx/.glb output"
 
@@ -26,13 +26,16 @@ EPILOG = """examples:
   talkrig bake speech.mp3 -o take.csv --fps 60         Live Link Face CSV at 60 fps
   talkrig bake speech.flac -o a.npz -o a.fbx --seed 3  two outputs from one bake
   talkrig bake speech.wav -o face.blend                demo head animated (needs bpy)
+  talkrig bake speech.wav -o face.fbx --fbx-preset unreal  FBX for Unreal (or unity)
+  talkrig bake speech.wav -o take.mp4                  preview video with the speech
   talkrig bake line.wav --text "Hello *there*" -o a.csv  transcript (or a .txt file); *emphasis*
   talkrig bake line.wav -o a.json --emotion happiness=0.8,surprise=0.3 --describe "brows raised"
   talkrig batch lines.csv --jobs 2                     many lines from a manifest, with a report
   talkrig demo --out out                               bake the examples onto the demo head
 
 output formats (by extension): .json {"fps", "names", "frames"}; .csv Live Link Face;
-.npz (names, fps, values); .blend / .fbx / .glb through Blender's bpy module.
+.npz (names, fps, values); .blend / .fbx / .glb / .mp4 (preview video) through Blender's
+bpy module.
 """
 
 
@@ -63,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="output file, format by extension (.json .csv .npz .blend .fbx .glb); "
                           "repeat for several outputs")
     out.add_argument("--fps", type=float, default=30.0, help="frame rate (default 30; 29.97 works)")
+    out.add_argument("--fbx-preset", choices=("default", "unreal", "unity"), default="default",
+                     help="FBX exporter settings for an engine (default: Blender's own)")
     out.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     out.add_argument("--visemes", metavar="OUT", help="also write the 15-viseme track "
                      "(.json or .csv)")
@@ -124,6 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--report", metavar="FILE", help="JSON report path "
                        "(default: <manifest>.report.json)")
     batch.add_argument("--fps", type=float, default=30.0, help="default frame rate")
+    batch.add_argument("--preview", action="store_true", help="also render <output>.mp4 "
+                       "(preview video with the speech) for every row (needs bpy)")
     batch.add_argument("--no-progress", action="store_true", help="no progress bar")
     batch.set_defaults(func=run_batch)
 
@@ -225,7 +232,8 @@ def run_bake(args) -> int:
         write_visemes(args.visemes, perf)
     if headless is not None:
         headless.bake_to_files(perf, audio_path=args.audio, blend=blender_out.get("blend"),
-                               fbx=blender_out.get("fbx"), glb=blender_out.get("glb"))
+                               fbx=blender_out.get("fbx"), glb=blender_out.get("glb"),
+                               fbx_preset=args.fbx_preset, preview=blender_out.get("mp4"))
     if not args.quiet:
         face = perf.face
         notes = "".join(f"\n  note: {n}" for n in
@@ -238,7 +246,7 @@ def run_bake(args) -> int:
 def run_batch(args) -> int:
     import time
     from . import batch
-    rows = batch.load_manifest(args.manifest, fps=args.fps)
+    rows = batch.load_manifest(args.manifest, fps=args.fps, preview=args.preview)
     t0 = time.perf_counter()
     results = batch.run_batch(rows, jobs=args.jobs, force=args.force, scheduler=args.scheduler,
                               show_progress=not args.no_progress)

@@ -93,3 +93,53 @@ def test_run_demo_writes_everything(tmp_path):
     if not assimp_available():
         times = morph_animation(tmp_path / "demo.fbx")["channels"][0]["times_s"]
         assert len(times) == curves.n_frames and times[0] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_bake_to_files_unity_fbx_and_preview(speech_wav, tmp_path):
+    """Headless: an FBX with the Unity preset (shape keys + head/eye bones) and a preview."""
+    import imageio_ffmpeg
+
+    from talkrig.addon.headless import bake_to_files
+    from talkrig.core.pipeline import bake
+
+    perf = bake(str(speech_wav), fps=30.0, seed=2)
+    out = bake_to_files(perf, audio_path=str(speech_wav), fbx=str(tmp_path / "u.fbx"),
+                        fbx_preset="unity", preview=str(tmp_path / "u.mp4"),
+                        preview_options={"resolution": 64})
+    n = perf.face.n_frames
+    assert imageio_ffmpeg.count_frames_and_secs(out["preview"])[0] == n
+    for times in fbx_key_times(out["fbx"]):                    # shape keys and bones
+        np.testing.assert_allclose(times, perf.face.times, atol=1e-6)
+    assert len(fbx_key_times(out["fbx"])) >= 52 + 3 * 3
+
+
+def test_cli_fbx_preset_and_mp4_output(speech_wav, tmp_path, capsys):
+    from talkrig.core.cli import main
+
+    fbx, mp4 = tmp_path / "take.fbx", tmp_path / "take.mp4"
+    assert main(["bake", str(speech_wav), "-o", str(fbx), "-o", str(mp4), "--fbx-preset",
+                 "unreal", "-q"]) == 0
+    assert fbx.stat().st_size > 10000 and mp4.stat().st_size > 1000
+    assert main(["bake", str(speech_wav), "-o", str(fbx), "--fbx-preset", "godot"]) == 2
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_batch_preview_column_and_flag(speech_wav, tmp_path):
+    """A manifest row with preview=1 also writes <output>.mp4, and the report lists it."""
+    import imageio_ffmpeg
+
+    from talkrig.core import batch
+
+    manifest = tmp_path / "lines.csv"
+    manifest.write_text(f"audio,output,preview\n{speech_wav},a.json,1\n{speech_wav},b.json,\n",
+                        encoding="utf-8")
+    rows = batch.load_manifest(manifest)
+    assert [r.preview for r in rows] == [True, False]
+    assert rows[0].outputs == (str(tmp_path / "a.json"), str(tmp_path / "a.mp4"))
+    assert batch.load_manifest(manifest, preview=True)[1].preview
+    results = batch.run_batch(rows, jobs=1, show_progress=False)
+    assert [r.status for r in results] == ["ok", "ok"], [r.message for r in results]
+    assert str(tmp_path / "a.mp4") in results[0].outputs
+    assert imageio_ffmpeg.count_frames_and_secs(str(tmp_path / "a.mp4"))[0] > 30
+    assert not (tmp_path / "b.mp4").exists()
+    assert not list(tmp_path.glob(".*part*"))                  # no temporary files left
