@@ -231,9 +231,10 @@ def run_bake(args) -> int:
             raise ExportError("no viseme track in loudness mode; use --mode auto or phonemes")
         write_visemes(args.visemes, perf)
     if headless is not None:
+        extra = {k: v for k, v in (("fbx_preset", args.fbx_preset), ("preview", blender_out.get("mp4")))
+                 if v and v != "default"}
         headless.bake_to_files(perf, audio_path=args.audio, blend=blender_out.get("blend"),
-                               fbx=blender_out.get("fbx"), glb=blender_out.get("glb"),
-                               fbx_preset=args.fbx_preset, preview=blender_out.get("mp4"))
+                               fbx=blender_out.get("fbx"), glb=blender_out.get("glb"), **extra)
     if not args.quiet:
         face = perf.face
         notes = "".join(f"\n  note: {n}" for n in
