@@ -15,10 +15,11 @@ has an armature (its parent or Armature modifier) with a head and/or eye bones
 ``LeftEye``, ``eye_l``, ...), they drive those pose bones' rotations (axis convention in
 ``addon/bones.py``) in a second new action on the armature object, named like the shape-key
 take with ``_bones`` appended (``talkrig_take`` -> ``talkrig_take_bones``); the two actions
-point at each other (``talkrig_bones_action`` / ``talkrig_shape_action``). Channels
-without a bone are written as animated custom properties on the shape-key datablock
-(``key["HeadYaw"]``, same action and slot), where drivers can read them.
-``rotations="properties"`` always uses the properties, ``"skip"`` leaves them out.
+point at each other (``talkrig_bones_action`` / ``talkrig_shape_action``). All nine
+channels are also written as animated custom properties on the shape-key datablock
+(``key["HeadYaw"]``, same action and slot): the only carrier on rigs without such bones
+(the fallback), and on every rig the raw values drivers and ``read_face_curves`` can read.
+``rotations="properties"`` writes only the properties, ``"skip"`` leaves them out.
 """
 from __future__ import annotations
 
@@ -138,9 +139,9 @@ def write_face_curves(obj: bpy.types.Object, curves: FaceCurves, *, mapping=None
         Blender frame of the first curve frame.
     interpolation : {"LINEAR", "CONSTANT", "BEZIER"}
     rotations : {"auto", "properties", "skip"}
-        Head/eye rotation channels on the rig's head/eye pose bones where it has them and
-        as custom properties on the shape-key datablock otherwise ("auto"); always as
-        properties; or not at all.
+        Head/eye rotation channels on the rig's head/eye pose bones where it has them,
+        plus custom properties on the shape-key datablock ("auto"); only as properties;
+        or not at all.
     set_fps : bool
         Also set the scene frame rate to ``curves.fps`` and the frame range to the take.
 
@@ -178,12 +179,11 @@ def write_face_curves(obj: bpy.types.Object, curves: FaceCurves, *, mapping=None
         path = f'key_blocks["{bpy.utils.escape_identifier(key_name)}"].value'
         _write_channel(fcurves, group_kw, path, ARKIT_GROUP, frames,
                        np.clip(curves.channel(arkit), 0.0, 1.0), interp)
-    on_bones = set()
     if rotations == "auto":
-        on_bones = _write_bone_rotations(obj, curves, action, frames, interp)
+        _write_bone_rotations(obj, curves, action, frames, interp)
     if rotations != "skip":
         for name in HEAD_EYE_NAMES:
-            if name in curves.names and name not in on_bones:
+            if name in curves.names:
                 key[name] = 0.0
                 _write_channel(fcurves, group_kw, f'["{name}"]', ROTATION_GROUP, frames,
                                curves.channel(name), interp)

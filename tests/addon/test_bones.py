@@ -97,7 +97,7 @@ def test_eye_channels_turn_only_the_eyeballs(demo_head):
 
 def test_bone_take_beside_the_shape_take_and_read_back(demo_head):
     from talkrig.addon.bones import bone_channels_from_fcurves
-    from talkrig.addon.keyframes import action_fcurves, bones_action, write_face_curves
+    from talkrig.addon.keyframes import action_fcurves, bones_action, read_face_curves, write_face_curves
 
     rng = np.random.default_rng(3)
     values = rng.random((N, len(FACE_CHANNELS))).astype(np.float32)
@@ -105,7 +105,9 @@ def test_bone_take_beside_the_shape_take_and_read_back(demo_head):
     action = write_face_curves(demo_head, FaceCurves(FACE_CHANNELS, 30.0, values), action_name="take")
     rig, bact = bones_action(demo_head)
     assert bact.name == "take_bones" and action["talkrig_bones_action"] == "take_bones"
-    assert not any(name in demo_head.data.shape_keys.keys() for name in HEAD_EYE_NAMES)
+    props = read_face_curves(demo_head)                  # the raw values stay readable too
+    for i, name in enumerate(HEAD_EYE_NAMES):
+        np.testing.assert_allclose(props[f'["{name}"]'][1], values[:, 52 + i], atol=1e-6)
     fcs = action_fcurves(bact, getattr(rig.animation_data, "action_slot", None))
     assert len(fcs) == 12 and all(len(fc.keyframe_points) == N for fc in fcs)
     frames = 1.0 + np.arange(N)
@@ -124,7 +126,7 @@ def test_other_rigs_same_motion_whatever_the_bone_frame(factory_scene, mode):
     """A Mixamo-like rig: object rotated 90 deg (Y-up import), bones with roll, any
     rotation mode: the head bone's world rotation follows the channels exactly."""
     from talkrig.addon.bones import channel_matrices
-    from talkrig.addon.keyframes import write_face_curves
+    from talkrig.addon.keyframes import action_fcurves, write_face_curves
 
     mesh = bpy.data.meshes.new("Face")
     mesh.from_pydata([(0, 0, 0), (0.01, 0, 0), (0, 0, 0.01)], [], [(0, 1, 2)])
@@ -146,7 +148,10 @@ def test_other_rigs_same_motion_whatever_the_bone_frame(factory_scene, mode):
     curves = _curves(HeadYaw=0.4, HeadPitch=-0.2, HeadRoll=0.1)
     write_face_curves(face, curves, action_name="take")
     key = face.data.shape_keys
-    assert "HeadYaw" not in key.keys() and "LeftEyeYaw" in key.keys()   # eyes: no bones here
+    assert {"HeadYaw", "LeftEyeYaw"} <= set(key.keys())         # eyes: no bones, properties
+    bact = arm.animation_data.action
+    assert {fc.data_path.split(".")[-1] for fc in action_fcurves(bact)} == {
+        {"QUATERNION": "rotation_quaternion", "AXIS_ANGLE": "rotation_axis_angle"}.get(mode, "rotation_euler")}
     bpy.context.scene.frame_set(N)
     pb = arm.pose.bones[0]
     world_pose = np.array((arm.matrix_world @ pb.matrix).to_3x3().normalized())
