@@ -214,3 +214,10 @@ def main(zip_path: str, wav_path: str, report_path: str) -> None:
 
 if __name__ == "__main__":
     main(*sys.argv[1:4])
+    # The bpy 4.2 module crashes (SIGSEGV) at process exit once add-on classes were registered
+    # (see tests/conftest.py); the report is written, so end here with success instead.
+    _bpy = sys.modules.get("bpy")
+    if _bpy is not None and tuple(_bpy.app.version[:2]) < (4, 4):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)

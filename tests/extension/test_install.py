@@ -117,6 +117,7 @@ def test_install_bake_uninstall(built_zip, tmp_path):
     assert "error" not in report, (report["error"] + "\n--- stderr ---\n" + res.stderr[-3000:]
                                    + f"\nimports refused: {report.get('blocked_imports')}")
 
+    assert res.returncode == 0, f"session exited with {res.returncode}:\n{res.stderr[-3000:]}"
     assert report["install"] == ["FINISHED"]
     loaded = report["loaded"]
     assert loaded["in_sys_modules"], "extension did not load as bl_ext.user_default.talkrig"
