@@ -3,10 +3,13 @@
 1. :func:`gather_request` reads everything the bake needs from the scene (source, transcript,
    target mapping, emotion sliders sampled over the take's frames, style, key options) into
    a plain :class:`BakeRequest`: no Blender objects, so the worker never touches ``bpy``.
-2. :class:`BakeJob` runs ``core.pipeline.bake`` in a daemon thread (numpy, scipy,
-   pocketsphinx: no ``bpy``). Its progress callback records the fraction and message, and
-   raises :class:`BakeCancelled` once :meth:`BakeJob.cancel` was called, which stops the
-   pipeline at its next progress report.
+2. :class:`BakeJob` runs ``core.pipeline.bake`` away from the main thread. By default in a
+   child process (``bake_worker.py`` with Blender's own Python): pocketsphinx keeps the GIL
+   while aligning, and a worker *thread* stalled Blender's main thread for up to 2 s at a
+   time on a 34 s line. ``mode="thread"`` keeps the bake in a daemon thread. Either way
+   the progress callback records the fraction and message and raises once
+   :meth:`BakeJob.cancel` was called, which stops the pipeline at its next progress report
+   (a child that does not stop within :data:`KILL_AFTER_S` is killed).
 3. :meth:`BakeJob.write` (main thread, after the worker finished) writes the keys in one
    go through ``takes.write_take``; a cancelled or failed job writes nothing.
 
@@ -16,6 +19,11 @@ API directly (``job = BakeJob(request); job.start(); job.wait(); job.write(conte
 from __future__ import annotations
 
 import os
+import pickle
+import shutil
+import subprocess
+import sys
+import tempfile
 import threading
 from dataclasses import dataclass
 from typing import Callable, Optional
@@ -23,6 +31,10 @@ from typing import Callable, Optional
 import bpy
 
 from ..core.errors import AudioNotFoundError, RigMappingError, TalkrigError, TranscriptError
+
+
+KILL_AFTER_S = 3.0
+MODES = ("process", "thread")
 
 
 class BakeCancelled(Exception):
@@ -212,9 +224,15 @@ class BakeJob:
         to cancel at a chosen point).
     """
 
-    def __init__(self, request: BakeRequest, *, listener: Optional[Callable] = None):
+    def __init__(self, request: BakeRequest, *, listener: Optional[Callable] = None,
+                 mode: str = "process"):
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         self.request = request
         self.listener = listener
+        self.mode = mode
+        self._proc = None
+        self._dir = None
         self.state = "pending"
         self.fraction = 0.0
         self.message = "waiting"
@@ -250,9 +268,66 @@ class BakeJob:
             self.state = "failed"
             self.error = f"talkrig failed unexpectedly ({type(exc).__name__}: {exc}); please report it"
 
+    def _bake_kwargs(self) -> dict:
+        r = self.request
+        return dict(audio=r.audio_path, text=r.text, emotion=r.emotion, style=r.style,
+                    fps=r.fps, seed=r.seed, region_balance=r.region_balance)
+
+    def _run_process(self) -> None:
+        """Reader thread: start the child, follow its progress lines, collect the result."""
+        package = __name__.rsplit(".addon.", 1)[0]
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        worker = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bake_worker.py")
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+        flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)      # no console window on Windows
+        stderr_path = os.path.join(self._dir, "stderr.txt")    # a file: a full pipe would block
+        try:
+            with open(os.path.join(self._dir, "request.pkl"), "wb") as fh:
+                pickle.dump(self._bake_kwargs(), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            with open(stderr_path, "w") as err_fh:
+                self._proc = subprocess.Popen(
+                    [sys.executable, worker, package, root, self._dir], stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE, stderr=err_fh, text=True, env=env,
+                    creationflags=flags)
+        except OSError as exc:
+            self.state, self.error = "failed", f"cannot start the bake process ({exc}); " \
+                                                "bake again or report it"
+            return
+        last = ""
+        for line in self._proc.stdout:
+            kind, _, rest = line.rstrip("\n").partition(" ")
+            if kind == "P":
+                fraction, _, message = rest.partition(" ")
+                if self.listener is not None:
+                    self.listener(float(fraction), message)
+                if not self._cancel.is_set():
+                    self.fraction, self.message = float(fraction), message
+            elif kind in ("D", "C", "E"):
+                last = (kind, rest)
+        self._proc.wait()
+        if self._cancel.is_set():
+            self.state, self.message = "cancelled", "cancelled"
+        elif last and last[0] == "D":
+            with open(os.path.join(self._dir, "result.pkl"), "rb") as fh:
+                self.performance = pickle.load(fh)
+            self.state = "done"
+        else:
+            with open(stderr_path, errors="replace") as fh:
+                tail = " ".join(fh.read().strip().splitlines()[-1:]) or "no output"
+            err = last[1] if last and last[0] == "E" else tail
+            self.state, self.error = "failed", err if last else \
+                f"the bake process stopped unexpectedly ({err}); please report it"
+        shutil.rmtree(self._dir, ignore_errors=True)
+
     # main-thread side
     def start(self) -> "BakeJob":
-        self._thread = threading.Thread(target=self.run, name="talkrig-bake", daemon=True)
+        """Start the bake (child process or thread, see ``mode``); returns at once."""
+        if self.mode == "process":
+            self._dir = tempfile.mkdtemp(prefix="talkrig_bake_")
+            target = self._run_process
+        else:
+            target = self.run
+        self._thread = threading.Thread(target=target, name="talkrig-bake", daemon=True)
         self.state = "running"
         self._thread.start()
         _CURRENT[:] = [self]
@@ -261,6 +336,19 @@ class BakeJob:
     def cancel(self) -> None:
         """Ask the worker to stop at its next progress report (returns at once)."""
         self._cancel.set()
+        proc = self._proc
+        if proc is not None and proc.poll() is None:
+            try:
+                proc.stdin.write("cancel\n")
+                proc.stdin.flush()
+            except (OSError, ValueError):
+                pass
+            threading.Timer(KILL_AFTER_S, self._kill).start()
+
+    def _kill(self) -> None:
+        proc = self._proc
+        if proc is not None and proc.poll() is None:
+            proc.kill()
 
     def wait(self, timeout: Optional[float] = None) -> bool:
         """Block until the worker ended (or ``timeout`` s passed); True when it ended."""

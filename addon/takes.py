@@ -111,7 +111,7 @@ def _evaluate(fc, frames) -> np.ndarray:
 
 def reduce_fcurve(fc, tolerance: float, interpolation: str) -> float:
     """Thin one every-frame F-curve to the keys needed within ``tolerance``; returns max error."""
-    from ..core.keyreduce import reduce_channel
+    from ..core.keyreduce import linear_error, reduce_channel
 
     frames, values = _read(fc)
     if len(frames) < 3:
@@ -120,6 +120,8 @@ def reduce_fcurve(fc, tolerance: float, interpolation: str) -> float:
     keep = reduce_channel(values, tolerance)
     if len(keep) < len(frames):
         _rewrite(fc, frames[keep], values[keep], interp)
+    if interpolation == "LINEAR":          # exact by construction: no need to evaluate
+        return linear_error(values, keep)
     err = np.abs(_evaluate(fc, frames) - values)
     rounds = 0
     while err.max() > tolerance + 1e-6 and rounds < BEZIER_ROUNDS:   # Bezier overshoot

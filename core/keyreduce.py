@@ -12,7 +12,7 @@ average), by Ramer-Douglas-Peucker splitting on the vertical error:
 3. every segment between kept frames is split at its worst frame until the worst error of
    every segment is within the tolerance.
 
-Pure numpy (scipy for the extrema); deterministic. Blender's Bezier keys are checked (and,
+Pure numpy; deterministic. Blender's Bezier keys are checked (and,
 where needed, refined) by the add-on, which evaluates the written F-curves.
 """
 from __future__ import annotations
@@ -52,17 +52,28 @@ def linear_error(values: np.ndarray, keys: np.ndarray) -> float:
 
 
 def _extrema(x: np.ndarray, tol: float) -> np.ndarray:
-    from scipy.signal import find_peaks
+    """Frames of the local extrema that stand out by more than ``tol`` from the opposite
+    extrema (or ends) on both sides; a flat extremum (a held closure) gives both its edges.
 
-    if len(x) < 3 or np.ptp(x) <= tol:
-        return np.zeros(0, dtype=np.int64)
-    prominence = max(tol, 1e-9)
-    found = []
-    for sign in (1.0, -1.0):
-        peaks, props = find_peaks(sign * x, prominence=prominence, plateau_size=1)
-        # a flat peak (a held closure) keeps both of its edges, not only its middle
-        found += [peaks, props["left_edges"], props["right_edges"]]
-    return np.unique(np.concatenate(found)).astype(np.int64)
+    Pure numpy (importing scipy.signal costs seconds inside Blender's main thread).
+    """
+    n = len(x)
+    empty = np.zeros(0, dtype=np.int64)
+    if n < 3 or np.ptp(x) <= tol:
+        return empty
+    change = np.flatnonzero(np.diff(x) != 0) + 1
+    starts = np.concatenate(([0], change))              # runs of equal values
+    ends = np.concatenate((change - 1, [n - 1]))
+    y = x[starts]
+    if len(y) < 3:
+        return empty
+    slope = np.sign(np.diff(y))                         # never 0 between runs
+    turns = np.flatnonzero(slope[:-1] != slope[1:]) + 1
+    pts = np.concatenate(([0], turns, [len(y) - 1]))    # alternating maxima and minima
+    v = y[pts]
+    stands_out = np.minimum(np.abs(v[1:-1] - v[:-2]), np.abs(v[1:-1] - v[2:])) > tol
+    runs = pts[1:-1][stands_out]
+    return np.unique(np.concatenate((starts[runs], ends[runs]))).astype(np.int64)
 
 
 def reduce_channel(values, tolerance: float, *, keep_extrema: bool = True) -> np.ndarray:
