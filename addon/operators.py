@@ -142,7 +142,7 @@ class TALKRIG_OT_bake(bpy.types.Operator):
             self._end(context)
             self.report({"WARNING"}, "talkrig: bake cancelled; nothing was written")
             return {"CANCELLED"}
-        if event.type != "TIMER" or event.timer is not self._timer:
+        if event.type != "TIMER" or event.timer != self._timer:
             return {"PASS_THROUGH"}
         context.window_manager.progress_update(int(100 * job.fraction))
         if not job.finished:

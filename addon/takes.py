@@ -334,13 +334,13 @@ def playing(obj, take=None):
             ad = id_block.animation_data if id_block is not None else None
             if ad is None:
                 continue
-            act = next((a for a in _take_actions(take) if ad.action is a or any(
-                s.action is a for t in ad.nla_tracks for s in t.strips)), None)
-            if act is None or ad.action is act:
+            act = next((a for a in _take_actions(take) if ad.action == a or any(
+                s.action == a for t in ad.nla_tracks for s in t.strips)), None)
+            if act is None or ad.action == act:
                 continue
             saved.append((ad, ad.action, getattr(ad, "action_slot", None)))
             slot = next((s.action_slot for t in ad.nla_tracks for s in t.strips
-                         if s.action is act and hasattr(s, "action_slot")), None)
+                         if s.action == act and hasattr(s, "action_slot")), None)
             ad.action = act
             if slot is not None:
                 ad.action_slot = slot

@@ -117,3 +117,35 @@ def test_operator_bake_is_one_undo_step(demo_head, speech_wav):
     assert not _takes()
     key = bpy.data.objects["TalkrigDemoHead"].data.shape_keys
     assert key.animation_data is None or key.animation_data.action is None
+
+
+@pytest.fixture(scope="module")
+def long_wav(speech_wav, tmp_path_factory):
+    import soundfile as sf
+
+    x, sr = sf.read(speech_wav, dtype="float32")
+    path = tmp_path_factory.mktemp("long") / "long_line.wav"
+    sf.write(path, np.tile(x, 6), sr)
+    return path
+
+
+def test_cancel_while_polling_stops_the_child_process(demo_head, long_wav):
+    """What Esc does: cancel as soon as the poll sees the bake under way; the child stops."""
+    job = BakeJob(gather_request(bpy.context, filepath=str(long_wav))).start()
+    t0 = time.perf_counter()
+    while job.fraction < 0.2 and not job.finished:
+        assert time.perf_counter() - t0 < 60
+        time.sleep(0.01)
+    assert not job.finished, "the bake ended before it could be cancelled"
+    job.cancel()
+    assert job.wait(10) and job.state == "cancelled"
+    assert job._proc.poll() is not None
+    assert not list(bpy.data.actions) and demo_head.data.shape_keys.animation_data is None
+
+
+def test_thread_mode_gives_the_same_take(demo_head, speech_wav):
+    request = gather_request(bpy.context, filepath=str(speech_wav), seed=4)
+    a = BakeJob(request).start()
+    b = BakeJob(request, mode="thread").start()
+    assert a.wait(120) and b.wait(120) and a.state == b.state == "done"
+    np.testing.assert_array_equal(a.performance.face.values, b.performance.face.values)
