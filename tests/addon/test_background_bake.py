@@ -149,3 +149,27 @@ def test_thread_mode_gives_the_same_take(demo_head, speech_wav):
     b = BakeJob(request, mode="thread").start()
     assert a.wait(120) and b.wait(120) and a.state == b.state == "done"
     np.testing.assert_array_equal(a.performance.face.values, b.performance.face.values)
+
+
+def test_worker_imports_the_package_under_the_extension_name(speech_wav, tmp_path):
+    """Inside Blender the add-on is ``bl_ext.<repo>.talkrig``: the child imports that name."""
+    import os
+    import pickle
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import talkrig.addon.bake_worker as worker
+
+    root = Path(worker.__file__).resolve().parents[1]
+    with open(tmp_path / "request.pkl", "wb") as fh:
+        pickle.dump({"audio": str(speech_wav), "fps": 25.0, "seed": 1}, fh)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    proc = subprocess.run([sys.executable, worker.__file__, "bl_ext.user_default.talkrig",
+                           str(root), str(tmp_path)], input="", capture_output=True, text=True,
+                          env=env, timeout=120)
+    lines = proc.stdout.splitlines()
+    assert proc.returncode == 0 and lines[-1] == "D", proc.stderr[-2000:]
+    assert lines[0].startswith("P 0.0000 loading audio")
+    assert (tmp_path / "result.pkl").stat().st_size > 1000
+    assert b"bl_ext.user_default.talkrig.core.curves" in (tmp_path / "result.pkl").read_bytes()
