@@ -80,6 +80,8 @@ def test_frame_step_and_max_seconds_keep_the_timing(take, tmp_path):
     assert "Audio" not in _probe(path)                      # no speech given, none in the scene
 
 
+@pytest.mark.skipif(not bpy.app.build_options.audaspace,
+                    reason=f"bpy {bpy.app.version_string} is built without Audaspace: no sound strips")
 def test_preview_uses_the_scene_sound_strip(take, speech_wav, tmp_path):
     from talkrig.addon.preview import render_preview
     from talkrig.addon.sound import add_sound_strip
