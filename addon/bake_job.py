@@ -289,9 +289,10 @@ class BakeJob:
                     [sys.executable, worker, package, root, self._dir], stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE, stderr=err_fh, text=True, env=env,
                     creationflags=flags)
-        except OSError as exc:
-            self.state, self.error = "failed", f"cannot start the bake process ({exc}); " \
-                                                "bake again or report it"
+        except OSError:                     # no usable Python binary: bake in this thread
+            self.mode = "thread"
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self.run()
             return
         last = ""
         for line in self._proc.stdout:
@@ -322,6 +323,8 @@ class BakeJob:
     # main-thread side
     def start(self) -> "BakeJob":
         """Start the bake (child process or thread, see ``mode``); returns at once."""
+        if self.mode == "process" and not (sys.executable and os.path.isfile(sys.executable)):
+            self.mode = "thread"               # some Blender builds leave sys.executable empty
         if self.mode == "process":
             self._dir = tempfile.mkdtemp(prefix="talkrig_bake_")
             target = self._run_process
