@@ -170,7 +170,8 @@ def bone_channels_from_fcurves(armature, bone_name: str, fcurves, frames) -> tup
     pb = armature.pose.bones[bone_name]
     esc = bone_name.replace("\\", "\\\\").replace('"', '\\"')
     mode = pb.rotation_mode
-    prop = {"QUATERNION": "rotation_quaternion", "AXIS_ANGLE": "rotation_axis_angle"}.get(mode, "rotation_euler")
+    prop = {"QUATERNION": "rotation_quaternion",
+            "AXIS_ANGLE": "rotation_axis_angle"}.get(mode, "rotation_euler")
     path = f'pose.bones["{esc}"].{prop}'
     size = 3 if prop == "rotation_euler" else 4
     default = {"rotation_quaternion": (1, 0, 0, 0), "rotation_axis_angle": (0, 0, 1, 0)}.get(prop, (0, 0, 0))

@@ -69,6 +69,15 @@ FBX_PRESETS = {
 TAKE_EXTS = (".fbx", ".glb", ".csv", ".json", ".npz")
 
 
+def face_mesh(obj):
+    """``obj``, or for an armature its first child mesh with shape keys (by name)."""
+    if obj is not None and obj.type == "ARMATURE":
+        meshes = sorted((c for c in obj.children if c.type == "MESH" and c.data.shape_keys is not None),
+                        key=lambda c: c.name)
+        return meshes[0] if meshes else obj
+    return obj
+
+
 def _take_fcurves(obj):
     """F-curves of the take: the shape-key action's and the rig's bone action's."""
     key = obj.data.shape_keys if obj is not None and obj.type == "MESH" else None
@@ -235,7 +244,8 @@ def take_curves(obj: bpy.types.Object):
     frames = np.arange(first, last + 1, dtype=np.float64)
     key = obj.data.shape_keys
     action = key.animation_data.action
-    by_path = {fc.data_path: fc for fc in action_fcurves(action, getattr(key.animation_data, "action_slot", None))}
+    slot = getattr(key.animation_data, "action_slot", None)
+    by_path = {fc.data_path: fc for fc in action_fcurves(action, slot)}
     values = np.zeros((len(frames), len(FACE_CHANNELS)), dtype=np.float32)
     matched = shape_key_mapping(obj).matched
     for i, name in enumerate(ARKIT_NAMES):
@@ -267,9 +277,11 @@ def export_take(obj: bpy.types.Object, filepath: str, *, preset: str | None = No
 
     ``.fbx`` (``preset``: "default", "unreal" or "unity"), ``.glb``, ``.csv`` (Live Link
     Face), ``.json`` or ``.npz`` (``core.io.write_curves`` of :func:`take_curves`).
+    ``obj`` may be the face mesh or its armature.
     Returns the absolute path written. Raises ExportError (unknown extension, no take,
     folder missing, preset given for a format without presets).
     """
+    obj = face_mesh(obj)
     path = os.path.abspath(bpy.path.abspath(filepath) if filepath.startswith("//") else filepath)
     ext = os.path.splitext(path)[1].lower()
     if ext not in TAKE_EXTS:

@@ -109,14 +109,16 @@ def _render_setup(obj, *, resolution: int, engine: str):
             # FXAA: about 3x faster than the default 8 samples with software GL, looks fine
             scene.display.render_aa = "FXAA"
         centre, size = _face_frame(obj)
-        cam = bpy.data.objects.new("talkrig_preview_camera", bpy.data.cameras.new("talkrig_preview_camera"))
+        cam_data = bpy.data.cameras.new("talkrig_preview_camera")
+        cam = bpy.data.objects.new("talkrig_preview_camera", cam_data)
         cam.data.lens = LENS_MM
         half_fov = np.arctan(cam.data.sensor_width / 2 / LENS_MM)
         dist = 0.5 * size * 1.15 / np.tan(half_fov)
         cam.location = (centre[0], centre[1] - dist, centre[2])
         cam.rotation_euler = (np.pi / 2, 0.0, 0.0)        # looks along +Y at the face
         cam.data.clip_start, cam.data.clip_end = dist * 0.05, dist * 20
-        light = bpy.data.objects.new("talkrig_preview_light", bpy.data.lights.new("talkrig_preview_light", "AREA"))
+        light_data = bpy.data.lights.new("talkrig_preview_light", "AREA")
+        light = bpy.data.objects.new("talkrig_preview_light", light_data)
         light.data.energy = 40.0 * (dist / 0.8) ** 2
         light.location = (centre[0] + 0.5 * dist, centre[1] - dist, centre[2] + 0.6 * dist)
         light.rotation_euler = (np.radians(55), 0.0, np.radians(25))
@@ -260,8 +262,11 @@ def render_preview(obj: bpy.types.Object, out_path: str, *, audio_path: str | No
     ExportError
         Bad arguments, missing folder or audio, no encoder, or a failed render/encode.
     """
-    if obj is None:
-        raise ExportError("select the face mesh to preview")
+    from .export import face_mesh
+
+    obj = face_mesh(obj)
+    if obj is None or obj.type != "MESH":
+        raise ExportError("select the face mesh (or its armature) to preview")
     out_path = os.path.abspath(bpy.path.abspath(out_path) if out_path.startswith("//") else out_path)
     if not out_path.lower().endswith(".mp4"):
         raise ExportError(f"preview '{out_path}' should end in .mp4")
@@ -318,14 +323,6 @@ def render_preview(obj: bpy.types.Object, out_path: str, *, audio_path: str | No
     return out_path
 
 
-def _face_mesh(context):
-    obj = context.active_object
-    if obj is not None and obj.type == "ARMATURE":
-        meshes = [c for c in obj.children if c.type == "MESH" and c.data.shape_keys is not None]
-        obj = meshes[0] if meshes else obj
-    return obj
-
-
 class TALKRIG_OT_preview(bpy.types.Operator):
     """Render a quick preview video (.mp4 with the speech) of the take on the active face"""
 
@@ -348,7 +345,9 @@ class TALKRIG_OT_preview(bpy.types.Operator):
                                    "absolute path for the preview")
             return {"CANCELLED"}
         try:
-            path = render_preview(_face_mesh(context), bpy.path.abspath(self.filepath),
+            from .export import face_mesh
+
+            path = render_preview(face_mesh(context.active_object), bpy.path.abspath(self.filepath),
                                   resolution=self.resolution, frame_step=self.frame_step,
                                   max_seconds=self.max_seconds or None)
         except ExportError as exc:
