@@ -81,6 +81,11 @@ def test_every_section_draws_with_and_without_a_face(demo_head, speech_wav):
             ("operator", "talkrig.export")} <= set(log)
     s.source = "STRIP"
     _draw_all()
+    bpy.context.scene.sequence_editor_create()
+    s.strip = "missing strip"
+    assert ("prop_search", "strip") in _draw_all()
+    with pytest.raises(RuntimeError, match="no sequencer strip called 'missing strip'"):
+        bpy.ops.talkrig.bake()
     bpy.context.view_layer.objects.active = None
     demo_head.select_set(False)
     assert ("label", "Select the face mesh (ARKit shape keys)") in _draw_all()
