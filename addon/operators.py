@@ -6,7 +6,6 @@ redo). Every failure is one line: in the operator report and in the panel
 (``scene.talkrig.last_error``).
 """
 
-import os
 import time
 
 import bpy
