@@ -27,18 +27,23 @@ curves, forces start/end keys, does not apply modifiers (that would drop the sha
 the Armature modifier is exported as a skin), and gets the +1 frame compensation):
 
 - ``default``: Blender's axes (``axis_forward=-Z``, ``axis_up=Y``), scale as Blender
-  writes it (``FBX_SCALE_NONE``: UnitScaleFactor 100, metres), no leaf bones, every bone.
+  writes it by default (``FBX_SCALE_NONE``), no leaf bones, every bone.
 - ``unreal``: same axes (Unreal's importer converts -Z forward / Y up with "Convert
-  Scene"), ``FBX_SCALE_NONE`` + ``apply_unit_scale`` (file in metres, Unreal turns a
-  0.25 m head into 25 cm), ``mesh_smooth_type=FACE`` (Unreal warns about missing smoothing
-  groups otherwise), ``add_leaf_bones=False`` (no ``_end`` bones in the skeleton),
-  ``use_armature_deform_only=True`` (control bones stay out), bone axes Y/X (Blender's
-  own), a key on every bone each frame (``bake_anim_use_all_bones``).
+  Scene"); ``FBX_SCALE_NONE`` + ``apply_unit_scale``: the file is in centimetres
+  (UnitScaleFactor 1) and the top nodes carry Lcl Scaling 100, Blender's usual output for
+  Unreal, so a 0.25 m head is 25 cm there; ``mesh_smooth_type=FACE`` (Unreal warns
+  about missing smoothing groups otherwise); ``add_leaf_bones=False`` (no ``_end`` bones
+  in the skeleton); ``use_armature_deform_only=True`` (control bones stay out); bone
+  axes Y/X (Blender's own); a key on every bone each frame (``bake_anim_use_all_bones``).
 - ``unity``: same axes (Unity's importer rotates them, or bakes them with "Bake Axis
-  Conversion"), ``FBX_SCALE_UNITS`` (objects keep scale 1, the file says "1m (File)"),
-  ``bake_space_transform=False`` (Blender marks it experimental; it breaks armature
-  animation), ``mesh_smooth_type=FACE`` (Unity computes blend-shape normals from smoothing
-  groups), ``add_leaf_bones=False``, ``use_armature_deform_only=True``, every bone keyed.
+  Conversion"); ``FBX_SCALE_UNITS``: the file is in metres (UnitScaleFactor 100, Unity
+  shows "1m (File)") and every node keeps scale 1; ``bake_space_transform=False``
+  (Blender marks it experimental; it breaks armature animation); ``mesh_smooth_type=FACE``
+  (Unity computes blend-shape normals from smoothing groups); ``add_leaf_bones=False``,
+  ``use_armature_deform_only=True``, every bone keyed.
+
+The unit and scale facts above are checked on the written files (tests/addon/test_export.py);
+how each engine then imports them is from the engines' documentation, not tested here.
 """
 from __future__ import annotations
 

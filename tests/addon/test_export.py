@@ -5,7 +5,7 @@ import bpy
 import numpy as np
 import pytest
 
-from readback import (assimp_available, fbx_key_times, morph_animation, validate_gltf,
+from readback import (assimp_available, fbx_key_times, fbx_nodes, morph_animation, validate_gltf,
                       validator_available)
 from talkrig.core.curves import FaceCurves
 from talkrig.rigs.arkit import ARKIT_NAMES, FACE_CHANNELS
@@ -209,6 +209,15 @@ def test_fbx_presets_keep_shape_keys_and_bone_animation(baked_head, tmp_path, pr
     _check_fbx_raw_times(path, 30.0)                  # every curve, bones too, from t = 0
     settings = FBX_PRESETS[preset]
     assert not settings["bake_anim_use_nla_strips"] and not settings["bake_anim_use_all_actions"]
+    # units and scales as documented: Unity gets metres with unit scales, the others
+    # centimetres with the 100x on the top nodes; Y up, -Z front in every preset
+    nodes = fbx_nodes(path)
+    glob = {p[0]: p[4] for names, p in nodes if names[-3:] == ("GlobalSettings", "Properties70", "P")}
+    assert glob[b"UnitScaleFactor"] == (100.0 if preset == "unity" else 1.0)
+    assert (glob[b"UpAxis"], glob[b"FrontAxis"], glob[b"CoordAxis"]) == (1, 2, 0)
+    scales = [p[4] for names, p in nodes
+              if names[-3:] == ("Model", "Properties70", "P") and p[0] == b"Lcl Scaling"]
+    assert max(scales) == pytest.approx(1.0 if preset == "unity" else 100.0, rel=1e-6)
     assert export_take(obj, str(tmp_path / "t.fbx"), preset=preset).endswith("t.fbx")
     assert bpy.context.view_layer.objects.active == obj and not obj.parent.select_get()
 
