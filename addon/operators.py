@@ -25,6 +25,11 @@ def scene_fps(scene) -> float:
     return scene.render.fps / scene.render.fps_base
 
 
+def modal_allowed(context) -> bool:
+    """True where a modal bake can run: a window and an event loop (not background mode)."""
+    return not bpy.app.background and getattr(context, "window", None) is not None
+
+
 def _face(context):
     from .bake_job import face_object
 
@@ -100,7 +105,7 @@ class TALKRIG_OT_bake(bpy.types.Operator):
         if (not self.filepath and settings.source == "FILE" and not settings.audio_path):
             context.window_manager.fileselect_add(self)
             return {"RUNNING_MODAL"}
-        if bpy.app.background or context.window is None:
+        if not modal_allowed(context):
             return self.execute(context)
         self._t0 = time.perf_counter()
         try:

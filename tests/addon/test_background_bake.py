@@ -173,3 +173,100 @@ def test_worker_imports_the_package_under_the_extension_name(speech_wav, tmp_pat
     assert lines[0].startswith("P 0.0000 loading audio")
     assert (tmp_path / "result.pkl").stat().st_size > 1000
     assert b"bl_ext.user_default.talkrig.core.curves" in (tmp_path / "result.pkl").read_bytes()
+
+
+class _FakeWM:
+    """Window-manager calls the modal bake makes, recorded (background mode has no loop)."""
+
+    def __init__(self):
+        self.calls = []
+
+    def progress_begin(self, lo, hi):
+        self.calls.append(("begin", lo, hi))
+
+    def progress_update(self, value):
+        self.calls.append(("update", value))
+
+    def progress_end(self):
+        self.calls.append(("end",))
+
+    def event_timer_add(self, step, window=None):
+        return "timer"
+
+    def event_timer_remove(self, timer):
+        self.calls.append(("timer_removed", timer))
+
+    def modal_handler_add(self, op):
+        self.calls.append(("handler",))
+
+
+class _FakeWorkspace:
+    def __init__(self):
+        self.texts = []
+
+    def status_text_set(self, text):
+        self.texts.append(text)
+
+
+def _modal_op(monkeypatch, **props):
+    """The real invoke/modal code of TALKRIG_OT_bake on a stand-in operator instance."""
+    import types as _types
+
+    from talkrig.addon import operators
+
+    monkeypatch.setattr(operators, "modal_allowed", lambda context: True)
+    cls = operators.TALKRIG_OT_bake
+    names = ("invoke", "modal", "execute", "cancel", "_request", "_status", "_end")
+    Fake = type("FakeBakeOp", (), {n: cls.__dict__[n] for n in names})
+    op = Fake()
+    op.reports = []
+    op.report = lambda kind, msg: op.reports.append((set(kind), msg))
+    for name, value in dict(filepath="", text="", fps=0.0, seed=0, frame_start=1,
+                            add_sound=False, _job=None, _timer=None, _t0=0.0).items():
+        setattr(op, name, value)
+    for name, value in props.items():
+        setattr(op, name, value)
+    ctx = _types.SimpleNamespace(window_manager=_FakeWM(), workspace=_FakeWorkspace(),
+                                 window=object(), screen=None, scene=bpy.context.scene,
+                                 active_object=bpy.context.active_object)
+    return op, ctx
+
+
+def _event(kind, value="NOTHING"):
+    import types as _types
+
+    return _types.SimpleNamespace(type=kind, value=value, timer="timer" if kind == "TIMER" else None)
+
+
+def test_modal_operator_polls_shows_progress_and_writes_at_the_end(demo_head, speech_wav,
+                                                                     monkeypatch):
+    op, ctx = _modal_op(monkeypatch, filepath=str(speech_wav))
+    assert op.invoke(ctx, _event("LEFTMOUSE", "PRESS")) == {"RUNNING_MODAL"}
+    assert ("handler",) in ctx.window_manager.calls and not _takes()
+    assert op.modal(ctx, _event("MOUSEMOVE")) == {"PASS_THROUGH"}     # the UI keeps working
+    t0 = time.perf_counter()
+    while True:
+        ret = op.modal(ctx, _event("TIMER"))
+        if ret != {"PASS_THROUGH"}:
+            break
+        assert not _takes(), "keys are written only once the bake finished"
+        assert time.perf_counter() - t0 < 120
+        time.sleep(0.05)
+    assert ret == {"FINISHED"} and len(_takes()) == 1
+    calls = ctx.window_manager.calls
+    assert calls[0] == ("begin", 0, 100) and ("end",) in calls and ("timer_removed", "timer") in calls
+    assert any(c[0] == "update" and 0 < c[1] < 100 for c in calls) or ("update", 100) in calls
+    assert any(t and "Esc cancels" in t for t in ctx.workspace.texts) and ctx.workspace.texts[-1] is None
+    assert "talkrig_speech" in bpy.context.scene.talkrig.last_result
+
+
+def test_esc_cancels_the_modal_bake_and_writes_nothing(demo_head, long_wav, monkeypatch):
+    op, ctx = _modal_op(monkeypatch, filepath=str(long_wav))
+    assert op.invoke(ctx, _event("LEFTMOUSE", "PRESS")) == {"RUNNING_MODAL"}
+    while op._job.fraction < 0.2:
+        assert op.modal(ctx, _event("TIMER")) == {"PASS_THROUGH"}
+        time.sleep(0.02)
+    assert op.modal(ctx, _event("ESC", "PRESS")) == {"CANCELLED"}
+    assert ({"WARNING"}, "talkrig: bake cancelled; nothing was written") in op.reports
+    assert op._job.wait(10) and op._job.state == "cancelled"
+    assert not list(bpy.data.actions) and ("end",) in ctx.window_manager.calls
