@@ -97,7 +97,7 @@ def _render_setup(obj, *, resolution: int, engine: str):
                  camera=scene.camera, frame=scene.frame_current,
                  light=shading.light, color=shading.color_type, aa=scene.display.render_aa,
                  ext=render.use_file_extension)
-    added = []
+    added, added_world = [], []
     try:
         render.engine = engine
         render.resolution_x = render.resolution_y = resolution
@@ -126,8 +126,16 @@ def _render_setup(obj, *, resolution: int, engine: str):
             scene.collection.objects.link(o)
             added.append(o)
         scene.camera = cam
+        if scene.world is None:                  # no world: a neutral grey, not black
+            world = bpy.data.worlds.new("talkrig_preview_world")
+            world.color = (0.35, 0.37, 0.40)
+            scene.world = world
+            added_world.append(world)
         yield scene
     finally:
+        for world in added_world:
+            scene.world = None
+            bpy.data.worlds.remove(world)
         for o in added:
             data = o.data
             bpy.data.objects.remove(o)

@@ -47,7 +47,7 @@ def test_preview_video_frames_audio_and_motion(take, speech_wav, tmp_path):
 
     scene = bpy.context.scene
     before = (scene.render.engine, scene.render.resolution_x, scene.camera, len(bpy.data.objects),
-              scene.display.render_aa, scene.frame_current)
+              scene.display.render_aa, scene.frame_current, scene.world, len(bpy.data.worlds))
     path = render_preview(take, str(tmp_path / "take.mp4"), audio_path=str(speech_wav),
                           resolution=SIZE)
     n_frames, secs = imageio_ffmpeg.count_frames_and_secs(path)
@@ -57,7 +57,7 @@ def test_preview_video_frames_audio_and_motion(take, speech_wav, tmp_path):
     assert re.search(r"Audio: aac", info), info
     # nothing of the scene changed: no camera/light left behind, settings restored
     after = (scene.render.engine, scene.render.resolution_x, scene.camera, len(bpy.data.objects),
-             scene.display.render_aa, scene.frame_current)
+             scene.display.render_aa, scene.frame_current, scene.world, len(bpy.data.worlds))
     assert after == before
     # the mouth moves in the video: open frames differ from rest, rest frames agree
     frames = _frames(path)
