@@ -92,3 +92,22 @@ def test_bad_description_is_a_one_line_error(demo_head, speech_wav):
         bpy.ops.talkrig.bake(filepath=str(speech_wav), add_sound=False)
     assert s.last_error and "\n" not in s.last_error
     assert not [a for a in bpy.data.actions if a.name.startswith("talkrig_")]
+
+
+def test_the_child_process_bakes_the_same_animated_emotion(demo_head, speech_wav):
+    """The emotion timeline, style and region mix travel to the bake process intact."""
+    from talkrig.addon.bake_job import BakeJob, gather_request
+
+    s = bpy.context.scene.talkrig
+    s.emotion.surprise = 0.0
+    s.emotion.keyframe_insert("surprise", frame=5)
+    s.emotion.surprise = 1.2
+    s.emotion.keyframe_insert("surprise", frame=40)
+    s.region.emotion_brows, s.articulation, s.description = 1.5, 1.3, "slightly smiling"
+    request = gather_request(bpy.context, filepath=str(speech_wav), seed=5)
+    assert request.emotion.timeline and request.region_balance is not None
+    process = BakeJob(request).start()
+    thread = BakeJob(request, mode="thread").start()
+    assert process.wait(120) and thread.wait(120), (process.error, thread.error)
+    assert process.state == thread.state == "done", (process.error, thread.error)
+    np.testing.assert_array_equal(process.performance.face.values, thread.performance.face.values)
