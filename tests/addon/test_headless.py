@@ -77,7 +77,8 @@ def test_run_demo_writes_everything(tmp_path):
     from talkrig.core.io import read_curves
 
     summary = run_demo(tmp_path)
-    names = ("demo.blend", "demo.fbx", "demo.glb", "demo.csv", "demo.png", "demo_face.png", "demo.wav")
+    names = ("demo.blend", "demo.fbx", "demo.glb", "demo.csv", "demo.png", "demo_face.png", "demo.wav",
+             "demo.mp4")
     for name in names:
         assert (tmp_path / name).is_file() and (tmp_path / name).stat().st_size > 1000, name
     curves = read_curves(str(tmp_path / "demo.csv"))
