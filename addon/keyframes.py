@@ -14,7 +14,8 @@ has an armature (its parent or Armature modifier) with a head and/or eye bones
 (``addon.bones.match_bones``: ``head``, ``Head``, ``mixamorig:Head``, ``eye.L``,
 ``LeftEye``, ``eye_l``, ...), they drive those pose bones' rotations (axis convention in
 ``addon/bones.py``) in a second new action on the armature object, named like the shape-key
-take with ``_bones`` appended (``talkrig_take`` -> ``talkrig_take_bones``); the two actions
+take with ``_bones`` appended (``talkrig_take`` -> ``talkrig_take_bones``; a body action the rig had keeps playing
+beneath it on an NLA track, see ``_write_bone_rotations``); the two actions
 point at each other (``talkrig_bones_action`` / ``talkrig_shape_action``). All nine
 channels are also written as animated custom properties on the shape-key datablock
 (``key["HeadYaw"]``, same action and slot): the only carrier on rigs without such bones
@@ -73,8 +74,8 @@ def set_scene_fps(scene: bpy.types.Scene, fps: float) -> None:
     scene.render.fps_base = whole / float(fps)
 
 
-def _push_previous_action(ad) -> None:
-    """Keep the current action alive and reachable on a muted NLA track."""
+def _push_previous_action(ad, *, mute: bool = True) -> None:
+    """Keep the current action alive and reachable on an NLA track (muted by default)."""
     old = ad.action
     if old is None:
         return
@@ -86,7 +87,7 @@ def _push_previous_action(ad) -> None:
     strip = track.strips.new(old.name, start, old)
     if slot is not None and hasattr(strip, "action_slot"):
         strip.action_slot = slot
-    track.mute = True
+    track.mute = mute
     ad.action = None
 
 
@@ -210,7 +211,15 @@ def _write_bone_rotations(obj, curves, shape_action, frames, interp) -> set:
     if not groups:
         return set()
     ad = rig.animation_data or rig.animation_data_create()
-    _push_previous_action(ad)
+    # A previous action that moves other bones too (a body take) keeps playing underneath
+    # on an unmuted NLA track (the new take replaces only the head/eye channels); one that
+    # only moved these bones (an earlier face take) is muted like the shape-key take.
+    ours = tuple(f'pose.bones["{bpy.utils.escape_identifier(b)}"]' for _g, b, _c in groups)
+    old = ad.action
+    other = old is not None and any(
+        not fc.data_path.startswith(ours)
+        for fc in action_fcurves(old, getattr(ad, "action_slot", None)))
+    _push_previous_action(ad, mute=not other)
     action = bpy.data.actions.new(f"{shape_action.name}_bones")
     fcurves, group_kw = _new_fcurve_collection(rig, ad, action, id_type="OBJECT")
     written = set()

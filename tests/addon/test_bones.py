@@ -170,3 +170,24 @@ def test_rig_without_bones_keeps_the_property_fallback(factory_scene):
     got = read_face_curves(obj)
     assert set(f'["{n}"]' for n in HEAD_EYE_NAMES) <= set(got)
     assert got['["HeadYaw"]'][1][-1] == pytest.approx(0.3)
+
+
+def test_a_body_action_keeps_playing_under_the_face_take(demo_head):
+    """The rig's earlier action that moves other bones (here the neck, as a body take
+    would) stays on an unmuted NLA track; an earlier face-only take is muted."""
+    from talkrig.addon.keyframes import write_face_curves
+
+    rig = demo_head.parent
+    neck = rig.pose.bones["neck"]
+    for frame, angle in ((1, 0.0), (N, 0.3)):
+        neck.rotation_quaternion = (np.cos(angle / 2), np.sin(angle / 2), 0.0, 0.0)
+        neck.keyframe_insert("rotation_quaternion", frame=frame)
+    body = rig.animation_data.action
+    write_face_curves(demo_head, _curves(HeadYaw=0.3), action_name="take")
+    tracks = list(rig.animation_data.nla_tracks)
+    assert [(t.strips[0].action, t.mute) for t in tracks] == [(body, False)]
+    bpy.context.scene.frame_set(N)
+    assert neck.matrix_basis.to_quaternion().angle == pytest.approx(0.3, abs=1e-4)  # body plays
+    assert rig.pose.bones["head"].matrix_basis.to_quaternion().angle == pytest.approx(0.3, abs=1e-4)
+    write_face_curves(demo_head, _curves(HeadYaw=0.1), action_name="take2")
+    assert [t.mute for t in rig.animation_data.nla_tracks] == [False, True]    # take muted
