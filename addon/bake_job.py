@@ -360,6 +360,10 @@ class BakeJob:
         return self.finished
 
     @property
+    def cancel_requested(self) -> bool:
+        return self._cancel.is_set()
+
+    @property
     def finished(self) -> bool:
         return self.state in ("done", "failed", "cancelled")
 

@@ -99,7 +99,7 @@ class TALKRIG_OT_bake(bpy.types.Operator):
         return _ok(self, context, context.scene.talkrig.last_result)
 
     def invoke(self, context, event):
-        from .bake_job import BakeJob
+        from .bake_job import BakeJob, current_job
 
         settings = context.scene.talkrig
         if (not self.filepath and settings.source == "FILE" and not settings.audio_path):
@@ -107,6 +107,10 @@ class TALKRIG_OT_bake(bpy.types.Operator):
             return {"RUNNING_MODAL"}
         if not modal_allowed(context):
             return self.execute(context)
+        running = current_job()
+        if running is not None and not (running.finished or running.cancel_requested):
+            return _fail(self, context, "a bake is already running: wait for it or press Esc "
+                         "to cancel it")
         self._t0 = time.perf_counter()
         try:
             self._job = BakeJob(self._request(context)).start()

@@ -270,3 +270,15 @@ def test_esc_cancels_the_modal_bake_and_writes_nothing(demo_head, long_wav, monk
     assert ({"WARNING"}, "talkrig: bake cancelled; nothing was written") in op.reports
     assert op._job.wait(10) and op._job.state == "cancelled"
     assert not list(bpy.data.actions) and ("end",) in ctx.window_manager.calls
+
+
+def test_second_modal_bake_waits_for_the_first(demo_head, long_wav, monkeypatch):
+    first, ctx = _modal_op(monkeypatch, filepath=str(long_wav))
+    assert first.invoke(ctx, _event("LEFTMOUSE", "PRESS")) == {"RUNNING_MODAL"}
+    second, ctx2 = _modal_op(monkeypatch, filepath=str(long_wav))
+    assert second.invoke(ctx2, _event("LEFTMOUSE", "PRESS")) == {"CANCELLED"}
+    assert "already running" in bpy.context.scene.talkrig.last_error
+    assert first.modal(ctx, _event("ESC", "PRESS")) == {"CANCELLED"}
+    assert second.invoke(ctx2, _event("LEFTMOUSE", "PRESS")) == {"RUNNING_MODAL"}   # after Esc
+    assert second.modal(ctx2, _event("ESC", "PRESS")) == {"CANCELLED"}
+    assert first._job.wait(10) and second._job.wait(10) and not list(bpy.data.actions)
