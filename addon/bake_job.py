@@ -161,7 +161,7 @@ def gather_request(context, *, filepath: str = "", text=None, fps: float = 0.0, 
     Raises TalkrigError (one line) for a missing strip, transcript file or face rig.
     """
     from ..core.style import Style
-    from .emotion_props import emotion_spec_for_take, region_balance
+    from .emotion_props import emotion_for_take
     from .takes import line_name
 
     scene = context.scene
@@ -191,12 +191,12 @@ def gather_request(context, *, filepath: str = "", text=None, fps: float = 0.0, 
     rate = float(fps) if fps else scene_fps(scene)
     duration = _duration(path)
     n_frames = int(duration * rate) + 1 if duration else scene.frame_end - start + 1
-    emotion = emotion_spec_for_take(scene, description=settings.description, frame_start=start,
-                                    fps=rate, n_frames=n_frames)
+    emotion, balance = emotion_for_take(scene, description=settings.description,
+                                        frame_start=start, fps=rate, n_frames=n_frames)
     return BakeRequest(
         audio_path=path, line=line, object_name=obj.name, mapping=mapping, text=transcript,
         emotion=emotion, style=Style.from_dict(settings.style_dict()),
-        region_balance=region_balance(settings.region), fps=rate,
+        region_balance=balance, fps=rate,
         seed=settings.seed if seed is None else int(seed), frame_start=start,
         placement=settings.placement, interpolation=settings.interpolation,
         tolerance=settings.tolerance if settings.key_mode == "REDUCED" else None,

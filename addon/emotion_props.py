@@ -7,7 +7,10 @@ key it like any property (I over the slider) and the bake samples its F-curve ov
 take's frame range into an ``EmotionTimeline`` (:func:`emotion_spec_for_take`).
 
 Region-mix strengths (per region emotion and speech strength, like upper/lower face
-strength) are read at the take's first frame: the core's ``RegionBalance`` is static.
+strength): an animated *emotion* strength is folded into that region's own emotion timeline
+(the region's mix times the strength, frame by frame; :func:`emotion_for_take`); *speech*
+strengths are read as they are (the core's ``RegionBalance`` is static, so keys on them are
+not followed over time).
 
 No postponed annotations here: Blender reads the property definitions from
 ``__annotations__`` at registration.
@@ -21,6 +24,7 @@ from ..core.face.regions import MAX_STRENGTH, REGION_NAMES
 
 EMOTION_NAMES = tuple(n for n in valid_names() if n != "neutral")
 DATA_PATH_PREFIX = "talkrig.emotion."          # scene-relative data path of a slider
+REGION_PATH_PREFIX = "talkrig.region."
 SAMPLE_TOLERANCE = 1e-3                        # slider samples kept where they change the ramp
 
 
@@ -57,19 +61,23 @@ TalkrigRegionMix = type("TalkrigRegionMix", (bpy.types.PropertyGroup,), {
 })
 
 
-def region_balance(mix):
-    """``RegionBalance`` from the region sliders, or None when all are at 1."""
+def region_balance(mix, *, folded=()):
+    """``RegionBalance`` from the region sliders, or None when all are at 1.
+
+    Regions in ``folded`` get emotion strength 1: their animated strength is already in
+    their emotion timeline (:func:`emotion_for_take`).
+    """
     from ..core.face.regions import RegionBalance
 
-    emotion = {r: float(getattr(mix, f"emotion_{r}")) for r in REGION_NAMES}
+    emotion = {r: 1.0 if r in folded else float(getattr(mix, f"emotion_{r}")) for r in REGION_NAMES}
     speech = {r: float(getattr(mix, f"speech_{r}")) for r in REGION_NAMES}
     if all(v == 1.0 for v in (*emotion.values(), *speech.values())):
         return None
     return RegionBalance(emotion=emotion, speech=speech)
 
 
-def _slider_fcurves(scene) -> dict:
-    """Emotion name -> F-curve of the scene's action that animates its slider."""
+def _slider_fcurves(scene, prefix: str = DATA_PATH_PREFIX, names=EMOTION_NAMES) -> dict:
+    """Property name -> F-curve of the scene's action that animates ``prefix + name``."""
     from .keyframes import action_fcurves
 
     ad = scene.animation_data
@@ -77,9 +85,9 @@ def _slider_fcurves(scene) -> dict:
         return {}
     out = {}
     for fc in action_fcurves(ad.action, getattr(ad, "action_slot", None)):
-        if fc.data_path.startswith(DATA_PATH_PREFIX) and not fc.mute:
-            name = fc.data_path[len(DATA_PATH_PREFIX):]
-            if name in EMOTION_NAMES:
+        if fc.data_path.startswith(prefix) and not fc.mute:
+            name = fc.data_path[len(prefix):]
+            if name in names:
                 out[name] = fc
     return out
 
@@ -138,3 +146,50 @@ def emotion_spec_for_take(scene, *, description: str, frame_start: int, fps: flo
     return dataclasses.replace(spec, timeline=(timeline,))
 
 
+
+
+def emotion_for_take(scene, *, description: str, frame_start: int, fps: float, n_frames: int):
+    """The take's ``(EmotionSpec or None, RegionBalance or None)`` from every emotion control.
+
+    Like :func:`emotion_spec_for_take`, plus the region mix; a region whose emotion strength
+    is animated gets its own timeline: its mix (the description's region words, else the
+    global mix of description and sliders) times the sampled strength, clipped to the
+    intensity limit. (The automatic emotion track does not reach such a region.)
+    """
+    import dataclasses
+
+    from ..core.face.timeline import EmotionTimeline
+    from ..core.keyreduce import reduce_channel
+
+    mix = scene.talkrig.region
+    spec = emotion_spec_for_take(scene, description=description, frame_start=frame_start,
+                                 fps=fps, n_frames=n_frames)
+    animated = {k[len("emotion_"):]: fc for k, fc in _slider_fcurves(
+        scene, REGION_PATH_PREFIX, tuple(f"emotion_{r}" for r in REGION_NAMES)).items()}
+    if spec is None or not animated:
+        return spec, region_balance(mix)
+    n = max(1, n_frames)
+    frames = frame_start + np.arange(n, dtype=np.float64)
+    names_s, values = sample_sliders(scene, frame_start=frame_start, n_frames=n)
+    names = tuple(sorted(set(spec.mixture) | set(names_s)))
+    base = np.array([[spec.mixture.get(m, 0.0) for m in names]] * n, dtype=np.float64)
+    if values is not None:
+        for j, m in enumerate(names_s):
+            base[:, names.index(m)] += values[:, j]
+    regions = dict(spec.regions)
+    for region, fc in animated.items():
+        strength = np.clip([fc.evaluate(f) for f in frames], 0.0, MAX_STRENGTH)
+        own = spec.regions.get(region)
+        if isinstance(own, dict):
+            cols = tuple(sorted(own))
+            mixture = np.array([[own[c] for c in cols]] * n, dtype=np.float64)
+        else:
+            cols, mixture = names, base
+        samples = np.clip(mixture * strength[:, None], 0.0, MAX_INTENSITY)
+        if not cols:
+            continue
+        keep = np.unique(np.concatenate([reduce_channel(samples[:, j], SAMPLE_TOLERANCE)
+                                         for j in range(len(cols))]))
+        regions[region] = EmotionTimeline.from_samples(keep / float(fps), samples[keep], names=cols)
+    return (dataclasses.replace(spec, regions=regions),
+            region_balance(mix, folded=tuple(animated)))

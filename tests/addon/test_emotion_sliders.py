@@ -111,3 +111,23 @@ def test_the_child_process_bakes_the_same_animated_emotion(demo_head, speech_wav
     assert process.wait(120) and thread.wait(120), (process.error, thread.error)
     assert process.state == thread.state == "done", (process.error, thread.error)
     np.testing.assert_array_equal(process.performance.face.values, thread.performance.face.values)
+
+
+def test_animated_region_strength_follows_its_keys(demo_head, speech_wav, neutral_smile):
+    """Happiness stays at 1; the mouth's emotion strength is keyed 0 -> 1 over the take."""
+    s = bpy.context.scene.talkrig
+    s.emotion.happiness = 1.0
+    happy = _bake(demo_head, speech_wav)
+    bpy.ops.talkrig.clear_take()
+    n = len(neutral_smile)
+    s.region.emotion_mouth = 0.0
+    s.region.keyframe_insert("emotion_mouth", frame=1 + n // 2)
+    s.region.emotion_mouth = 1.0
+    s.region.keyframe_insert("emotion_mouth", frame=n)
+    smile = _bake(demo_head, speech_wav)
+    half = n // 2
+    np.testing.assert_allclose(smile[:half - 1], neutral_smile[:half - 1], atol=1e-4)
+    assert abs(smile[-1] - happy[-1]) < 0.05 and smile[-1] > neutral_smile[-1] + 0.3
+    # brows keep the full happiness mix all along (only the mouth was keyed)
+    brows = read_face_curves(demo_head)['key_blocks["cheekSquintLeft"].value'][1]
+    assert brows[:half].mean() > 0.05
