@@ -102,13 +102,11 @@ class TALKRIG_PT_source(_Sub, bpy.types.Panel):
             col.prop(s, "frame_start")
             col.prop(s, "add_sound")
         else:
-            ed = context.scene.sequence_editor
             strips = strips_of(context.scene)
             if strips is None:
                 col.label(text="The sequencer has no strips", icon="INFO")
             else:
-                name = "strips_all" if hasattr(ed, "strips_all") else "sequences_all"
-                col.prop_search(s, "strip", ed, name, icon="SOUND")
+                col.prop(s, "strip", icon="SOUND")
                 strip = strips.get(s.strip) if s.strip else None
                 if strip is not None:
                     col.label(text=f"Take starts at frame {int(round(strip.frame_start))}")
@@ -237,7 +235,7 @@ class TALKRIG_PT_keys(_Sub, bpy.types.Panel):
             layout.prop(s, "tolerance")
         layout.prop(s, "interpolation")
         layout.prop(s, "placement")
-        layout.prop_search(s, "take", bpy.data, "actions", icon="ACTION")
+        layout.prop(s, "take", icon="ACTION")
         obj = face_object(context)
         take = bpy.data.actions.get(s.take) if s.take else active_take(obj) if obj else None
         if take is not None and "talkrig_keys_full" in take.keys():

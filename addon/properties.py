@@ -25,6 +25,23 @@ def _is_face_mesh(_self, obj) -> bool:
     return obj.type == "MESH"
 
 
+def _search_takes(self, context, edit_text):
+    """Suggestions for the Take field: the face's talkrig takes only."""
+    from .bake_job import face_object
+    from .takes import object_takes
+
+    return [a.name for a in object_takes(face_object(context)) if edit_text.lower() in a.name.lower()]
+
+
+def _search_strips(self, context, edit_text):
+    """Suggestions for the Strip field: the sequencer's sound strips only."""
+    from .bake_job import strips_of
+
+    strips = strips_of(context.scene)
+    return [x.name for x in (strips or ()) if x.type == "SOUND"
+            and edit_text.lower() in x.name.lower()]
+
+
 class TalkrigMappingItem(bpy.types.PropertyGroup):
     """One row of the mapping: which shape key drives an ARKit channel ("" = none)."""
 
@@ -42,7 +59,8 @@ class TalkrigSettings(bpy.types.PropertyGroup):
                                  "at the strip's start frame")))
     audio_path: StringProperty(name="Speech", subtype="FILE_PATH",
                                description="Speech audio to bake (wav, flac, ogg, mp3)")
-    strip: StringProperty(name="Strip", description="Sound strip of the Video Sequencer to bake")
+    strip: StringProperty(name="Strip", description="Sound strip of the Video Sequencer to bake",
+                          search=_search_strips)
     frame_start: IntProperty(name="Start Frame", default=1,
                              description="Frame of the take's first key (audio file source)")
     transcript_source: EnumProperty(name="Transcript", default="TEXT", items=(
@@ -110,7 +128,7 @@ class TalkrigSettings(bpy.types.PropertyGroup):
         ("NLA", "NLA Track", "The take goes on a new NLA track at its start frame; the "
                              "active action stays")))
     take: StringProperty(name="Take", description="talkrig take (action) to clear or export; "
-                                                  "empty: the active one")
+                                                  "empty: the active one", search=_search_takes)
 
     # -- Export / outcome -----------------------------------------------------------------
     export_path: StringProperty(name="Export", subtype="FILE_PATH", default="//face.fbx",

@@ -83,7 +83,7 @@ def test_every_section_draws_with_and_without_a_face(demo_head, speech_wav):
     _draw_all()
     bpy.context.scene.sequence_editor_create()
     s.strip = "missing strip"
-    assert ("prop_search", "strip") in _draw_all()
+    assert ("prop", "strip") in _draw_all()
     with pytest.raises(RuntimeError, match="no sequencer strip called 'missing strip'"):
         bpy.ops.talkrig.bake()
     bpy.context.view_layer.objects.active = None
@@ -156,3 +156,13 @@ def test_unwritable_output_folder(demo_head, speech_wav, tmp_path):
     # a good export clears the error
     assert bpy.ops.talkrig.export(filepath=str(tmp_path / "face.json")) == {"FINISHED"}
     assert bpy.context.scene.talkrig.last_error == ""
+
+
+def test_take_and_strip_fields_suggest_only_takes_and_sound_strips(demo_head, speech_wav):
+    from talkrig.addon.properties import _search_strips, _search_takes
+
+    bpy.data.actions.new("my_walk")
+    bpy.ops.talkrig.bake(filepath=str(speech_wav), add_sound=False)
+    assert _search_takes(None, bpy.context, "") == ["talkrig_speech"]
+    assert _search_takes(None, bpy.context, "walk") == []
+    assert _search_strips(None, bpy.context, "") == []
