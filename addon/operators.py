@@ -37,9 +37,14 @@ def _face(context):
 
 
 def _fail(op, context, msg: str):
+    msg = " ".join(str(msg).split())             # one line, whatever the source
     op.report({"ERROR"}, msg)
     context.scene.talkrig.last_error = msg
     return {"CANCELLED"}
+
+
+def _unexpected(exc: Exception) -> str:
+    return f"talkrig failed unexpectedly ({type(exc).__name__}: {exc}); please report it"
 
 
 def _ok(op, context, msg: str):
@@ -95,6 +100,8 @@ class TALKRIG_OT_bake(bpy.types.Operator):
             result = job.write(context)
         except TalkrigError as exc:
             return _fail(self, context, str(exc))
+        except Exception as exc:                 # a bug: still one line for the user
+            return _fail(self, context, _unexpected(exc))
         context.scene.talkrig.last_result = summary(job, result)
         return _ok(self, context, context.scene.talkrig.last_result)
 
@@ -161,6 +168,8 @@ class TALKRIG_OT_bake(bpy.types.Operator):
             result = job.write(context)      # one go, main thread; Blender pushes one undo step
         except TalkrigError as exc:
             return _fail(self, context, str(exc))
+        except Exception as exc:                 # a bug: still one line for the user
+            return _fail(self, context, _unexpected(exc))
         line = f"{summary(job, result)}; {time.perf_counter() - self._t0:.1f} s"
         context.scene.talkrig.last_result = line
         return _ok(self, context, line)
