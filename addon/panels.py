@@ -28,7 +28,8 @@ class _Sub(_Base):
 class TALKRIG_UL_mapping(bpy.types.UIList):
     """ARKit channel -> shape key rows; the shape key is picked from the face's keys."""
 
-    def draw_item(self, context, layout, data, item, icon, active_data, active_propname, index=0):
+    def draw_item(self, context, layout, data, item, icon, active_data, active_propname, index=0,
+                  flt_flag=0):
         from .bake_job import face_object
 
         obj = face_object(context)

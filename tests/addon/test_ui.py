@@ -166,3 +166,15 @@ def test_take_and_strip_fields_suggest_only_takes_and_sound_strips(demo_head, sp
     assert _search_takes(None, bpy.context, "") == ["talkrig_speech"]
     assert _search_takes(None, bpy.context, "walk") == []
     assert _search_strips(None, bpy.context, "") == []
+
+
+def test_mapping_rows_draw_with_a_shape_key_picker(demo_head):
+    s = bpy.context.scene.talkrig
+    bpy.ops.talkrig.mapping_refresh()
+    s.mapping[0].shape_key = "jawOpen"                 # an edit: drawn with a pencil
+    log = []
+    for i, row in enumerate(s.mapping[:2]):
+        panels.TALKRIG_UL_mapping.draw_item(None, bpy.context, Recorder(log), s, row, 0, s,
+                                            "mapping_index", i, 0)
+    assert log.count(("prop_search", "shape_key")) == 2
+    assert ("label", s.mapping[0].arkit) in log
