@@ -5,6 +5,7 @@ Sections (``--only`` picks some, default all):
   keyframes    1. keyframe writer speed in Blender vs keyframe_insert / bare foreach_set
   lipsync      2. lip-sync quality per corpus (espeak, festival, arctic, ljspeech)
   performance  3. blinks, head motion, lips under each basic emotion
+  batch        many lines through `talkrig batch`: jobs 1 vs 2 vs Dask (bench/batch.py)
   long         2b. one hour of generated speech through the full pipeline: peak memory
 
 ``--quick`` runs small subsets (minutes on 2 cores); ``--corpus`` narrows section 2.
@@ -22,7 +23,7 @@ import time
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SECTIONS = ("keyframes", "lipsync", "performance", "long")
+SECTIONS = ("keyframes", "lipsync", "performance", "batch", "long")
 
 
 def _clean(o):
@@ -67,6 +68,10 @@ def main(argv=None) -> int:
             from . import performance as mod
             res = mod.run_section(quick=a.quick, results_dir=a.results)
             mod.print_tables(res)
+        elif sec == "batch":
+            from . import batch as mod
+            res = mod.run_section(quick=a.quick, results_dir=a.results)
+            mod.print_table(res)
         else:
             from . import longrun as mod
             res = mod.run_section(quick=a.quick, results_dir=a.results)
