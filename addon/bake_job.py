@@ -60,6 +60,7 @@ class BakeRequest:
     interpolation: str = "LINEAR"
     tolerance: Optional[float] = None
     add_sound: bool = True
+    drive: str = "auto"
 
 
 # -- gathering -------------------------------------------------------------------------------
@@ -120,8 +121,12 @@ def face_object(context, settings=None):
     return obj if obj is not None and obj.type == "MESH" else None
 
 
-def rig_mapping(obj, settings):
-    """The shape-key mapping: the edited rows when made for ``obj``, else automatic."""
+def rig_mapping(obj, settings, *, drive=None):
+    """The shape-key mapping: the edited rows when made for ``obj``, else automatic.
+
+    A rig without ARKit keys is accepted when it has viseme keys and ``drive`` (default: the
+    panel's) is not "arkit" (``addon.viseme_keys``); the mapping is then empty.
+    """
     from ..rigs.aliases import ShapeKeyMapping
     from .keyframes import shape_key_mapping
 
@@ -140,8 +145,15 @@ def rig_mapping(obj, settings):
             missing=tuple(n for n in ARKIT_NAMES if n not in matched),
             extra=tuple(k for k in obj.data.shape_keys.key_blocks.keys()[1:] if k not in used))
     if not mapping.matched:
-        raise RigMappingError(f"none of '{obj.name}''s shape keys drive an ARKit channel "
-                              "(jawOpen, mouthClose, ...): rename them or set the mapping")
+        from ..rigs.visemes import match_viseme_keys
+
+        drive = settings.drive if drive is None else drive
+        if drive == "arkit" or not match_viseme_keys(
+                obj.data.shape_keys.key_blocks.keys()[1:]).matched:
+            raise RigMappingError(f"none of '{obj.name}''s shape keys drive an ARKit channel "
+                                  "(jawOpen, mouthClose, ...): rename them or set the mapping"
+                                  + ("; it has viseme keys: set Drive to Auto or Visemes"
+                                     if drive == "arkit" else ""))
     return mapping
 
 
@@ -155,7 +167,7 @@ def _duration(path: str) -> Optional[float]:
 
 
 def gather_request(context, *, filepath: str = "", text=None, fps: float = 0.0, seed=None,
-                   frame_start=None, add_sound=None) -> BakeRequest:
+                   frame_start=None, add_sound=None, drive=None) -> BakeRequest:
     """Read the panel's settings (operator arguments win where given) into a BakeRequest.
 
     Raises TalkrigError (one line) for a missing strip, transcript file or face rig.
@@ -170,7 +182,11 @@ def gather_request(context, *, filepath: str = "", text=None, fps: float = 0.0, 
     if obj is None:
         raise RigMappingError("select the face mesh (or set it as Target): the active object "
                               "is not a mesh")
-    mapping = rig_mapping(obj, settings)
+    drive = settings.drive if drive in (None, "", "PANEL") else drive
+    mapping = rig_mapping(obj, settings, drive=drive)
+    from .viseme_keys import object_plan
+
+    object_plan(obj, mapping.matched, drive=drive)      # "visemes" on a rig without: say so now
     if filepath:
         path, line = bpy.path.abspath(filepath), line_name(filepath)
         start = 1 if frame_start is None else int(frame_start)
@@ -200,7 +216,7 @@ def gather_request(context, *, filepath: str = "", text=None, fps: float = 0.0, 
         seed=settings.seed if seed is None else int(seed), frame_start=start,
         placement=settings.placement, interpolation=settings.interpolation,
         tolerance=settings.tolerance if settings.key_mode == "REDUCED" else None,
-        add_sound=sound)
+        add_sound=sound, drive=drive)
 
 
 # -- the job ---------------------------------------------------------------------------------
@@ -385,7 +401,8 @@ class BakeJob:
             raise RigMappingError(f"the face object '{r.object_name}' was deleted during the bake")
         result = write_take(obj, self.performance.face, mapping=r.mapping, line=r.line,
                             frame_start=r.frame_start, interpolation=r.interpolation,
-                            placement=r.placement, tolerance=r.tolerance)
+                            placement=r.placement, tolerance=r.tolerance,
+                            visemes=self.performance.visemes, drive=r.drive)
         if r.add_sound:
             add_sound_strip(context.scene, r.audio_path, frame_start=r.frame_start)
         if undo_push:
@@ -397,8 +414,17 @@ def summary(job: BakeJob, result) -> str:
     """One line for the panel and the operator report."""
     face = job.performance.face
     r = job.request
+    from .viseme_keys import action_drive
+
+    mode, vis_keys, missing = action_drive(result.action)
+    n_arkit = int(result.action.get("talkrig_arkit_keys", len(r.mapping.matched)))
+    keys = f"{len(r.mapping.matched)}/52 shape keys"
+    if mode == "visemes":
+        keys = (f"visemes drive {len(vis_keys)}/15 viseme keys"
+                + (f" (missing {', '.join(missing)})" if missing else "")
+                + (f" + {n_arkit} ARKit" if n_arkit else ""))
     text = (f"'{result.action.name}': {face.n_frames} frames at {face.fps:g} fps from frame "
-            f"{r.frame_start}, {len(r.mapping.matched)}/52 shape keys")
+            f"{r.frame_start}, {keys}")
     if r.tolerance is not None:
         text += (f"; {result.keys_written} keys, {result.keys_saved} saved "
                  f"(max error {result.max_error:.4f})")

@@ -24,7 +24,8 @@ ACTION_NAME = "talkrig_take"
 
 def _pick_target(path: str) -> bpy.types.Object:
     """Open ``path`` and return its face mesh: the active mesh with shape keys, else the
-    mesh whose shape keys match the most ARKit names."""
+    mesh whose shape keys match the most ARKit and viseme names."""
+    from ..rigs.visemes import match_viseme_keys
     from .keyframes import shape_key_mapping
 
     if not os.path.isfile(path):
@@ -35,10 +36,12 @@ def _pick_target(path: str) -> bpy.types.Object:
                   if o.type == "MESH" and o.data.shape_keys is not None]
     if active in candidates:
         return active
-    scored = sorted(((len(shape_key_mapping(o).matched), o.name, o) for o in candidates),
-                    key=lambda t: (-t[0], t[1]))
+    scored = sorted(((len(shape_key_mapping(o).matched)
+                      + len(match_viseme_keys(o.data.shape_keys.key_blocks.keys()[1:]).matched),
+                      o.name, o) for o in candidates), key=lambda t: (-t[0], t[1]))
     if not scored or scored[0][0] == 0:
-        raise RigMappingError(f"'{path}' has no mesh with ARKit shape keys (jawOpen, mouthClose, ...)")
+        raise RigMappingError(f"'{path}' has no mesh with ARKit shape keys (jawOpen, mouthClose, "
+                              "...) or viseme shape keys (vrc.v_aa, viseme_aa, ...)")
     return scored[0][2]
 
 
@@ -62,7 +65,7 @@ def _add_camera_and_light(obj) -> None:
 
 def bake_to_files(performance: Performance, *, audio_path=None, blend=None, fbx=None, glb=None,
                   target=None, frame_start: int = 1, fbx_preset: str = "default",
-                  preview=None, preview_options=None) -> dict:
+                  preview=None, preview_options=None, drive: str = "auto") -> dict:
     """Write a baked performance onto a head in a fresh Blender session and save it.
 
     Parameters
@@ -84,12 +87,18 @@ def bake_to_files(performance: Performance, *, audio_path=None, blend=None, fbx=
         A .blend holding the face mesh; the demo head is built when omitted.
     frame_start : int
         Blender frame of the take's first frame.
+    drive : {"auto", "arkit", "visemes"}
+        Which shape keys the mouth drives (``addon.viseme_keys``): the performance's viseme
+        track onto a viseme rig's keys (VRChat ``vrc.v_aa``, Oculus ``viseme_aa`` ...), or ARKit.
 
     Returns
     -------
-    dict with ``object``, ``action``, ``matched`` (int), ``missing`` (tuple) and the paths
-    written under ``blend``/``fbx``/``glb``/``preview``.
+    dict with ``object``, ``action``, ``matched`` (int, ARKit keys), ``missing`` (tuple),
+    ``drive`` ("arkit" or "visemes": what ran), ``viseme_matched`` (dict viseme -> key,
+    empty unless visemes drove), ``viseme_missing`` (tuple) and the paths written under
+    ``blend``/``fbx``/``glb``/``preview``.
     """
+    from .viseme_keys import action_drive, check_drive
     from .demo_head import create_demo_head
     from .export import export_fbx, export_glb
     from .keyframes import shape_key_mapping, write_face_curves
@@ -112,11 +121,14 @@ def bake_to_files(performance: Performance, *, audio_path=None, blend=None, fbx=
     view_layer.objects.active = obj
     mapping = shape_key_mapping(obj)
     action = write_face_curves(obj, performance.face, mapping=mapping, action_name=ACTION_NAME,
-                               frame_start=frame_start, set_fps=True)
+                               frame_start=frame_start, set_fps=True,
+                               visemes=performance.visemes, drive=check_drive(drive))
     if audio_path:
         add_sound_strip(bpy.context.scene, str(audio_path), frame_start=frame_start)
+    mode, vis_keys, vis_missing = action_drive(action)
     result = {"object": obj.name, "action": action.name, "matched": len(mapping.matched),
-              "missing": tuple(mapping.missing)}
+              "missing": tuple(mapping.missing), "drive": mode, "viseme_matched": vis_keys,
+              "viseme_missing": vis_missing}
     if blend:
         path = os.path.abspath(blend)
         try:

@@ -21,6 +21,10 @@ channels are also written as animated custom properties on the shape-key datablo
 (``key["HeadYaw"]``, same action and slot): the only carrier on rigs without such bones
 (the fallback), and on every rig the raw values drivers and ``read_face_curves`` can read.
 ``rotations="properties"`` writes only the properties, ``"skip"`` leaves them out.
+
+Viseme rigs (VRChat ``vrc.v_aa``, Oculus ``viseme_aa`` ...): given the bake's ``visemes``
+track, ``drive`` ("auto" / "arkit" / "visemes", ``addon.viseme_keys``) decides whether its 15
+curves go onto the rig's viseme keys instead of the ARKit mouth channels (same action).
 """
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ import numpy as np
 from ..core.curves import FaceCurves
 from ..core.errors import RigMappingError
 from ..rigs.arkit import ARKIT_NAMES, HEAD_EYE_NAMES
+from ..rigs.visemes import VISEME_NAMES
 
 INTERPOLATIONS = {"CONSTANT": 0, "LINEAR": 1, "BEZIER": 2}
 ARKIT_GROUP = "ARKit"
@@ -121,7 +126,8 @@ def _write_channel(fcurves, group_kw, data_path, group, frames, values, interp, 
 def write_face_curves(obj: bpy.types.Object, curves: FaceCurves, *, mapping=None,
                       action_name: str = "talkrig", frame_start: int = 1,
                       interpolation: str = "LINEAR", rotations: str = "auto",
-                      set_fps: bool = False) -> bpy.types.Action:
+                      set_fps: bool = False, visemes=None,
+                      drive: str = "auto") -> bpy.types.Action:
     """Write ``curves`` onto ``obj``'s shape keys as a new action.
 
     Parameters
@@ -145,6 +151,12 @@ def write_face_curves(obj: bpy.types.Object, curves: FaceCurves, *, mapping=None
         or not at all.
     set_fps : bool
         Also set the scene frame rate to ``curves.fps`` and the frame range to the take.
+    visemes : VisemeTrack, optional
+        The bake's viseme track (``Performance.visemes``), values [shape=(n_frames, 15)].
+    drive : {"auto", "arkit", "visemes"}
+        Which keys the mouth drives (``addon.viseme_keys.plan_drive``): "visemes" writes the
+        track onto the rig's viseme keys and leaves the ARKit mouth/jaw/tongue channels out;
+        "auto" does so on rigs with viseme keys and (almost) no ARKit mouth keys.
 
     Returns
     -------
@@ -154,8 +166,11 @@ def write_face_curves(obj: bpy.types.Object, curves: FaceCurves, *, mapping=None
     Raises
     ------
     RigMappingError
-        The object is not a mesh, has no shape keys, or none match an ARKit name.
+        The object is not a mesh, has no shape keys, or none match an ARKit name (nor,
+        when driving visemes, a viseme).
     """
+    from .viseme_keys import mark_action, object_plan, write_viseme_channels
+
     key = _shape_keys_or_raise(obj)
     if interpolation not in INTERPOLATIONS:
         raise ValueError(f"interpolation must be one of {sorted(INTERPOLATIONS)}, got {interpolation!r}")
@@ -167,9 +182,19 @@ def write_face_curves(obj: bpy.types.Object, curves: FaceCurves, *, mapping=None
     pairs = [(arkit, mapping.matched[arkit]) for arkit in ARKIT_NAMES
              if arkit in mapping.matched and arkit in curves.names
              and mapping.matched[arkit] in present]
-    if not pairs:
+    plan = object_plan(obj, mapping.matched, drive=drive, have_track=visemes is not None)
+    if plan.mode == "visemes":
+        if len(visemes.values) != curves.n_frames:
+            raise ValueError(f"the viseme track has {len(visemes.values)} frames, the face curves "
+                             f"{curves.n_frames}: pass the visemes of the same bake")
+        used = set(plan.visemes.values())
+        pairs = [(a, k) for a, k in pairs if plan.keeps_arkit(a) and k not in used]
+    elif not pairs:
+        hint = (" (it has viseme keys: pass the bake's viseme track, with the Auto or Phonemes "
+                "driver)" if plan.visemes or len(plan.missing) < len(VISEME_NAMES) else "")
         raise RigMappingError(f"none of '{obj.name}''s shape keys match an ARKit name "
-                              "(jawOpen, mouthClose, eyeBlinkLeft, ...): rename them or pick another mesh")
+                              "(jawOpen, mouthClose, eyeBlinkLeft, ...): rename them or pick "
+                              f"another mesh{hint}")
     frames = frame_start + np.arange(curves.n_frames, dtype=np.float64)
     interp = INTERPOLATIONS[interpolation]
     ad = key.animation_data or key.animation_data_create()
@@ -180,6 +205,9 @@ def write_face_curves(obj: bpy.types.Object, curves: FaceCurves, *, mapping=None
         path = f'key_blocks["{bpy.utils.escape_identifier(key_name)}"].value'
         _write_channel(fcurves, group_kw, path, ARKIT_GROUP, frames,
                        np.clip(curves.channel(arkit), 0.0, 1.0), interp)
+    if plan.mode == "visemes":
+        write_viseme_channels(fcurves, group_kw, visemes, plan, frames, interp)
+    mark_action(action, plan, n_arkit=len(pairs))
     if rotations == "auto":
         _write_bone_rotations(obj, curves, action, frames, interp)
     if rotations != "skip":

@@ -70,6 +70,11 @@ class TALKRIG_OT_bake(bpy.types.Operator):
     frame_start: IntProperty(name="Start Frame", default=1,
                              description="Blender frame of the take's first frame (t = 0)")
     add_sound: BoolProperty(name="Add Sound Strip", default=True)
+    drive: EnumProperty(name="Drive", default="PANEL", items=(
+        ("PANEL", "Panel", "The Target section's Drive setting"),
+        ("auto", "Auto", "Viseme keys on viseme rigs, ARKit keys otherwise"),
+        ("arkit", "ARKit", "The ARKit shape keys"),
+        ("visemes", "Visemes", "The 15 viseme shape keys (vrc.v_aa, viseme_aa, ...)")))
 
     _job = None
     _timer = None
@@ -88,8 +93,8 @@ class TALKRIG_OT_bake(bpy.types.Operator):
                                   "not saved yet: save it first or choose an absolute path")
             return gather_request(context, filepath=self.filepath, text=self.text, fps=self.fps,
                                   seed=self.seed, frame_start=self.frame_start,
-                                  add_sound=self.add_sound)
-        return gather_request(context, text=self.text or None, fps=self.fps)
+                                  add_sound=self.add_sound, drive=self.drive)
+        return gather_request(context, text=self.text or None, fps=self.fps, drive=self.drive)
 
     def execute(self, context):
         from .bake_job import BakeJob, summary
@@ -293,7 +298,15 @@ class TALKRIG_OT_mapping_refresh(bpy.types.Operator):
         except TalkrigError as exc:
             return _fail(self, context, str(exc))
         n = sum(bool(r.shape_key) for r in settings.mapping)
-        return _ok(self, context, f"'{obj.name}': {n}/52 ARKit channels have a shape key")
+        from .viseme_keys import object_plan
+
+        try:
+            plan = object_plan(obj, [r.arkit for r in settings.mapping if r.shape_key],
+                               drive=settings.drive)
+        except TalkrigError as exc:
+            return _fail(self, context, str(exc))
+        return _ok(self, context, f"'{obj.name}': {n}/52 ARKit channels have a shape key; "
+                                  f"{plan.describe()}")
 
 
 class TALKRIG_OT_mapping_save_preset(bpy.types.Operator):

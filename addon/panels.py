@@ -149,6 +149,10 @@ class TALKRIG_PT_target(_Sub, bpy.types.Panel):
         visemes = _viseme_line(obj)
         if visemes:
             col.label(text=visemes, icon="INFO")
+        layout.prop(s, "drive")
+        for i, line in enumerate(_drive_lines(obj, matched, s.drive)):
+            layout.label(text=line.removeprefix("! "),
+                         icon=("ERROR" if line.startswith("! ") else "PLAY") if i == 0 else "BLANK1")
         row = layout.row(align=True)
         row.operator("talkrig.mapping_refresh", icon="FILE_REFRESH")
         row.prop(s, "show_mapping", toggle=True, icon="PREFERENCES", text="")
@@ -169,6 +173,23 @@ def _viseme_line(obj) -> str:
     if not match.matched:
         return ""
     return f"Viseme keys: {len(match.matched)}/15 ({match.name_set or 'mixed'} names)"
+
+
+def _drive_lines(obj, matched, drive) -> list:
+    """What a bake will drive on ``obj``: mode, and the viseme keys found and missing."""
+    from ..core.errors import TalkrigError
+    from .viseme_keys import object_plan
+
+    try:
+        plan = object_plan(obj, matched, drive=drive)
+    except TalkrigError as exc:
+        return ["! " + str(exc)]
+    if plan.mode == "arkit":
+        return ["Drives the ARKit shape keys"]
+    lines = [f"Drives {len(plan.visemes)}/15 viseme keys ({plan.name_set or 'mixed'} names)"]
+    if plan.missing:
+        lines += _wrap("Missing visemes: " + ", ".join(plan.missing), 40)
+    return lines
 
 
 class TALKRIG_PT_emotion(_Sub, bpy.types.Panel):

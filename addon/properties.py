@@ -85,6 +85,12 @@ class TalkrigSettings(bpy.types.PropertyGroup):
     mapping_preset: StringProperty(name="Preset Name", default="my_rig",
                                    description="Name of the mapping preset to save")
     show_mapping: BoolProperty(name="Edit Mapping", default=False)
+    drive: EnumProperty(name="Drive", default="auto", items=(
+        ("auto", "Auto", "Viseme shape keys (vrc.v_aa, viseme_aa, ...) on rigs that have them "
+                         "and (almost) no ARKit mouth keys; ARKit keys otherwise"),
+        ("arkit", "ARKit", "The mouth drives the ARKit shape keys (jawOpen, mouthClose, ...)"),
+        ("visemes", "Visemes", "The mouth drives the 15 viseme shape keys (VRChat, Oculus, "
+                               "Ready Player Me names); blinks, eyes and brows stay ARKit")))
 
     # -- Emotion --------------------------------------------------------------------------
     emotion: PointerProperty(type=TalkrigEmotion)

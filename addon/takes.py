@@ -170,7 +170,7 @@ def _move_to_nla(before: dict, take, frame_start: int) -> None:
 
 def write_take(obj, curves, *, mapping, line: str, frame_start: int = 1,
                interpolation: str = "LINEAR", placement: str = "ACTIVE", tolerance=None,
-               set_fps: bool = True) -> TakeResult:
+               set_fps: bool = True, visemes=None, drive: str = "auto") -> TakeResult:
     """Write ``curves`` onto ``obj`` as a new take (main thread; one call, keys in one go).
 
     Parameters
@@ -189,6 +189,10 @@ def write_take(obj, curves, *, mapping, line: str, frame_start: int = 1,
         None: a key on every frame; else reduce keys to within this max abs error.
     set_fps : bool
         Set the scene frame rate (and, for the active placement, frame range) to the take.
+    visemes : VisemeTrack, optional
+        The bake's viseme track; with ``drive`` it can drive the rig's viseme keys
+        (``addon.viseme_keys``; the action records ``talkrig_drive``).
+    drive : {"auto", "arkit", "visemes"}
 
     Returns
     -------
@@ -207,7 +211,7 @@ def write_take(obj, curves, *, mapping, line: str, frame_start: int = 1,
     name = unique_take_name(line)
     action = write_face_curves(obj, curves, mapping=mapping, action_name=name,
                                frame_start=int(frame_start), interpolation=interpolation,
-                               set_fps=set_fps)
+                               set_fps=set_fps, visemes=visemes, drive=drive)
     actions = _take_actions(action)
     for act in actions:
         act[TAKE_MARK] = line

@@ -10,6 +10,10 @@ row per line with the columns
             .blend .fbx .glb (baked through the ``bpy`` module in the worker process)
 ``export``  optional extra outputs: extensions (``fbx,glb``) or paths, separated by ``,`` or ``;``
 ``target``  optional .blend with the rig to bake onto (default: the generated demo head)
+``drive``   optional, for .blend/.fbx/.glb outputs: which shape keys the mouth drives,
+            ``auto`` (default: viseme keys on viseme rigs without ARKit mouth keys, else
+            ARKit), ``arkit`` (jawOpen ...) or ``visemes`` (VRChat ``vrc.v_aa``, Oculus
+            ``viseme_aa`` ...; ``addon/viseme_keys.py``)
 ``preview`` optional flag (1/true/yes): also render ``<output>.mp4``, a preview video with
             the speech (through ``bpy``); ``--preview`` sets it for every row
 ``fps``, ``seed``  optional per-row overrides
@@ -37,7 +41,8 @@ from .errors import ExportError, TalkrigError, TranscriptError
 BLENDER_EXTS = (".blend", ".fbx", ".glb", ".mp4")
 CURVE_EXTS = (".json", ".csv", ".npz")
 KNOWN_COLUMNS = ("audio", "text", "emotion", "output", "export", "target", "fps", "seed", "id",
-                 "preview")
+                 "preview", "drive")
+DRIVES = ("auto", "arkit", "visemes")
 TRUE_WORDS = ("1", "true", "yes", "y", "x", "on")
 
 
@@ -59,6 +64,7 @@ class BatchRow:
     fps: float = 30.0
     seed: int = 0
     preview: bool = False
+    drive: str = "auto"
 
     @property
     def preview_path(self) -> str:
@@ -150,10 +156,14 @@ def load_manifest(path, *, fps: float = 30.0, seed: int = 0, preview: bool = Fal
             row_seed = int(rec["seed"]) if rec.get("seed", "").strip() else seed
         except ValueError:
             raise ManifestError(f"{path}: row {i}: fps and seed must be numbers") from None
+        drive = rec.get("drive", "").strip().lower() or "auto"
+        if drive not in DRIVES:
+            raise ManifestError(f"{path}: row {i}: drive must be auto, arkit or visemes, "
+                                f"got {rec['drive']!r}")
         rows.append(BatchRow(index=i, audio=_resolve(base, rec["audio"]), output=output,
                              text=text, emotion=rec.get("emotion", "").strip(),
                              exports=tuple(exports), target=_resolve(base, rec.get("target", "")),
-                             fps=row_fps, seed=row_seed,
+                             fps=row_fps, seed=row_seed, drive=drive,
                              preview=preview or rec.get("preview", "").strip().lower() in TRUE_WORDS))
     return rows
 
@@ -212,6 +222,8 @@ def bake_row(row: BatchRow) -> RowResult:
                 write_curves(temps[out], perf)
         if blender:
             from ..addon import headless   # needs the bpy module in this worker
+            if row.drive != "auto":
+                blender["drive"] = row.drive
             headless.bake_to_files(perf, audio_path=row.audio, target=row.target or None,
                                    **blender)
         for out, tmp in temps.items():

@@ -27,6 +27,8 @@ EPILOG = """examples:
   talkrig bake speech.flac -o a.npz -o a.fbx --seed 3  two outputs from one bake
   talkrig bake speech.wav -o face.blend                demo head animated (needs bpy)
   talkrig bake speech.wav -o face.fbx --fbx-preset unreal  FBX for Unreal (or unity)
+  talkrig bake line.wav -o avatar.fbx --target avatar.blend --drive visemes  VRChat-style
+                                                       viseme keys (vrc.v_aa) of your rig
   talkrig bake speech.wav -o take.mp4                  preview video with the speech
   talkrig bake line.wav --text "Hello *there*" -o a.csv  transcript (or a .txt file); *emphasis*
   talkrig bake line.wav -o a.json --emotion happiness=0.8,surprise=0.3 --describe "brows raised"
@@ -68,6 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--fps", type=float, default=30.0, help="frame rate (default 30; 29.97 works)")
     out.add_argument("--fbx-preset", choices=("default", "unreal", "unity"), default="default",
                      help="FBX exporter settings for an engine (default: Blender's own)")
+    out.add_argument("--target", metavar="BLEND", help="a .blend holding the face mesh to "
+                     "animate for .blend/.fbx/.glb outputs (default: the generated demo head)")
+    out.add_argument("--drive", choices=("auto", "arkit", "visemes"), default="auto",
+                     help="which shape keys the mouth drives in .blend/.fbx/.glb outputs: "
+                          "ARKit (jawOpen ...), viseme keys (vrc.v_aa, viseme_aa ...) or auto "
+                          "(visemes on viseme rigs without ARKit mouth keys)")
     out.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     out.add_argument("--visemes", metavar="OUT", help="also write the 15-viseme track "
                      "(.json or .csv)")
@@ -120,7 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
                            formatter_class=argparse.RawDescriptionHelpFormatter,
                            description="Bake many lines: one manifest row per line with columns "
                                        "audio, text, emotion, output (+ optional export, target, "
-                                       "fps, seed). Bad rows are reported, the rest continue.")
+                                       "drive, fps, seed). Bad rows are reported, the rest "
+                                       "continue.")
     batch.add_argument("manifest", metavar="MANIFEST", help="manifest file (.csv or .json)")
     batch.add_argument("-j", "--jobs", type=int, default=1, help="parallel worker processes")
     batch.add_argument("--scheduler", metavar="ADDRESS",
@@ -231,8 +240,9 @@ def run_bake(args) -> int:
             raise ExportError("no viseme track in loudness mode; use --mode auto or phonemes")
         write_visemes(args.visemes, perf)
     if headless is not None:
-        extra = {k: v for k, v in (("fbx_preset", args.fbx_preset), ("preview", blender_out.get("mp4")))
-                 if v and v != "default"}
+        extra = {k: v for k, v in (("fbx_preset", args.fbx_preset), ("preview", blender_out.get("mp4")),
+                                   ("target", args.target), ("drive", args.drive))
+                 if v and v not in ("default", "auto")}
         headless.bake_to_files(perf, audio_path=args.audio, blend=blender_out.get("blend"),
                                fbx=blender_out.get("fbx"), glb=blender_out.get("glb"), **extra)
     if not args.quiet:
