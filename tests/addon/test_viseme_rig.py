@@ -237,3 +237,55 @@ def test_cli_drive_and_batch_drive_column(arctic, tmp_path, monkeypatch):
     manifest.write_text(f"audio,output,drive\n{wav},a.json,lips\n", encoding="utf-8")
     with pytest.raises(batch.ManifestError, match="drive must be"):
         batch.load_manifest(manifest)
+
+
+class _Layout:
+    """Just enough UILayout for the Target section: records labels and props."""
+
+    def __init__(self, log):
+        self.log = log
+
+    def __getattr__(self, name):
+        if name in ("row", "column", "box"):
+            return lambda *a, **k: _Layout(self.log)
+        raise AttributeError(name)
+
+    def label(self, *, text="", icon="NONE"):
+        self.log.append(("label", text))
+
+    def prop(self, data, name, **kw):
+        assert name in data.bl_rna.properties, name
+        self.log.append(("prop", name))
+
+    def operator(self, idname, **kw):
+        self.log.append(("operator", idname))
+
+    def template_list(self, *a, **kw):
+        pass
+
+
+def _target_section() -> list:
+    import types
+
+    from talkrig.addon import panels
+
+    log = []
+    panels.TALKRIG_PT_target.draw(types.SimpleNamespace(layout=_Layout(log)), bpy.context)
+    return log
+
+
+def test_target_section_shows_the_drive_and_the_viseme_keys(demo_head):
+    make_rig(VRCHAT[:10] + ("vrc.blink_left",))
+    log = _target_section()
+    labels = [t for kind, t in log if kind == "label"]
+    assert ("prop", "drive") in log
+    assert "Drives 10/15 viseme keys (vrchat names)" in labels
+    assert any(t == "Missing visemes: aa, E, ih, oh, ou" for t in labels), labels
+    bpy.context.scene.talkrig.drive = "arkit"
+    assert not any("has no shape keys" in t for t in _target_section())
+    bpy.context.view_layer.objects.active = demo_head
+    bpy.context.scene.talkrig.drive = "visemes"
+    labels = [t for kind, t in _target_section() if kind == "label"]
+    assert any("no viseme shape keys" in t for t in labels), labels
+    bpy.context.scene.talkrig.drive = "auto"
+    assert "Drives the ARKit shape keys" in [t for k, t in _target_section() if k == "label"]
