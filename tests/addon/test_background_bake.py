@@ -222,7 +222,8 @@ def _modal_op(monkeypatch, **props):
     op.reports = []
     op.report = lambda kind, msg: op.reports.append((set(kind), msg))
     for name, value in dict(filepath="", text="", fps=0.0, seed=0, frame_start=1,
-                            add_sound=False, _job=None, _timer=None, _t0=0.0).items():
+                            add_sound=False, drive="PANEL", _job=None, _timer=None,
+                            _t0=0.0).items():
         setattr(op, name, value)
     for name, value in props.items():
         setattr(op, name, value)
