@@ -234,6 +234,11 @@ def test_cli_drive_and_batch_drive_column(arctic, tmp_path, monkeypatch):
                         f"{wav},a.json,,visemes\n{wav},b.json,,\n", encoding="utf-8")
     rows = batch.load_manifest(manifest)
     assert [r.drive for r in rows] == ["visemes", "auto"]
+    row = batch.BatchRow(index=1, audio=wav, output=str(tmp_path / "row.blend"), text=text,
+                         target=str(blend), drive="visemes")
+    res = batch.bake_row(row)
+    assert res.status == "ok", res.message
+    assert calls[-1]["drive"] == "visemes" and (tmp_path / "row.blend").is_file()
     manifest.write_text(f"audio,output,drive\n{wav},a.json,lips\n", encoding="utf-8")
     with pytest.raises(batch.ManifestError, match="drive must be"):
         batch.load_manifest(manifest)
