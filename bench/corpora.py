@@ -116,9 +116,25 @@ class EspeakSynth:
         return x, list(self._events)
 
 
-def events_to_segments(events, n_samples: int, sr: int):
+#: phones whose espeak phoneme event marks the release, not the closure before it
+STOPS = frozenset({"p", "b", "t", "d", "k", "g", "ch", "jh"})
+
+
+def events_to_segments(events, n_samples: int, sr: int, samples=None, *,
+                       closure_drop_db: float = 30.0, max_closure_s: float = 0.15,
+                       min_prev_s: float = 0.02):
     """espeak phoneme start events -> (phones, starts, ends), ARPAbet, seconds; adjacent
-    silences merged, a leading silence added when the first phoneme starts late."""
+    silences merged, a leading silence added when the first phoneme starts late.
+
+    libespeak-ng emits a stop's phoneme event at its *release*: the closure before it (a
+    stretch of near or exact digital silence, 30-90 ms) is written while the previous
+    phoneme is still current, so the raw events give the closure to the vowel before the
+    stop (a 'p' lasts its 30 ms burst). With ``samples`` (the synthesised int16 or float
+    audio) every stop after a non-silence phone starts at the beginning of the quiet run
+    that ends at its event: 5 ms frames more than ``closure_drop_db`` below the
+    utterance's loud level (95th percentile), at most ``max_closure_s`` back, leaving the
+    previous phone at least ``min_prev_s``.
+    """
     phones, starts = [], []
     for mn, sample in events:
         p = espeak_to_arpabet(mn)
@@ -136,8 +152,40 @@ def events_to_segments(events, n_samples: int, sr: int):
         phones.insert(0, "sil")
         starts.insert(0, 0.0)
     starts = np.asarray(starts, dtype=np.float64)
+    if samples is not None:
+        starts = closure_starts(phones, starts, samples, sr, drop_db=closure_drop_db,
+                                max_s=max_closure_s, min_prev_s=min_prev_s)
     ends = np.r_[starts[1:], n_samples / sr]
     return phones, starts, ends
+
+
+def closure_starts(phones, starts, samples, sr: int, *, drop_db: float = 30.0,
+                   max_s: float = 0.15, min_prev_s: float = 0.02,
+                   hop_s: float = 0.005) -> np.ndarray:
+    """Stop starts moved back to the beginning of their (quiet) closure; see
+    :func:`events_to_segments`. Returns a new float64 array of starts."""
+    x = np.asarray(samples, dtype=np.float64)
+    if np.issubdtype(np.asarray(samples).dtype, np.integer):
+        x = x / 32768.0
+    hop = max(1, int(round(hop_s * sr)))
+    n = len(x) // hop
+    if n == 0:
+        return np.asarray(starts, dtype=np.float64).copy()
+    env = 10 * np.log10(np.mean(x[:n * hop].reshape(n, hop) ** 2, axis=1) + 1e-12)
+    quiet = env < np.percentile(env, 95) - drop_db
+    out = np.asarray(starts, dtype=np.float64).copy()
+    for i in range(1, len(phones)):
+        if phones[i] not in STOPS or phones[i - 1] == "sil":
+            continue
+        k = min(int(out[i] * sr) // hop, n)          # first frame at / after the event
+        lo = max(int(np.ceil((out[i - 1] + min_prev_s) * sr / hop)),
+                 int(np.ceil((out[i] - max_s) * sr / hop)), 0)
+        j = k
+        while j - 1 >= lo and quiet[j - 1]:
+            j -= 1
+        if j < k:
+            out[i] = min(out[i], j * hop / sr)
+    return out
 
 
 def espeak_corpus(out_dir: Path, *, n_sentences: int, voices=ESPEAK_VOICES,
@@ -153,7 +201,7 @@ def espeak_corpus(out_dir: Path, *, n_sentences: int, voices=ESPEAK_VOICES,
                 name = f"{voice.replace('+', '_')}_r{rate}_s{k:02d}"
                 wav = out_dir / f"{name}.wav"
                 sf.write(wav, x, syn.sr, subtype="PCM_16")
-                ph, st, en = events_to_segments(events, len(x), syn.sr)
+                ph, st, en = events_to_segments(events, len(x), syn.sr, x)
                 utts.append(Utterance("espeak", name, wav, text, ph, st, en, len(x) / syn.sr))
     return utts
 

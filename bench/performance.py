@@ -43,7 +43,7 @@ def long_utterance(out: Path, *, min_s: float, voice: str = "en-us+f5", rate: in
     wav = out / f"{name}.wav"
     sf.write(wav, x, syn.sr, subtype="PCM_16")
     (out / f"{name}.txt").write_text(text)
-    ph, st, en = C.events_to_segments(ev, len(x), syn.sr)
+    ph, st, en = C.events_to_segments(ev, len(x), syn.sr, x)
     return C.Utterance("espeak", name, wav, text, ph, st, en, len(x) / syn.sr)
 
 

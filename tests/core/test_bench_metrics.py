@@ -132,3 +132,28 @@ def test_festival_and_mfa_labels():
     assert normalize_arpabet("AH0") == "ah"
     assert normalize_arpabet("") == "sil"
     assert normalize_arpabet("spn") == "sil"
+
+
+def test_espeak_stop_starts_at_its_closure():
+    """libespeak-ng emits a stop's event at the release; the silent closure before it
+    belongs to the stop, not to the vowel before (measured on en-us and en-us+f3)."""
+    from bench.corpora import events_to_segments
+    sr = 1000
+    rng = np.random.default_rng(0)
+    loud = lambda n: 0.3 * rng.standard_normal(n)
+    # vowel 0-200 ms (loud 0-150, closure zeros 150-200), p burst 200-230, vowel 230-400
+    x = np.r_[loud(150), np.zeros(50), 0.05 * rng.standard_normal(30), loud(170)]
+    events = [("'a", 0), ("p", 200), ("i", 230), ("_", 400)]
+    ph, st, en = events_to_segments(events, len(x), sr)            # raw events
+    assert ph == ["ae", "p", "iy", "sil"] and st[1] == pytest.approx(0.2)
+    ph, st, en = events_to_segments(events, len(x), sr, x)         # closure measured
+    assert st[1] == pytest.approx(0.15, abs=0.006) and en[0] == st[1]
+    assert st[2] == pytest.approx(0.23)
+    # a voiced closure (loud before the event) and a stop after silence stay put
+    y = np.r_[loud(200), 0.05 * rng.standard_normal(30), loud(170)]
+    assert events_to_segments(events, len(y), sr, y)[1][1] == pytest.approx(0.2)
+    ev2 = [("_", 0), ("p", 200), ("i", 230)]
+    assert events_to_segments(ev2, len(x), sr, x)[1][1] == pytest.approx(0.2)
+    # the previous phone keeps at least 20 ms
+    ev3 = [("'a", 140), ("p", 200), ("i", 230)]
+    assert events_to_segments(ev3, len(x), sr, x)[1][2] == pytest.approx(0.16, abs=0.006)

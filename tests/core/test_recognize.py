@@ -116,3 +116,13 @@ def test_without_hama_phone_track_falls_back_to_pocketsphinx(monkeypatch):
     assert tr.source == "recognize:pocketsphinx"
     wrong = phone_track(sp, text="the quick brown fox jumps over the lazy dog again")
     assert wrong.source == "recognize:mismatch" and "pocketsphinx" in wrong.note
+
+
+def test_dither_is_seeded_and_quiet():
+    """The retry copy for digital silence: deterministic, about -70 dBFS."""
+    import numpy as np
+    from talkrig.core.speech import recognize as R
+    x = np.zeros(16000, np.float32)
+    a, b = R.dithered(x), R.dithered(x)
+    assert np.array_equal(a, b) and a.dtype == np.float32
+    assert 1e-4 < float(np.std(a)) < 1e-3
