@@ -121,7 +121,7 @@ STOPS = frozenset({"p", "b", "t", "d", "k", "g", "ch", "jh"})
 
 
 def events_to_segments(events, n_samples: int, sr: int, samples=None, *,
-                       closure_drop_db: float = 30.0, max_closure_s: float = 0.15,
+                       closure_drop_db: float = 22.0, max_closure_s: float = 0.12,
                        min_prev_s: float = 0.02):
     """espeak phoneme start events -> (phones, starts, ends), ARPAbet, seconds; adjacent
     silences merged, a leading silence added when the first phoneme starts late.
@@ -133,7 +133,9 @@ def events_to_segments(events, n_samples: int, sr: int, samples=None, *,
     audio) every stop after a non-silence phone starts at the beginning of the quiet run
     that ends at its event: 5 ms frames more than ``closure_drop_db`` below the
     utterance's loud level (95th percentile), at most ``max_closure_s`` back, leaving the
-    previous phone at least ``min_prev_s``.
+    previous phone at least ``min_prev_s``. Measured over the 96 bench sentences with
+    22 dB: voiceless-stop closures of 23-70 ms (10th-90th percentile, median 45 ms) in all
+    four voices; voiced stops mostly keep their event (their closure is voiced, after it).
     """
     phones, starts = [], []
     for mn, sample in events:
@@ -159,8 +161,8 @@ def events_to_segments(events, n_samples: int, sr: int, samples=None, *,
     return phones, starts, ends
 
 
-def closure_starts(phones, starts, samples, sr: int, *, drop_db: float = 30.0,
-                   max_s: float = 0.15, min_prev_s: float = 0.02,
+def closure_starts(phones, starts, samples, sr: int, *, drop_db: float = 22.0,
+                   max_s: float = 0.12, min_prev_s: float = 0.02,
                    hop_s: float = 0.005) -> np.ndarray:
     """Stop starts moved back to the beginning of their (quiet) closure; see
     :func:`events_to_segments`. Returns a new float64 array of starts."""

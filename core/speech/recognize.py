@@ -51,6 +51,13 @@ IPA_TO_ARPABET = {
 #: never dithered.
 DITHER_STD = 3.0e-4
 
+#: Bilabial second opinion: hama often hears a p/b/m as a neighbouring consonant (CMU
+#: ARCTIC a0009 "table" as t-aa-v-l-ey, espeak "bumpy map" as ah-m-t-iy m-eh-t). Every
+#: recognised word gets alternative pronunciations with one of these consonants replaced
+#: by the bilabial of the same voicing, and the forced alignment picks per word whichever
+#: pronunciation the acoustics fit best (pocketsphinx scores alternatives in its grammar).
+BILABIAL_ALTERNATIVES = {"V": "B", "F": "P", "T": "P", "D": "B", "N": "M"}
+
 _lock = threading.RLock()
 _hama = None            # ASRModel, False when unavailable
 _lm_decoder = None
@@ -118,6 +125,31 @@ def align_piece(x: np.ndarray, words, *, offset_s: float = 0.0):
     if res is None and len(x):
         res = align_pcm(pcm16(dithered(x)), words, offset_s=offset_s)
     return res
+
+
+def bilabial_variants(phones) -> list:
+    """Alternative pronunciations of a recognised word: each consonant of
+    :data:`BILABIAL_ALTERNATIVES` replaced, one at a time, by its bilabial."""
+    out = []
+    for i, p in enumerate(phones):
+        b = BILABIAL_ALTERNATIVES.get(p)
+        if b is not None:
+            alt = list(phones[:i]) + [b] + list(phones[i + 1:])
+            if alt not in out:
+                out.append(alt)
+    return out
+
+
+def add_variants(names, prons) -> None:
+    """Add ``name(2)``, ``name(3)``... for the bilabial variants of each pseudo-word."""
+    from .align import decoder
+    dec = decoder()
+    with _lock:
+        for name in dict.fromkeys(names):
+            for k, alt in enumerate(bilabial_variants(prons[name]), start=2):
+                alt_name = f"{name}({k})"
+                if dec.lookup_word(alt_name) is None:
+                    dec.add_word(alt_name, " ".join(alt), True)
 
 
 def _sphinx_decoder(kind: str):
@@ -191,7 +223,9 @@ def hama_rows(x: np.ndarray, *, offset_s: float = 0.0, stats=None):
     if not words:
         return []
     names = [pseudo_word(w) for w in words]
-    ensure_words(names, prons=dict(zip(names, words)))
+    prons = dict(zip(names, words))
+    ensure_words(names, prons=prons)
+    add_variants(names, prons)
     res = align_piece(x, names, offset_s=offset_s)
     if res is None:
         return None

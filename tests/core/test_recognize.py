@@ -126,3 +126,10 @@ def test_dither_is_seeded_and_quiet():
     a, b = R.dithered(x), R.dithered(x)
     assert np.array_equal(a, b) and a.dtype == np.float32
     assert 1e-4 < float(np.std(a)) < 1e-3
+
+
+def test_bilabial_variants_one_substitution_each():
+    from talkrig.core.speech import recognize as R
+    assert R.bilabial_variants(["T", "AA", "V", "L", "EY"]) == [
+        ["P", "AA", "V", "L", "EY"], ["T", "AA", "B", "L", "EY"]]
+    assert R.bilabial_variants(["AA", "K"]) == []
