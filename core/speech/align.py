@@ -19,7 +19,8 @@ import numpy as np
 
 from ..curves import PhoneTrack, Speech
 from ..errors import AlignmentError, AudioError, TranscriptError
-from .chunking import frame_energy_db, merge_segments, pcm16, speech_frames, split_at_pauses
+from .chunking import (frame_energy_db, has_digital_silence, merge_segments, pcm16,
+                       speech_frames, split_at_pauses)
 from .g2p import ARPABET, g2p
 from .text import normalize_transcript
 
@@ -103,8 +104,53 @@ def _base(name: str) -> str:
     return name.split("(")[0]
 
 
+def _read_alignment(dec, n_words: int, offset_s: float, first_index: int):
+    """Timed phones of the decoder's finished state-alignment pass, or None."""
+    # never call dec.hyp() after set_alignment(): it crashes pocketsphinx 5.1.1
+    alignment = dec.get_alignment()
+    if alignment is None:
+        return None
+    out, score, frames, idx = [], 0.0, 0, first_index - 1
+    for w in alignment:
+        name = _base(w.name)
+        filler = name.startswith("<") or name.startswith("[")
+        if not filler:
+            idx += 1
+        for p in w:
+            ph = "sil" if filler or p.name not in PHONES else p.name
+            start = offset_s + p.start * FRAME_S
+            end = offset_s + (p.start + p.duration) * FRAME_S
+            out.append((ph, start, end, "" if filler else name, -1 if filler else idx))
+            score += p.score
+            frames += p.duration
+    if idx - first_index + 1 != n_words:
+        return None
+    return Aligned(out, score, frames)
+
+
+def _state_pass(dec, pcm: bytes, n_words: int, offset_s: float, first_index: int):
+    """Phone/state alignment of the words the decoder's last (grammar) pass found.
+
+    ``set_alignment`` takes the word sequence and word boundaries of the current
+    hypothesis (whatever grammar produced it), so the pass that found the words is never
+    repeated. Call with ``_lock`` held, right after a decode whose hypothesis is not None.
+    """
+    try:
+        dec.set_alignment()
+        dec.start_utt()
+        dec.process_raw(pcm, full_utt=True)
+        dec.end_utt()
+    except RuntimeError:
+        return None
+    return _read_alignment(dec, n_words, offset_s, first_index)
+
+
 def align_pcm(pcm: bytes, words, *, offset_s: float = 0.0, first_index: int = 0):
     """Force-align ``words`` (all in the dictionary) to 16 kHz 16-bit PCM.
+
+    Two decoding passes: a grammar pass that reads exactly ``words`` (optional pauses
+    between them) finds the word boundaries, then a state-level pass inside those
+    boundaries gives phone times and scores.
 
     Returns
     -------
@@ -123,58 +169,65 @@ def align_pcm(pcm: bytes, words, *, offset_s: float = 0.0, first_index: int = 0)
             dec.end_utt()
             if dec.hyp() is None:
                 return None
-            dec.set_alignment()
-            dec.start_utt()
-            dec.process_raw(pcm, full_utt=True)
-            dec.end_utt()
-            # never call dec.hyp() after set_alignment(): it crashes pocketsphinx 5.1.1
-            alignment = dec.get_alignment()
         except RuntimeError:
             return None
-        if alignment is None:
-            return None
-        out, score, frames, idx = [], 0.0, 0, first_index - 1
-        for w in alignment:
-            name = _base(w.name)
-            filler = name.startswith("<") or name.startswith("[")
-            if not filler:
-                idx += 1
-            for p in w:
-                ph = "sil" if filler or p.name not in PHONES else p.name
-                start = offset_s + p.start * FRAME_S
-                end = offset_s + (p.start + p.duration) * FRAME_S
-                out.append((ph, start, end, "" if filler else name, -1 if filler else idx))
-                score += p.score
-                frames += p.duration
-    if idx - first_index + 1 != len(words):
-        return None
-    return Aligned(out, score, frames)
+        return _state_pass(dec, pcm, len(words), offset_s, first_index)
 
 
-def prefix_words(pcm: bytes, words) -> int:
-    """How many of ``words`` (from the first) a piece of audio holds.
+def _prefix_fsg(dec, words):
+    """Grammar that reads ``words`` in order and may stop after any of them.
 
-    Decodes with a grammar that reads ``words`` in order and may stop after any of them.
-    Returns 0 when the decoder finds nothing.
+    Every word has two arcs: on to the next word (0.9) or straight to the final state
+    (0.1), so the path holds no empty (null) arcs and its segmentation can seed
+    ``set_alignment`` directly.
+    """
+    m = len(words)
+    trans = []
+    for i, w in enumerate(words):
+        if i < m - 1:
+            trans += [(i, i + 1, 0.9, w), (i, m, 0.1, w)]
+        else:
+            trans.append((i, m, 1.0, w))
+    return dec.create_fsg("talkrig_prefix", 0, m, trans)
+
+
+def align_prefix(pcm: bytes, words, *, offset_s: float = 0.0, first_index: int = 0):
+    """Align the longest run of ``words`` (from the first) that a piece of audio holds.
+
+    One grammar pass with :func:`_prefix_fsg` decides how many words the piece holds and
+    where they lie; the state pass then times their phones (two passes in all, the same
+    as :func:`align_pcm` on a known word list).
+
+    Returns
+    -------
+    take : int
+        How many of ``words`` the piece holds (0 when the decoder finds nothing).
+    aligned : Aligned or None
+        The alignment of ``words[:take]``; None when ``take`` is 0 or the state pass fails.
     """
     if not words:
-        return 0
+        return 0, None
     dec = decoder()
-    m = len(words)
-    trans = [(i, i + 1, 1.0 if i == 0 else 0.9, w) for i, w in enumerate(words)]
-    trans += [(i, m, 0.1) for i in range(1, m)]
     with _lock:
         try:
-            fsg = dec.create_fsg("talkrig_prefix", 0, m, trans)
-            dec.add_fsg("talkrig_prefix", fsg)
+            dec.add_fsg("talkrig_prefix", _prefix_fsg(dec, words))
             dec.activate_search("talkrig_prefix")
             dec.start_utt()
             dec.process_raw(pcm, full_utt=True)
             dec.end_utt()
-            segs = list(dec.seg()) if dec.hyp() is not None else []
+            if dec.hyp() is None:
+                return 0, None
+            take = sum(1 for s in dec.seg() if not s.word.startswith(("<", "[", "(")))
         except RuntimeError:
-            return 0
-    return sum(1 for s in segs if not s.word.startswith(("<", "[", "(")))
+            return 0, None
+        if take == 0:
+            return 0, None
+        return take, _state_pass(dec, pcm, take, offset_s, first_index)
+
+
+def prefix_words(pcm: bytes, words) -> int:
+    """How many of ``words`` (from the first) a piece of audio holds (0 if none)."""
+    return align_prefix(pcm, words)[0]
 
 
 def _as_track(rows, *, duration: float, source: str, note: str = "",
@@ -258,8 +311,13 @@ def align_transcript(x: np.ndarray, words, *, progress=None):
         ``{piece index: rows}`` of every piece recognised so far (reused on full fallback).
     chunks : list of Chunk
     """
-    from .recognize import recognize_rows
+    from .recognize import dithered, recognize_rows
     ensure_words(words)
+    if has_digital_silence(x):
+        # exact-zero runs (synthetic voices) break pocketsphinx's front end: decode a copy
+        # with seeded noise at about -70 dBFS (recognize.DITHER_STD); real recordings that
+        # hold no digital silence are decoded as they are
+        x = dithered(x)
     chunks = split_at_pauses(x, SR)
     voiced = speech_frames(frame_energy_db(x, SR))
     speech_s = max(float(voiced.sum()) * FRAME_S, 1e-3)
@@ -271,10 +329,10 @@ def align_transcript(x: np.ndarray, words, *, progress=None):
         piece_voiced = voiced[ch.start // 160:ch.end // 160]
         if k == len(chunks) - 1:
             take = len(words) - pos
+            res = align_pcm(pcm, words[pos:], offset_s=off, first_index=pos)
         else:
             window = words[pos:pos + int(float(piece_voiced.sum()) * FRAME_S * rate * 1.6) + 12]
-            take = prefix_words(pcm, window)
-        res = align_pcm(pcm, words[pos:pos + take], offset_s=off, first_index=pos)
+            take, res = align_prefix(pcm, window, offset_s=off, first_index=pos)
         has_speech = take > 0 or float(piece_voiced.mean()) > 0.2
         if res is None:
             reason, rec = ("alignment failed" if has_speech else ""), None

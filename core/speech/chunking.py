@@ -125,6 +125,21 @@ def pcm16(samples: np.ndarray) -> bytes:
     return (np.clip(x, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
 
 
+def has_digital_silence(samples: np.ndarray, *, run: int = 80) -> bool:
+    """Whether the signal holds a run of at least ``run`` samples that are exactly zero
+    in 16-bit PCM (digital silence, as synthetic voices write stop closures and pauses).
+
+    pocketsphinx's front end takes the log of each frame's energy; frames of exact zeros
+    break its alignment (no path found, or far worse scores), so such signals are dithered
+    before decoding.
+    """
+    z = np.abs(np.asarray(samples, dtype=np.float32)) < 0.5 / 32767.0
+    if not z.any():
+        return False
+    edges = np.flatnonzero(np.diff(np.r_[0, z.view(np.int8), 0]))
+    return bool(np.max(edges[1::2] - edges[0::2]) >= run)
+
+
 def speech_frames(energy_db: np.ndarray, *, margin_db: float = 30.0,
                   floor_db: float = -60.0) -> np.ndarray:
     """Boolean mask of frames loud enough to hold speech.

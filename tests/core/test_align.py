@@ -157,6 +157,50 @@ def test_other_sample_rate_is_resampled():
     assert abs(tr.ends[-1] - 1.0) < 1e-3
 
 
+def _espeak(text: str, voice: str, rate: int = 140):
+    """A synthetic voice (libespeak-ng through bench.corpora) as 16 kHz Speech, or skip."""
+    pytest.importorskip("espeakng_loader")
+    sys.path.insert(0, str(REPO))
+    from bench.corpora import EspeakSynth
+    from scipy.signal import resample_poly
+    try:
+        syn = EspeakSynth()
+        x, _ = syn.synth(text, voice=voice, rate=rate)
+    except (OSError, RuntimeError) as exc:
+        pytest.skip(f"espeak-ng unavailable: {exc}")
+    y = x.astype(np.float32) / 32768.0
+    g = np.gcd(syn.sr, 16000)
+    return Speech(resample_poly(y, 16000 // g, syn.sr // g).astype(np.float32), 16000)
+
+
+# sentences whose stop closures espeak-ng writes as exact zeros for its male voices; the
+# alignment found no path through them before signals with digital silence were dithered
+MALE_CASES = [("en-us", 140, "Mom made a bumpy map of the moon."),
+              ("en-us+m3", 190, "Peter packed a purple pepper in the paper bag."),
+              ("en-us", 190, "Tim ate a cheap peach and a sweet beet.")]
+
+
+@pytest.mark.parametrize("voice,rate,text", MALE_CASES)
+def test_synthetic_male_voice_with_correct_transcript_aligns(voice, rate, text):
+    sp = _espeak(text, voice, rate)
+    tr = phone_track(sp, text=text)
+    _check_track(tr, sp.duration)
+    assert tr.source == "align", tr.note
+    words = [w for w in dict.fromkeys(tr.words) if w]
+    assert words == [w.strip(".").lower() for w in dict.fromkeys(text.split())]
+
+
+def test_synthetic_male_voice_with_wrong_transcript_is_a_mismatch():
+    sp = _espeak(MALE_CASES[0][2], "en-us", 140)
+    tr = phone_track(sp, text="Very few voices fade over the waves.")
+    assert tr.source == "recognize:mismatch", tr.note
+    half = "Mom made a bumpy map of " + "the waves"
+    sp = _espeak("Mom made a bumpy map of the moon. Please bring me both of those maple boards.",
+                 "en-us+m3", 140)
+    tr = phone_track(sp, text=half + " Five vivid violins played for the visitors.")
+    assert tr.source == "recognize:mismatch", tr.note
+
+
 # ----------------------------------------------------------------------- benchmark
 
 def _arctic():
