@@ -310,6 +310,8 @@ class BakeJob:
             shutil.rmtree(self._dir, ignore_errors=True)
             self.run()
             return
+        if self._cancel.is_set():           # Esc came before the child existed: tell it now
+            self.cancel()
         last = ""
         for line in self._proc.stdout:
             kind, _, rest = line.rstrip("\n").partition(" ")
