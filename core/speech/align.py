@@ -3,8 +3,12 @@
 ``phone_track`` is the one entry point. With a transcript it normalises the text
 (``text.py``), looks every word up in the CMU dictionary that ships with pocketsphinx
 (unknown words get phones from ``g2p.py``), cuts long audio at pauses (``chunking.py``),
-finds which words each piece holds with a prefix grammar, and force-aligns each piece
-with pocketsphinx's US English model (settings from docs/FIELD_NOTES.md). A transcript
+and aligns each piece with pocketsphinx's US English model (settings from
+docs/FIELD_NOTES.md) in two decoding passes: a grammar pass that finds which words the
+piece holds and where (a prefix grammar; the whole rest of the transcript on the last
+piece), then a state-level pass inside those word boundaries for phone times. Signals with
+digital silence (runs of exact zeros, as synthetic voices write them) are decoded with a
+seeded dither, since pocketsphinx finds no path through such frames. A transcript
 that does not fit the audio is detected from the alignment's acoustic score per frame
 (relative to the best-scoring senone of each frame) or from alignment failure, and the
 speech is recognised instead (``recognize.py``); ``PhoneTrack.source`` then reads

@@ -17,8 +17,8 @@ from talkrig.core.curves import Speech  # noqa: E402
 from talkrig.core.errors import AudioError  # noqa: E402
 from talkrig.core.speech.align import phone_track  # noqa: E402
 from talkrig.core.speech.text import normalize_transcript  # noqa: E402
-from talkrig.core.speech.chunking import (frame_energy_db, merge_segments,  # noqa: E402
-                                          split_at_pauses)
+from talkrig.core.speech.chunking import (frame_energy_db, has_digital_silence,  # noqa: E402
+                                          merge_segments, split_at_pauses)
 
 SR = 16000
 needs_lj = pytest.mark.skipif(not have_lj(), reason="../shared/data/ljspeech32 not present")
@@ -142,3 +142,17 @@ def test_one_wrong_sentence_in_long_audio_is_recognised_locally():
     assert tr.source == "align", tr.note
     assert "recognised instead" in tr.note
     assert "printing" in tr.words                           # the first sentence is aligned
+
+
+def test_digital_silence_is_runs_of_exact_zeros():
+    rng = np.random.default_rng(3)
+    x = rng.normal(0, 0.1, SR).astype(np.float32)
+    assert not has_digital_silence(x)
+    assert not has_digital_silence(np.zeros(0, np.float32))
+    y = x.copy()
+    y[4000:4040] = 0.0                      # 2.5 ms: shorter than a run
+    assert not has_digital_silence(y)
+    y[8000:8200] = 1e-6                     # 12.5 ms that round to 0 in 16-bit PCM
+    assert has_digital_silence(y)
+    quiet = x * 1e-3 + rng.normal(0, 1e-4, SR).astype(np.float32)   # quiet but not digital
+    assert not has_digital_silence(quiet)
