@@ -277,6 +277,8 @@ class TALKRIG_PT_export(_Sub, bpy.types.Panel):
         if s.export_path.lower().endswith(".fbx"):
             layout.prop(s, "export_preset")
         layout.operator("talkrig.export", icon="EXPORT").filepath = s.export_path
+        # A quick review video of the take with its speech (Workbench render + ffmpeg).
+        layout.operator("talkrig.preview", icon="RENDER_ANIMATION", text="Preview Video")
 
 
 CLASSES = (TALKRIG_UL_mapping, TALKRIG_PT_main, TALKRIG_PT_source, TALKRIG_PT_target,

@@ -78,7 +78,7 @@ def test_every_section_draws_with_and_without_a_face(demo_head, speech_wav):
             "tolerance", "interpolation", "placement", "description"} <= props
     assert ("template_list", "TALKRIG_UL_mapping") in log
     assert {("operator", "talkrig.bake"), ("operator", "talkrig.clear_take"),
-            ("operator", "talkrig.export")} <= set(log)
+            ("operator", "talkrig.export"), ("operator", "talkrig.preview")} <= set(log)
     s.source = "STRIP"
     _draw_all()
     bpy.context.scene.sequence_editor_create()
