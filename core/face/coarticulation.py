@@ -21,7 +21,8 @@ What it does
    at 120 Hz removes jitter (bounded third difference).
 4. **Hard constraints, applied last so they always win.** Every p/b/m closes the lips:
    ``mouthClose`` equals ``jawOpen`` (the ARKit way to seal the lips), the jaw is capped, lip
-   opening and funnel vanish, press is added; f/v put the lower lip to the upper teeth
+   opening and funnel vanish, press is added; the lips meet and part with speed (``contact``
+   ramps, ``(1 - x)^2``), not lingering nearly shut into the neighbouring vowel; f/v put the lower lip to the upper teeth
    (``mouthRollLower`` + ``mouthShrugLower`` + ``mouthUpperUp``). The envelopes are raised
    cosines whose ramps are shortened to a share of the neighbouring phone, so a short vowel
    between two closures still opens, and an interval too short to contain an output frame is
@@ -210,11 +211,15 @@ def blend(t: np.ndarray, seg: Segments, alpha: np.ndarray, targets, *,
 
 
 def constraint_envelope(t: np.ndarray, seg: Segments, mask: np.ndarray, *, fps: float,
-                        ramp_before: float, ramp_after: float, share: float) -> np.ndarray:
-    """Envelope in [0, 1]: 1 inside the masked segments, raised-cosine ramps around them.
+                        ramp_before: float, ramp_after: float, share: float,
+                        onset: str = "cosine", release: str = "cosine") -> np.ndarray:
+    """Envelope in [0, 1]: 1 inside the masked segments, ramps around them.
 
     Adjacent masked segments merge; an interval that holds no output frame is widened to the
     frame nearest its centre; ramps are at most ``share`` of the neighbouring segment.
+    ``onset`` / ``release`` shape the ramp before / after: ``"cosine"`` (raised cosine,
+    flat at the contact) or ``"contact"`` (``(1 - x)^2``: the lips meet or part with speed,
+    so they are not held nearly shut through the first part of the next phone).
 
     Returns
     -------
@@ -242,8 +247,18 @@ def constraint_envelope(t: np.ndarray, seg: Segments, mask: np.ndarray, *, fps: 
     d_after = np.where(j >= 0, (t - ce[jc]) / ra[jc], np.inf)
     jn = np.clip(j + 1, 0, len(cs) - 1)
     d_before = np.where(j + 1 < len(cs), (cs[jn] - t) / rb[jn], np.inf)
-    x = np.clip(np.minimum(d_after, d_before), 0.0, 1.0)
-    return np.where(inside, 1.0, 0.5 * (1.0 + np.cos(np.pi * x)))
+    xa, xb = np.clip(d_after, 0.0, 1.0), np.clip(d_before, 0.0, 1.0)
+    env = np.maximum(_ramp(xa, release), _ramp(xb, onset))
+    return np.where(inside, 1.0, env)
+
+
+def _ramp(x: np.ndarray, shape: str) -> np.ndarray:
+    """Ramp value at normalised distance ``x`` in [0, 1] from a constraint interval."""
+    if shape == "contact":
+        return (1.0 - x) ** 2
+    if shape != "cosine":
+        raise ValueError(f"unknown ramp shape {shape!r}; use 'cosine' or 'contact'")
+    return 0.5 * (1.0 + np.cos(np.pi * x))
 
 
 def articulation_gain(articulation: float) -> float:
@@ -346,7 +361,8 @@ def _apply_constraints(w: np.ndarray, t: np.ndarray, seg: Segments, tab: VisemeT
     bil = tab.constraints["bilabial"]
     c = constraint_envelope(t, seg, tab.is_bilabial[seg.phone], fps=fps,
                             ramp_before=bil["ramp_before_s"], ramp_after=bil["ramp_after_s"],
-                            share=bil["neighbour_share"])
+                            share=bil["neighbour_share"], onset=bil.get("onset", "cosine"),
+                            release=bil.get("release", "cosine"))
     w[:, jaw] += c * (np.minimum(w[:, jaw], bil["jaw_max"]) - w[:, jaw])
     w[:, close] = c * w[:, jaw]                    # mouthClose == jawOpen seals the lips
     w[:, press] = np.maximum(w[:, press], (c * bil["press"])[:, None])

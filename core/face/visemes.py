@@ -85,7 +85,9 @@ def viseme_track(phones: PhoneTrack, *, fps: float, n_frames: int,
         mask = tab.is_labiodental if kind == "labiodental" else tab.is_bilabial
         c = constraint_envelope(t, seg, mask[seg.phone], fps=fps,
                                 ramp_before=con["ramp_before_s"],
-                                ramp_after=con["ramp_after_s"], share=con["neighbour_share"])
+                                ramp_after=con["ramp_after_s"], share=con["neighbour_share"],
+                                onset=con.get("onset", "cosine"),
+                                release=con.get("release", "cosine"))
         w *= (1.0 - c)[:, None]
         w[:, VISEME_NAMES.index(vis)] += c
 

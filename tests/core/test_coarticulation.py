@@ -90,6 +90,31 @@ def test_every_bilabial_closes_even_30ms(fps, offset_ms):
             assert aperture_proxy(w)[int(round(0.5 * (s + e) * fps))] > 0.3
 
 
+def test_closure_ramps_meet_and_part_with_speed():
+    """Bilabial 'contact' ramps: 10 ms from the closure the lips are well on their way
+    (raised cosine: still 90 % closed), inside it fully closed; unknown shapes raise."""
+    from talkrig.core.face.coarticulation import constraint_envelope, prepare_segments
+    pt = track([("sil", 0.2), ("AA", 0.2), ("P", 0.08), ("AA", 0.2), ("sil", 0.2)])
+    seg = prepare_segments(pt)
+    mask = np.array([p == normalize_phone("P") for p in
+                     [load_phones()[i] for i in seg.phone]])
+    s, e = float(pt.starts[2]), float(pt.ends[2])
+    t = np.array([s - 0.01, s + 0.04, e + 0.01])
+    kw = dict(fps=60.0, ramp_before=0.06, ramp_after=0.05, share=0.45)
+    cos = constraint_envelope(t, seg, mask, **kw)
+    con = constraint_envelope(t, seg, mask, onset="contact", release="contact", **kw)
+    assert cos[1] == con[1] == 1.0
+    assert cos[0] > 0.9 and cos[2] > 0.85
+    assert con[0] < 0.75 and con[2] < 0.7
+    with pytest.raises(ValueError):
+        constraint_envelope(t, seg, mask, release="snap", **kw)
+
+
+def load_phones():
+    from talkrig.rigs.visemes import load_viseme_tables
+    return load_viseme_tables().phones
+
+
 def test_labiodental_contact():
     pt = track([("sil", 0.2), ("AA", 0.15), ("F", 0.08), ("AA", 0.15), ("V", 0.06),
                 ("IY", 0.15), ("sil", 0.3)])
