@@ -17,8 +17,13 @@ For every utterance of a corpus (:mod:`bench.corpora`):
   metrics: bilabial closure recall, false closure (open vowels), stray closure
   (non-labial consonants), Pearson r of lip aperture with the label-derived openness
   track at lag 0 and at its best lag (+ the lag, ms; positive = mouth late), rounding
-  contrast (pucker + funnel on rounded minus spread vowels), and the real-time factor of
-  everything after the phonemes (bake time minus the same file's alignment time, / duration).
+  contrast (pucker + funnel on rounded minus spread vowels), real-time factors;
+- stage timing, CPU time (``time.process_time``, best of ``STAGE_REPEATS``), measured
+  directly on the stages of :mod:`core.pipeline` with the utterance's aligned phones:
+  ``after_phonemes`` = ``speech_layer`` + ``viseme_track`` + ``expression_stage`` (everything
+  a bake does once phones are timed; target >= 500x real time), ``prosody`` =
+  ``analyze_prosody`` on its own, and the alignment (``phone_track`` with the transcript).
+  Speeds are reported as multiples of real time (audio seconds per CPU second).
 
 Closure shares are pooled over all segments of a corpus; r and lag are per-utterance
 means/medians.
@@ -36,6 +41,17 @@ from . import metrics as M
 
 FPS = 60.0
 METHODS = ("text", "audio", "loudness", "rms-jaw")
+STAGE_REPEATS = 3
+
+
+def _cpu(fn, repeats: int = 1):
+    """(result of ``fn()``, least CPU seconds over ``repeats`` calls)."""
+    best, out = float("inf"), None
+    for _ in range(max(1, repeats)):
+        c0 = time.process_time()
+        out = fn()
+        best = min(best, time.process_time() - c0)
+    return out, best
 
 
 def _deps():
@@ -56,6 +72,17 @@ def _deps():
         deps["bake"] = bake
     except ImportError as exc:
         notes.append(f"waiting for core.pipeline.bake ({exc})")
+    try:
+        from talkrig.core.curves import n_frames_for
+        from talkrig.core.face.coarticulation import speech_layer
+        from talkrig.core.face.visemes import viseme_track
+        from talkrig.core.pipeline import expression_stage
+        from talkrig.core.speech.prosody import analyze_prosody
+        deps["stages"] = dict(prosody=analyze_prosody, speech_layer=speech_layer,
+                              viseme_track=viseme_track, expression=expression_stage,
+                              n_frames_for=n_frames_for)
+    except ImportError as exc:
+        notes.append(f"stage timing unavailable ({exc})")
     try:
         from talkrig.core.style import Style
         deps["Style"] = Style
@@ -124,9 +151,12 @@ def evaluate_utterance(u, deps) -> dict:
     rec = {"name": u.name, "duration": u.duration, "methods": {}, "errors": []}
     speech = deps["load_audio"](str(u.wav)) if "load_audio" in deps else None
     if "phone_track" in deps and speech is not None:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         pt = deps["phone_track"](speech, text=u.text)
         rec["t_align"] = time.perf_counter() - t0
+        rec["cpu_align"] = time.process_time() - c0
+        if "stages" in deps and "Style" in deps:
+            rec.update(stage_times(deps, speech, pt))
         rec["align_source"] = pt.source
         rec["align_err"] = M.boundary_errors(
             u.phones, u.starts, u.ends, [p.lower() for p in pt.phones], pt.starts,
@@ -168,6 +198,28 @@ def evaluate_utterance(u, deps) -> dict:
     return rec
 
 
+def stage_times(deps, speech, phones) -> dict:
+    """CPU seconds of prosody and of the stages after phonemes, on these timed phones."""
+    st, style = deps["stages"], deps["Style"]()
+    prosody, c_pros = _cpu(lambda: st["prosody"](speech, fps=FPS), STAGE_REPEATS)
+    n = st["n_frames_for"](speech.duration, FPS)
+
+    def after():
+        mouth = st["speech_layer"](phones, prosody, fps=FPS, n_frames=n, style=style)
+        st["viseme_track"](phones, fps=FPS, n_frames=n, style=style)
+        return st["expression"](mouth, prosody, emotion=None, style=style, seed=0,
+                                n_frames=n, info={"notes": []}, phones=phones)
+    _, c_after = _cpu(after, STAGE_REPEATS)
+    return {"cpu_prosody": c_pros, "cpu_after_phonemes": c_after}
+
+
+def _speed(recs, key):
+    """Audio seconds per CPU second of ``key`` over the records that have it."""
+    rs = [r for r in recs if key in r]
+    t = sum(r[key] for r in rs)
+    return sum(r["duration"] for r in rs) / t if rs and t > 0 else None
+
+
 def summarize(recs: list) -> dict:
     dur = sum(r["duration"] for r in recs)
     out = {"n_utts": len(recs), "audio_s": dur}
@@ -176,6 +228,8 @@ def summarize(recs: list) -> dict:
         out["align"] = M.error_summary_ms(np.asarray(errs))
         out["align"]["rtf"] = sum(r["t_align"] for r in recs) / dur
         out["align"]["sources"] = sorted({r["align_source"] for r in recs})
+    out["speed_cpu"] = {k: _speed(recs, f"cpu_{k}")
+                        for k in ("align", "prosody", "after_phonemes")}
     rerr = [e for r in recs for e in r.get("recog_err", [])]
     if any("recog_err" in r for r in recs):
         out["recognize"] = M.error_summary_ms(np.asarray(rerr))
@@ -200,13 +254,11 @@ def summarize(recs: list) -> dict:
         if all("t_bake" in s for s in rs):
             agg["rtf_bake"] = sum(s["t_bake"] for s in rs) / dur
         if m == "text":
-            # bake minus its own alignment, over utterances the bake aligned (not recognised)
-            ok = [r for r in recs if "text" in r["methods"] and "t_align" in r
-                  and r["methods"]["text"].get("driver") == "align"]
+            # measured directly on the stages (see stage_times), CPU seconds per audio second
+            ok = [r for r in recs if "cpu_after_phonemes" in r]
             if ok:
-                agg["rtf_after_phonemes"] = (
-                    sum(r["methods"]["text"]["t_bake"] - r["t_align"] for r in ok)
-                    / sum(r["duration"] for r in ok))
+                agg["rtf_after_phonemes"] = (sum(r["cpu_after_phonemes"] for r in ok)
+                                             / sum(r["duration"] for r in ok))
             agg["n_text_fallbacks"] = sum(s.get("driver") != "align" for s in rs)
         out["methods"][m] = agg
     out["errors"] = [e for r in recs for e in r["errors"]][:10]
@@ -272,6 +324,12 @@ def print_tables(res: dict) -> None:
                   f"{_f(s['lag_ms'], '{:.0f}'):>7}{_f(s['rounding']):>7}"
                   f"{_f(s.get('rtf_bake'), '{:.3f}'):>7}"
                   f"{_f(s.get('rtf_after_phonemes'), '{:.3f}'):>9}  {','.join(s['drivers'])}")
+        sp = c.get("speed_cpu") or {}
+        if any(v is not None for v in sp.values()):
+            print(f"  {name}: CPU speed (x real time): alignment "
+                  f"{_f(sp.get('align'), '{:.1f}')}, prosody {_f(sp.get('prosody'), '{:.0f}')}, "
+                  f"after phonemes (speech layer + visemes + expression) "
+                  f"{_f(sp.get('after_phonemes'), '{:.0f}')} (target >= 500)")
         nf = c.get("methods", {}).get("text", {}).get("n_text_fallbacks", 0)
         if nf:
             print(f"  ! {name}: {nf}/{c['n_utts']} utterances with a correct transcript fell back "
