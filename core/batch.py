@@ -221,6 +221,7 @@ def bake_row(row: BatchRow) -> RowResult:
             if Path(out).suffix.lower() in CURVE_EXTS:
                 write_curves(temps[out], perf)
         if blender:
+            _drop_inherited_blender_paths()
             from ..addon import headless   # needs the bpy module in this worker
             if row.drive != "auto":
                 blender["drive"] = row.drive
@@ -247,6 +248,21 @@ def _skipped(row: BatchRow) -> RowResult:
     return RowResult(row.index, row.audio, row.output, "skipped",
                      message="outputs exist (use --force to bake again)",
                      outputs=list(row.outputs))
+
+
+def _drop_inherited_blender_paths() -> None:
+    """A worker spawned by a process that had imported ``bpy`` inherits Blender's script
+    folders on ``sys.path``; their pure-Python ``bpy`` package (which needs Blender's
+    built-in ``_bpy``) would then shadow the real ``bpy`` module. Drop those folders before
+    the first ``import bpy`` in this process."""
+    if "bpy" in sys.modules:
+        return
+    def shadows(folder: str) -> bool:
+        pkg = os.path.join(folder, "bpy")
+        return os.path.isfile(os.path.join(pkg, "__init__.py")) and not any(
+            name.startswith("__init__.") and not name.endswith((".py", ".pyc"))
+            for name in os.listdir(pkg))
+    sys.path[:] = [p for p in sys.path if not (p and os.path.isdir(p) and shadows(p))]
 
 
 def _single_threaded_worker() -> None:
