@@ -4,8 +4,11 @@ Preferred route (Linux, macOS): the ``hama`` phoneme recogniser (PyPI ``hama==1.
 Apache-2.0, weights inside the wheel) gives IPA phones grouped into words. Its CTC timing is
 coarse (spikes 35-45 ms late, 20 ms frames), so each recognised word becomes a pseudo-word
 in pocketsphinx's dictionary (named after its phones, e.g. ``hw_r_ow``) and the piece is
-force-aligned for precise boundaries. hama stops after 30 s, so audio is cut at pauses into
-pieces of 4-20 s first.
+force-aligned for precise boundaries. Each word is also offered with a v/f read as b/p
+(``BILABIAL_ALTERNATIVES``, a bilabial second opinion the aligner settles acoustically), and a
+piece whose alignment fails is retried once with faint seeded dither (digital silence inside
+speech, ``DITHER_STD``). hama stops after 30 s, so audio is cut at pauses into pieces of
+4-20 s first.
 
 Fallback (Windows, where hama has no binary, or when a piece fails): pocketsphinx word
 recognition with its bundled language model, then forced alignment of the recognised words;
@@ -51,12 +54,16 @@ IPA_TO_ARPABET = {
 #: never dithered.
 DITHER_STD = 3.0e-4
 
-#: Bilabial second opinion: hama often hears a p/b/m as a neighbouring consonant (CMU
-#: ARCTIC a0009 "table" as t-aa-v-l-ey, espeak "bumpy map" as ah-m-t-iy m-eh-t). Every
-#: recognised word gets alternative pronunciations with one of these consonants replaced
-#: by the bilabial of the same voicing, and the forced alignment picks per word whichever
+#: Bilabial second opinion: hama sometimes hears a b/p as the labiodental of the same
+#: voicing (CMU ARCTIC a0009 "table" as t-aa-v-l-ey). Every recognised word is also offered
+#: with one v/f replaced by b/p, and the forced alignment picks per word whichever
 #: pronunciation the acoustics fit best (pocketsphinx scores alternatives in its grammar).
-BILABIAL_ALTERNATIVES = {"V": "B", "F": "P", "T": "P", "D": "B", "N": "M"}
+#: Measured without transcripts (bench, contact ramps): offering t->p, d->b, n->m too, or
+#: b/p/m before vowel- or l/r-initial words, found more espeak bilabials (recall 0.82 ->
+#: 0.85-0.89) but closed the lips on real t/d/n: stray closures LJSpeech 0.059 -> 0.076,
+#: Festival 0.023 -> 0.059, espeak 0.065 -> 0.108-0.15. v/f only: LJSpeech and Festival as
+#: without variants, ARCTIC recall 0.5 -> 1.0, espeak 0.79 -> 0.82.
+BILABIAL_ALTERNATIVES = {"V": "B", "F": "P"}
 
 _lock = threading.RLock()
 _hama = None            # ASRModel, False when unavailable

@@ -130,6 +130,6 @@ def test_dither_is_seeded_and_quiet():
 
 def test_bilabial_variants_one_substitution_each():
     from talkrig.core.speech import recognize as R
-    assert R.bilabial_variants(["T", "AA", "V", "L", "EY"]) == [
-        ["P", "AA", "V", "L", "EY"], ["T", "AA", "B", "L", "EY"]]
-    assert R.bilabial_variants(["AA", "K"]) == []
+    assert R.bilabial_variants(["T", "AA", "V", "L", "EY"]) == [["T", "AA", "B", "L", "EY"]]
+    assert R.bilabial_variants(["F", "AY", "V"]) == [["P", "AY", "V"], ["F", "AY", "B"]]
+    assert R.bilabial_variants(["T", "AA", "N"]) == []
