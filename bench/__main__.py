@@ -6,6 +6,7 @@ Sections (``--only`` picks some, default all):
   lipsync      2. lip-sync quality per corpus (espeak, festival, arctic, ljspeech)
   performance  3. blinks, head motion, lips under each basic emotion
   batch        many lines through `talkrig batch`: jobs 1 vs 2 vs Dask (bench/batch.py)
+  button       time from the panel's Bake button to keys for a 30 s line (bench/button.py)
   long         2b. one hour of generated speech through the full pipeline: peak memory
 
 ``--quick`` runs small subsets (minutes on 2 cores); ``--corpus`` narrows section 2.
@@ -15,6 +16,7 @@ Tables go to stdout, everything measured to ``bench/results/<section>.json`` plu
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import math
 import platform
@@ -23,7 +25,7 @@ import time
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SECTIONS = ("keyframes", "lipsync", "performance", "batch", "long")
+SECTIONS = ("keyframes", "lipsync", "performance", "batch", "button", "long")
 
 
 def _clean(o):
@@ -68,8 +70,8 @@ def main(argv=None) -> int:
             from . import performance as mod
             res = mod.run_section(quick=a.quick, results_dir=a.results)
             mod.print_tables(res)
-        elif sec == "batch":
-            from . import batch as mod
+        elif sec in ("batch", "button"):
+            mod = importlib.import_module(f".{sec}", __package__)
             res = mod.run_section(quick=a.quick, results_dir=a.results)
             mod.print_table(res)
         else:
