@@ -131,9 +131,14 @@ def emotion_spec_for_take(scene, *, description: str, frame_start: int, fps: flo
     from ..core.keyreduce import reduce_channel
 
     names, values = sample_sliders(scene, frame_start=frame_start, n_frames=max(1, n_frames))
-    emotion = scene.talkrig.emotion
+    settings = scene.talkrig
+    emotion = settings.emotion
     static = ",".join(f"{n}={getattr(emotion, n):.6g}" for n in names) if values is None else ""
     spec = spec_from_options(emotion=static, description=description.strip())
+    if settings.use_vad:
+        from ..core.face.emotion import EmotionSpec
+        spec = dataclasses.replace(spec or EmotionSpec(), vad=(
+            settings.valence, settings.arousal, settings.dominance))
     if values is None or not names:
         return spec
     keep = np.unique(np.concatenate([reduce_channel(values[:, j], SAMPLE_TOLERANCE)

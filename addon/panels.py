@@ -202,6 +202,11 @@ class TALKRIG_PT_emotion(_Sub, bpy.types.Panel):
         layout = self.layout
         s = context.scene.talkrig
         layout.prop(s, "description", text="", icon="TEXT")
+        layout.prop(s, "use_vad")
+        if s.use_vad:
+            col = layout.column(align=True)
+            for name in ("valence", "arousal", "dominance"):
+                col.prop(s, name, slider=True)
         col = layout.column(align=True)
         for name in EMOTION_NAMES:
             if name in BASIC:

@@ -100,6 +100,15 @@ class TalkrigSettings(bpy.types.PropertyGroup):
                                             "brows raised'")
     show_compounds: BoolProperty(name="Compound Emotions", default=False)
     show_regions: BoolProperty(name="Region Mix", default=False)
+    use_vad: BoolProperty(name="Valence / Arousal / Dominance", default=False,
+                          description="Add the emotion mix at a point of valence-arousal-"
+                                      "dominance space (anchors in docs/EMOTION.md)")
+    valence: FloatProperty(name="Valence", default=0.0, min=-1.0, max=1.0,
+                           description="Unpleasant (-1) .. pleasant (+1)")
+    arousal: FloatProperty(name="Arousal", default=0.0, min=-1.0, max=1.0,
+                           description="Calm (-1) .. excited (+1)")
+    dominance: FloatProperty(name="Dominance", default=0.0, min=-1.0, max=1.0,
+                             description="Submissive (-1) .. in control (+1)")
 
     # -- Style ----------------------------------------------------------------------------
     articulation: _style_float("articulation", "Articulation", 1.0)

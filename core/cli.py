@@ -8,6 +8,7 @@ it with the command line).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib.util
 import os
 import sys
@@ -102,6 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
                           "brows, eyes, cheeks, mouth, jaw)")
     emo.add_argument("--emotion-timeline", metavar="FILE",
                      help="emotion keys over time (.json or .csv)")
+    emo.add_argument("--vad", default="", metavar="V,A,D",
+                     help="add the mix at a point of valence, arousal, dominance space, each "
+                          '-1..1, e.g. "0.6,0.5,0.2"; write --vad=-0.5,0.2,0 when it starts with a minus '
+                          "(anchors in docs/EMOTION.md)")
     emo.add_argument("--describe", default="", metavar="TEXT",
                      help='emotion from words, e.g. "nervous, half-smiling, brows raised"')
     emo.add_argument("--auto-emotion", type=float, nargs="?", const=0.6, default=0.0,
@@ -201,9 +206,23 @@ def read_text_option(value):
     return value
 
 
+def parse_vad(text: str) -> tuple:
+    """``--vad "0.6,0.5,0.2"`` -> (valence, arousal, dominance); ranges are checked later."""
+    from .errors import EmotionSpecError
+    try:
+        values = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        values = ()
+    if len(values) != 3:
+        raise EmotionSpecError(f"--vad needs three numbers 'valence,arousal,dominance' "
+                               f"(each -1..1), got {text!r}")
+    return values
+
+
 def bake_options(args) -> dict:
     """Keyword arguments for :func:`~talkrig.core.pipeline.bake` from parsed options."""
     from .face.describe import spec_from_options
+    from .face.emotion import EmotionSpec
     from .face.regions import RegionBalance
     from .style import Style
     style = Style(articulation=args.articulation, loudness_scale=args.loudness_scale,
@@ -212,6 +231,8 @@ def bake_options(args) -> dict:
                   head=not args.no_head, auto_emotion=args.auto_emotion, mode=args.mode)
     spec = spec_from_options(emotion=args.emotion, regions=args.emotion_regions,
                              timeline_path=args.emotion_timeline, description=args.describe)
+    if args.vad:
+        spec = dataclasses.replace(spec or EmotionSpec(), vad=parse_vad(args.vad))
     balance = None
     if args.emotion_strength or args.speech_strength:
         balance = RegionBalance.parse(args.emotion_strength, args.speech_strength)

@@ -131,3 +131,15 @@ def test_animated_region_strength_follows_its_keys(demo_head, speech_wav, neutra
     # brows keep the full happiness mix all along (only the mouth was keyed)
     brows = read_face_curves(demo_head)['key_blocks["cheekSquintLeft"].value'][1]
     assert brows[:half].mean() > 0.05
+
+
+def test_valence_arousal_dominance_point(demo_head, speech_wav, neutral_smile):
+    s = bpy.context.scene.talkrig
+    s.use_vad, s.valence, s.arousal, s.dominance = True, 0.8, 0.5, 0.3
+    spec = emotion_spec_for_take(bpy.context.scene, description="", frame_start=1, fps=30.0,
+                                 n_frames=10)
+    assert spec.vad == pytest.approx((0.8, 0.5, 0.3))
+    assert _bake(demo_head, speech_wav).mean() > neutral_smile.mean() + 0.1
+    s.use_vad = False
+    assert emotion_spec_for_take(bpy.context.scene, description="", frame_start=1, fps=30.0,
+                                 n_frames=10) is None

@@ -176,3 +176,23 @@ def test_bad_speech_and_emotion_options(tmp_path, wav, args, pattern):
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and pattern in lines[0], proc.stderr
+
+
+def test_vad_point_reaches_the_face(tmp_path):
+    wav = EXAMPLES / "arctic_a0009.wav"
+    if not wav.exists():
+        pytest.skip("examples/arctic not fetched (make examples)")
+    outs = {}
+    for name, args in {"neutral": [], "happy": ["--vad", "0.8,0.5,0.3"],
+                       "sad": ["--vad=-0.7,-0.5,-0.4"]}.items():
+        outs[name] = tmp_path / f"{name}.json"
+        proc = run("bake", wav, "-o", outs[name], "--no-eyes", "--no-blinks", "--no-head", *args)
+        assert proc.returncode == 0, proc.stderr
+    c = {k: read_curves(v) for k, v in outs.items()}
+    smile = {k: v.channel("mouthSmileLeft").mean() for k, v in c.items()}
+    frown = {k: v.channel("mouthFrownLeft").mean() + v.channel("browInnerUp").mean()
+             for k, v in c.items()}
+    assert smile["happy"] > smile["neutral"] + 0.1 and smile["happy"] > smile["sad"]
+    assert frown["sad"] > frown["neutral"] + 0.1
+    bad = run("bake", wav, "-o", tmp_path / "x.json", "--vad", "2,0,0")
+    assert bad.returncode == 2 and "vad" in bad.stderr.lower(), bad.stderr
