@@ -78,9 +78,12 @@ def lip_scores(aperture_mm: np.ndarray, *, fps: float, phones, starts, ends,
             "n_bilabial": n_b, "n_open_vowel": n_v, "n_consonant": n_c}
 
 
-def _align_labels(ref: list, hyp: list) -> list[tuple[int, int]]:
-    """Levenshtein alignment of two label sequences; returns diagonal (i, j) pairs
-    (matches and substitutions), preferring exact matches."""
+def edit_alignment(ref: list, hyp: list) -> tuple[int, list[tuple[int, int]]]:
+    """Levenshtein alignment of two label sequences.
+
+    Returns ``(distance, pairs)``: the edit distance and the diagonal (i, j) pairs
+    (matches and substitutions), preferring exact matches.
+    """
     n, m = len(ref), len(hyp)
     cost = np.zeros((n + 1, m + 1), dtype=np.int32)
     cost[:, 0] = np.arange(n + 1)
@@ -99,7 +102,12 @@ def _align_labels(ref: list, hyp: list) -> list[tuple[int, int]]:
             i -= 1
         else:
             j -= 1
-    return pairs[::-1]
+    return int(cost[n, m]), pairs[::-1]
+
+
+def _align_labels(ref: list, hyp: list) -> list[tuple[int, int]]:
+    """The (i, j) pairs of :func:`edit_alignment`."""
+    return edit_alignment(ref, hyp)[1]
 
 
 def boundary_errors(ref_phones, ref_starts, ref_ends, hyp_phones, hyp_starts,

@@ -61,28 +61,9 @@ def lj_truth(clip_id: str) -> list:
 
 
 def edit_pairs(ref, hyp):
-    """Levenshtein alignment of two label lists.
-
-    Returns (distance, pairs) where pairs are (i_ref, j_hyp) of matched or substituted items.
-    """
-    n, m = len(ref), len(hyp)
-    d = np.zeros((n + 1, m + 1), dtype=np.int32)
-    d[:, 0] = np.arange(n + 1)
-    d[0, :] = np.arange(m + 1)
-    for i in range(1, n + 1):
-        for j in range(1, m + 1):
-            d[i, j] = min(d[i - 1, j] + 1, d[i, j - 1] + 1,
-                          d[i - 1, j - 1] + (ref[i - 1] != hyp[j - 1]))
-    pairs, i, j = [], n, m
-    while i > 0 and j > 0:
-        if d[i, j] == d[i - 1, j - 1] + (ref[i - 1] != hyp[j - 1]):
-            pairs.append((i - 1, j - 1))
-            i, j = i - 1, j - 1
-        elif d[i, j] == d[i - 1, j] + 1:
-            i -= 1
-        else:
-            j -= 1
-    return int(d[n, m]), pairs[::-1]
+    """Levenshtein alignment of two label lists: (distance, matched/substituted pairs)."""
+    from bench.metrics import edit_alignment
+    return edit_alignment(ref, hyp)
 
 
 def boundary_errors(truth, track) -> np.ndarray:
