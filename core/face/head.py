@@ -54,7 +54,9 @@ def emotion_curve(emotion_weights, name: str, n_frames: int) -> np.ndarray:
     Raises EmotionSpecError on a wrong length.
     """
     out = np.zeros(n_frames)
-    for key, arr in (emotion_weights or {}).items():
+    if not emotion_weights:                 # the common neutral case: nothing to add up
+        return out
+    for key, arr in emotion_weights.items():
         k = str(key).lower().replace(" ", "_").replace("-", "_")
         share = 1.0 if k in EMOTION_ALIASES.get(name, (name,)) else \
             COMPOUNDS.get(k, {}).get(name, 0.0)
@@ -69,7 +71,12 @@ def emotion_curve(emotion_weights, name: str, n_frames: int) -> np.ndarray:
                 "resample the emotion timeline to the bake's frames")
         out += share * a
     lo = -1.0 if name in ("arousal", "valence") else 0.0
-    return np.clip(np.nan_to_num(out), lo, 1.0)
+    return np.clip(_finite(out), lo, 1.0)
+
+
+def _finite(a: np.ndarray) -> np.ndarray:
+    """``np.nan_to_num`` only where needed (it costs more than the check on short takes)."""
+    return a if np.isfinite(a).all() else np.nan_to_num(a)
 
 
 def emotion_weights_from_spec(spec, *, fps: float, n_frames: int) -> dict:
@@ -103,11 +110,13 @@ def emotion_weights_from_spec(spec, *, fps: float, n_frames: int) -> dict:
 
 
 def _fit(a, n_frames: int, what: str) -> np.ndarray:
-    a = np.nan_to_num(np.asarray(a, dtype=np.float64).reshape(-1))
+    a = _finite(np.asarray(a, dtype=np.float64).reshape(-1))
     if abs(a.size - n_frames) > 2 or a.size == 0:
         raise CurveFormatError(f"prosody.{what} has {a.size} frames but n_frames={n_frames}: "
                                "compute prosody at the same fps and duration as the bake")
-    return np.pad(a, (0, max(0, n_frames - a.size)), mode="edge")[:n_frames]
+    if a.size >= n_frames:
+        return a[:n_frames].copy()
+    return np.pad(a, (0, n_frames - a.size), mode="edge")
 
 
 def prosody_frames(prosody: Prosody, n_frames: int):
