@@ -5,7 +5,7 @@ with exact phoneme timing; quick: 5 minutes) is baked with its transcript at 30 
 fresh Python process, which reports:
 
 - whether the bake completed, its wall time and real-time factor;
-- peak resident memory (``resource.getrusage(RUSAGE_SELF).ru_maxrss``, which includes
+- peak resident memory (``VmHWM`` of ``/proc/self/status``, else ``ru_maxrss``, which includes
   native allocations such as pocketsphinx), next to the same process's peak right after
   loading the audio (the baseline: what holding the speech alone costs); no tracemalloc,
   whose bookkeeping would slow the bake it times;
@@ -74,6 +74,14 @@ def _worker(wav: str, truth: str, out: str) -> None:
     res = {"completed": False}
 
     def rss():
+        # VmHWM is this process image's own peak; ru_maxrss also counts the parent's pages
+        # when the child was forked before exec (it reported the bench's 1.7 GB as ours).
+        try:
+            for line in Path("/proc/self/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+        except OSError:
+            pass
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
     try:
