@@ -116,6 +116,38 @@ def sample_sliders(scene, *, frame_start: int, n_frames: int) -> tuple:
     return names, np.clip(values, 0.0, MAX_INTENSITY)
 
 
+VAD_NAMES = ("valence", "arousal", "dominance")
+
+
+def _with_vad(scene, spec, *, frame_start: int, fps: float, n_frames: int):
+    """Add the panel's valence-arousal-dominance point: static, or, when any of the three
+    is keyed, a timeline of ``vad_to_mixture`` sampled at every frame of the take."""
+    import dataclasses
+
+    from ..core.face.emotion import EmotionSpec, vad_to_mixture
+    from ..core.face.timeline import EmotionTimeline
+    from ..core.keyreduce import reduce_channel
+
+    settings = scene.talkrig
+    spec = spec or EmotionSpec()
+    curves = _slider_fcurves(scene, "talkrig.", VAD_NAMES)
+    if not curves:
+        return dataclasses.replace(spec, vad=tuple(getattr(settings, n) for n in VAD_NAMES))
+    frames = frame_start + np.arange(max(1, n_frames), dtype=np.float64)
+    vad = np.stack([np.clip([curves[n].evaluate(f) for f in frames], -1.0, 1.0)
+                    if n in curves else np.full(frames.size, getattr(settings, n))
+                    for n in VAD_NAMES], axis=1)
+    mixes = [vad_to_mixture(*row) for row in vad]
+    names = tuple(sorted({k for m in mixes for k in m}))
+    values = np.array([[m.get(k, 0.0) for k in names] for m in mixes])
+    keep = np.unique(np.concatenate([reduce_channel(values[:, j], SAMPLE_TOLERANCE)
+                                     for j in range(len(names))]))
+    timeline = EmotionTimeline.from_samples(keep / float(fps), values[keep], names=names)
+    own = spec.timeline if isinstance(spec.timeline, tuple) else (
+        (spec.timeline,) if spec.timeline is not None else ())
+    return dataclasses.replace(spec, timeline=own + (timeline,))
+
+
 def emotion_spec_for_take(scene, *, description: str, frame_start: int, fps: float,
                           n_frames: int):
     """The take's ``EmotionSpec`` from the sliders (animated or not) and the description.
@@ -136,9 +168,7 @@ def emotion_spec_for_take(scene, *, description: str, frame_start: int, fps: flo
     static = ",".join(f"{n}={getattr(emotion, n):.6g}" for n in names) if values is None else ""
     spec = spec_from_options(emotion=static, description=description.strip())
     if settings.use_vad:
-        from ..core.face.emotion import EmotionSpec
-        spec = dataclasses.replace(spec or EmotionSpec(), vad=(
-            settings.valence, settings.arousal, settings.dominance))
+        spec = _with_vad(scene, spec, frame_start=frame_start, fps=fps, n_frames=n_frames)
     if values is None or not names:
         return spec
     keep = np.unique(np.concatenate([reduce_channel(values[:, j], SAMPLE_TOLERANCE)

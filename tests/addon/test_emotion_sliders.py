@@ -143,3 +143,21 @@ def test_valence_arousal_dominance_point(demo_head, speech_wav, neutral_smile):
     s.use_vad = False
     assert emotion_spec_for_take(bpy.context.scene, description="", frame_start=1, fps=30.0,
                                  n_frames=10) is None
+
+
+def test_keyed_valence_becomes_a_timeline(demo_head, speech_wav, neutral_smile):
+    """Valence keyed from neutral (0) to pleasant (0.9): the smile rises in the second half."""
+    s = bpy.context.scene.talkrig
+    n = len(neutral_smile)
+    s.use_vad = True
+    s.valence = 0.0
+    s.keyframe_insert("valence", frame=1 + n // 2)
+    s.valence = 0.9
+    s.keyframe_insert("valence", frame=n)
+    spec = emotion_spec_for_take(bpy.context.scene, description="", frame_start=1, fps=30.0,
+                                 n_frames=n)
+    assert spec.vad is None and len(spec.timeline) == 1
+    smile = _bake(demo_head, speech_wav)
+    half = n // 2
+    assert abs(smile[:half].mean() - neutral_smile[:half].mean()) < 0.02
+    assert smile[-3:].mean() > neutral_smile[-3:].mean() + 0.1
