@@ -281,7 +281,9 @@ def export_take(obj: bpy.types.Object, filepath: str, *, preset: str | None = No
     """Export the take on ``obj`` in the format its extension names.
 
     ``.fbx`` (``preset``: "default", "unreal" or "unity"), ``.glb``, ``.csv`` (Live Link
-    Face), ``.json`` or ``.npz`` (``core.io.write_curves`` of :func:`take_curves`).
+    Face), ``.json`` or ``.npz`` (``core.io.write_curves`` of :func:`take_curves`); a take
+    that drives viseme keys also writes its viseme curves beside a .csv/.json
+    (:func:`viseme_sidecar`).
     ``obj`` may be the face mesh or its armature.
     Returns the absolute path written. Raises ExportError (unknown extension, no take,
     folder missing, preset given for a format without presets).
@@ -304,6 +306,43 @@ def export_take(obj: bpy.types.Object, filepath: str, *, preset: str | None = No
         raise ExportError("select the face mesh that holds the take")
     _take_fcurves(obj)                       # raises 'bake first' when there is no take
     try:
-        return str(write_curves(path, take_curves(obj)))
+        written = str(write_curves(path, take_curves(obj)))
+        track = take_visemes(obj)
+        if track is not None and ext in (".csv", ".json"):
+            from ..core.io import write_visemes
+            write_visemes(viseme_sidecar(path), track)
+        return written
     except OSError as exc:
         raise ExportError(f"writing '{path}' failed: {exc}") from exc
+
+
+def viseme_sidecar(path: str) -> str:
+    """Where the viseme curves of a viseme-driven take go next to a .csv/.json export."""
+    stem, ext = os.path.splitext(path)
+    return f"{stem}_visemes{ext}"
+
+
+def take_visemes(obj: bpy.types.Object):
+    """The viseme curves of a take that drives viseme shape keys, as a ``VisemeTrack``
+    (missing visemes are 0), or None for an ARKit take."""
+    from ..core.curves import VisemeTrack
+    from ..rigs.visemes import VISEME_NAMES
+    from .viseme_keys import action_drive
+
+    key = obj.data.shape_keys
+    action = key.animation_data.action
+    mode, keys, _ = action_drive(action)
+    if mode != "visemes":
+        return None
+    first, last = take_frame_range(obj)
+    frames = np.arange(first, last + 1, dtype=np.float64)
+    slot = getattr(key.animation_data, "action_slot", None)
+    by_path = {fc.data_path: fc for fc in action_fcurves(action, slot)}
+    values = np.zeros((len(frames), len(VISEME_NAMES)), dtype=np.float32)
+    for j, name in enumerate(VISEME_NAMES):
+        fc = by_path.get(f'key_blocks["{bpy.utils.escape_identifier(keys.get(name, ""))}"].value')
+        if name in keys and fc is not None:
+            values[:, j] = [fc.evaluate(f) for f in frames]
+    scene = bpy.context.scene
+    fps = float(action.get("talkrig_fps") or scene.render.fps / scene.render.fps_base)
+    return VisemeTrack(VISEME_NAMES, fps, values)

@@ -294,3 +294,23 @@ def test_target_section_shows_the_drive_and_the_viseme_keys(demo_head):
     assert any("no viseme shape keys" in t for t in labels), labels
     bpy.context.scene.talkrig.drive = "auto"
     assert "Drives the ARKit shape keys" in [t for k, t in _target_section() if k == "label"]
+
+
+def test_csv_and_json_export_of_a_viseme_take_carry_the_visemes(arctic, tmp_path):
+    from talkrig.addon.export import export_take
+    from talkrig.core.io import read_visemes
+    wav, text, perf = arctic
+    obj = make_rig(VRCHAT)
+    assert bpy.ops.talkrig.bake(filepath=wav, text=text, fps=30.0, seed=0,
+                                add_sound=False) == {"FINISHED"}
+    for ext in (".csv", ".json"):
+        export_take(obj, str(tmp_path / f"take{ext}"))
+        track = read_visemes(tmp_path / f"take_visemes{ext}")
+        assert track.names == perf.visemes.names
+        np.testing.assert_allclose(track.values, perf.visemes.values, atol=2e-3)
+    arkit = make_rig(("jawOpen", "mouthClose", "eyeBlinkLeft"))
+    bpy.context.view_layer.objects.active = arkit
+    assert bpy.ops.talkrig.bake(filepath=wav, text=text, fps=30.0, seed=0,
+                                add_sound=False) == {"FINISHED"}
+    export_take(arkit, str(tmp_path / "arkit.csv"))
+    assert not (tmp_path / "arkit_visemes.csv").exists()      # ARKit takes: no sidecar
