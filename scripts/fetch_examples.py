@@ -24,6 +24,7 @@ import hashlib
 import html.parser
 import json
 import os
+import subprocess
 import sys
 import tarfile
 import urllib.parse
@@ -31,7 +32,21 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-INDEX = os.environ.get("PIP_INDEX_URL", "https://pypi.org/simple").rstrip("/")
+def _pip_index() -> str:
+    """The package index pip itself uses: PIP_INDEX_URL, pip's configured index-url, else
+    pip's built-in default (so this script talks to exactly the registry pip would)."""
+    if os.environ.get("PIP_INDEX_URL"):
+        return os.environ["PIP_INDEX_URL"]
+    for key in ("global.index-url", "install.index-url", "download.index-url"):
+        got = subprocess.run([sys.executable, "-m", "pip", "config", "get", key],
+                             capture_output=True, text=True)
+        if got.returncode == 0 and got.stdout.strip():
+            return got.stdout.strip()
+    from pip._internal.models.index import PyPI
+    return PyPI.simple_url
+
+
+INDEX = _pip_index().rstrip("/")
 CACHE = ROOT / ".cache" / "sdist"
 
 # (project, version, sha256 of the sdist, {member in the tarball: file name to write})
