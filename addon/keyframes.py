@@ -1,7 +1,7 @@
 """Write FaceCurves onto a mesh's shape keys as a new Action (fast, non-destructive).
 
-Keys are written with ``keyframe_points.add`` + ``foreach_set`` (never per-key
-``keyframe_insert``: about 300x faster). Blender 4.4+ (slotted actions, required in 5.0)
+Keys are written with ``keyframe_points.add`` + ``foreach_set`` (never one key per call:
+bulk writing is about 300x faster). Blender 4.4+ (slotted actions, required in 5.0)
 gets a slot for the shape-key datablock and its channelbag; Blender 4.2 LTS writes
 ``action.fcurves`` directly. The path is chosen by feature detection, not version numbers.
 
