@@ -55,44 +55,25 @@ def _cpu(fn, repeats: int = 1):
 
 
 def _deps():
-    """Import what exists of the pipeline; returns (deps dict, notes list)."""
-    deps, notes = {}, []
-    try:
-        from talkrig.core.audio import load_audio
-        deps["load_audio"] = load_audio
-    except ImportError as exc:
-        notes.append(f"core.audio.load_audio missing ({exc})")
-    try:
-        from talkrig.core.speech.align import phone_track
-        deps["phone_track"] = phone_track
-    except ImportError as exc:
-        notes.append(f"waiting for core.speech.align.phone_track ({exc})")
-    try:
-        from talkrig.core.pipeline import bake
-        deps["bake"] = bake
-    except ImportError as exc:
-        notes.append(f"waiting for core.pipeline.bake ({exc})")
-    try:
-        from talkrig.core.curves import n_frames_for
-        from talkrig.core.face.coarticulation import speech_layer
-        from talkrig.core.face.visemes import viseme_track
-        from talkrig.core.pipeline import expression_stage
-        from talkrig.core.speech.prosody import analyze_prosody
-        deps["stages"] = dict(prosody=analyze_prosody, speech_layer=speech_layer,
-                              viseme_track=viseme_track, expression=expression_stage,
-                              n_frames_for=n_frames_for)
-    except ImportError as exc:
-        notes.append(f"stage timing unavailable ({exc})")
-    try:
-        from talkrig.core.style import Style
-        deps["Style"] = Style
-    except ImportError as exc:
-        notes.append(f"core.style.Style missing ({exc})")
+    """The pipeline pieces the section times and scores; returns (deps dict, notes list)."""
+    from talkrig.core.audio import load_audio
+    from talkrig.core.curves import n_frames_for
+    from talkrig.core.face.coarticulation import speech_layer
+    from talkrig.core.face.visemes import viseme_track
+    from talkrig.core.pipeline import bake, expression_stage
+    from talkrig.core.speech.align import phone_track
+    from talkrig.core.speech.prosody import analyze_prosody
+    from talkrig.core.style import Style
+    deps = dict(load_audio=load_audio, phone_track=phone_track, bake=bake, Style=Style,
+                stages=dict(prosody=analyze_prosody, speech_layer=speech_layer,
+                            viseme_track=viseme_track, expression=expression_stage,
+                            n_frames_for=n_frames_for))
+    notes = []
     try:
         from .lips import LipGauge
         deps["gauge"] = LipGauge()
     except Exception as exc:       # LipGaugeUnavailable or a broken demo head
-        notes.append(f"waiting for rigs.demo_head lip_aperture ({exc})")
+        notes.append(f"lip gauge unavailable ({exc})")
     return deps, notes
 
 
