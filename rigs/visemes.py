@@ -175,13 +175,26 @@ def normalize_phone(phone: str) -> str:
     """Canonical phone: ARPAbet upper case without stress digits, or ``'sil'``.
 
     MFA / TIMIT leftovers are mapped through ``phone_aliases`` (``sp`` and empty -> ``sil``,
-    ``spn`` -> ``AH``, ``ax`` -> ``AH`` ...).
+    ``spn`` -> ``AH``, ``ax`` -> ``AH`` ...). Results for strings are memoised (a track
+    repeats a few dozen phones thousands of times).
 
     Raises
     ------
     ValueError
         The phone is not ARPAbet and has no alias.
     """
+    if type(phone) is str:
+        return _normalize_str(phone)
+    return _normalize(phone)
+
+
+@lru_cache(maxsize=4096)
+def _normalize_str(phone: str) -> str:
+    """:func:`normalize_phone` of a ``str`` (cached; a ValueError is not cached)."""
+    return _normalize(phone)
+
+
+def _normalize(phone) -> str:
     tables = load_viseme_tables()
     p = str(phone).strip()
     key = re.sub(r"[0-9]+$", "", p.upper())

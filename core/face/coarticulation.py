@@ -35,6 +35,7 @@ over phones or frames), about 1000x faster than real time.
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Optional
 
@@ -76,6 +77,10 @@ def prepare_segments(phones: PhoneTrack, *, lead_s: float = 0.0,
                      emphasis: Optional[np.ndarray] = None) -> Segments:
     """Normalise, split diphthongs, fill gaps with silence and shift by ``lead_s``.
 
+    The speech layer and the viseme track both need the segments of the same phones, so the
+    last few results are kept (keyed on the phones' content, not their identity) and their
+    arrays are read-only.
+
     Parameters
     ----------
     phones : PhoneTrack
@@ -90,46 +95,79 @@ def prepare_segments(phones: PhoneTrack, *, lead_s: float = 0.0,
     Segments
         Contiguous, time-ordered segments covering (-inf, inf) with silence sentinels.
     """
-    tab = load_viseme_tables()
     n = len(phones)
     starts = np.asarray(phones.starts, dtype=np.float64).reshape(-1)
     ends = np.asarray(phones.ends, dtype=np.float64).reshape(-1)
     if starts.shape != (n,) or ends.shape != (n,):
         raise AlignmentError(f"PhoneTrack has {n} phones but {starts.size} starts and "
                              f"{ends.size} ends: rebuild it with one start/end per phone")
-    if n and (not np.all(np.isfinite(starts)) or np.any(ends < starts)
-              or np.any(np.diff(starts) < -1e-9)):
-        raise AlignmentError("PhoneTrack times must be finite, sorted, with end >= start")
     if emphasis is None:
         emphasis = getattr(phones, "emphasis", None)
     emph = np.zeros(n) if emphasis is None or len(emphasis) != n else \
         np.clip(np.asarray(emphasis, dtype=np.float64), 0.0, 1.0)
     stress = tuple(getattr(phones, "stress", ()) or ())
-    egain = float(tab.dynamics["emphasis_gain"])
+    key = (tuple(phones.phones), starts.tobytes(), ends.tobytes(), emph.tobytes(), stress,
+           float(lead_s).hex())
+    try:
+        hit = _SEGMENT_CACHE.get(key)
+    except TypeError:                   # unhashable phone labels: no caching
+        key, hit = None, None
+    if hit is not None:
+        return hit
+    seg = _segments(phones, starts, ends, emph, stress, lead_s)
+    if key is not None:
+        with _SEGMENT_LOCK:
+            while len(_SEGMENT_CACHE) >= _SEGMENT_CACHE_SIZE:
+                _SEGMENT_CACHE.pop(next(iter(_SEGMENT_CACHE)))
+            _SEGMENT_CACHE[key] = seg
+    return seg
 
-    rows, ss, ee, gg = [], [], [], []
-    for i, raw in enumerate(phones.phones):
-        try:
-            p = normalize_phone(raw)
-        except ValueError as exc:
-            raise AlignmentError(f"phone {i}: {exc}") from None
-        g = 1.0 + egain * emph[i]
-        if stress and i < len(stress) and tab.is_vowel[tab.phone_index[p]]:
-            g *= tab.stress_gain.get(int(stress[i]), 1.0)
-        s, e = starts[i], max(ends[i], starts[i])
-        if p in tab.diphthongs:
-            a, b, frac = tab.diphthongs[p]
-            mid = s + frac * (e - s)
-            rows += [tab.phone_index[a], tab.phone_index[b]]
-            ss += [s, mid]
-            ee += [mid, e]
-            gg += [g, g]
-        else:
-            rows.append(tab.phone_index[p])
-            ss.append(s)
-            ee.append(e)
-            gg.append(g)
-    rows, ss, ee, gg = (np.asarray(x) for x in (rows, ss, ee, gg))
+
+_SEGMENT_CACHE: dict = {}
+_SEGMENT_CACHE_SIZE = 4
+_SEGMENT_LOCK = threading.Lock()
+
+
+def _segments(phones: PhoneTrack, starts: np.ndarray, ends: np.ndarray, emph: np.ndarray,
+              stress: tuple, lead_s: float) -> Segments:
+    """:func:`prepare_segments` without the cache (vectorised over phones)."""
+    tab = load_viseme_tables()
+    n = len(starts)
+    if n and (not np.all(np.isfinite(starts)) or np.any(ends < starts)
+              or np.any(np.diff(starts) < -1e-9)):
+        raise AlignmentError("PhoneTrack times must be finite, sorted, with end >= start")
+    try:
+        names = [normalize_phone(raw) for raw in phones.phones]
+    except ValueError:
+        for i, raw in enumerate(phones.phones):
+            try:
+                normalize_phone(raw)
+            except ValueError as exc:
+                raise AlignmentError(f"phone {i}: {exc}") from None
+        raise
+    row = np.array([tab.phone_index[p] for p in names], dtype=np.int64).reshape(-1)
+    g = 1.0 + float(tab.dynamics["emphasis_gain"]) * emph
+    if stress:
+        vowels = np.flatnonzero(tab.is_vowel[row[:len(stress)]])
+        g[vowels] *= np.array([tab.stress_gain.get(int(stress[i]), 1.0) for i in vowels])
+    e = np.where(starts > ends, starts, ends)          # as max(end, start), NaN kept
+    # Diphthongs become two segments: (start, mid) on their first part, (mid, end) on the second.
+    diph = np.array([p in tab.diphthongs for p in names], dtype=bool).reshape(-1)
+    counts = 1 + diph.astype(np.int64)
+    first = np.cumsum(counts) - counts
+    rows = np.repeat(row, counts)
+    ss = np.repeat(starts, counts)
+    ee = np.repeat(e, counts)
+    gg = np.repeat(g, counts)
+    if diph.any():
+        parts = [tab.diphthongs[p] for p, d in zip(names, diph) if d]
+        frac = np.array([f for _, _, f in parts])
+        s_d, e_d = starts[diph], e[diph]
+        mid = s_d + frac * (e_d - s_d)
+        rows[first[diph]] = [tab.phone_index[a] for a, _, _ in parts]
+        rows[first[diph] + 1] = [tab.phone_index[b] for _, b, _ in parts]
+        ee[first[diph]] = mid
+        ss[first[diph] + 1] = mid
     # Fill gaps and both ends with silence (index 0), so segments tile the time line.
     sil = tab.phone_index["sil"]
     if len(rows):
@@ -143,7 +181,10 @@ def prepare_segments(phones: PhoneTrack, *, lead_s: float = 0.0,
     all_p = np.concatenate([rows, np.full(keep.sum(), sil)]).astype(np.int64)
     all_g = np.concatenate([gg, np.ones(keep.sum())])
     order = np.argsort(all_s, kind="stable")
-    return Segments(all_p[order], all_s[order], all_e[order], all_g[order])
+    out = Segments(all_p[order], all_s[order], all_e[order], all_g[order])
+    for a in (out.phone, out.start, out.end, out.gain):
+        a.setflags(write=False)
+    return out
 
 
 def internal_grid(fps: float, n_frames: int) -> tuple[np.ndarray, int]:
