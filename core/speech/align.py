@@ -172,7 +172,8 @@ def _state_pass(dec, pcm: bytes, n_words: int, offset_s: float, first_index: int
 
 
 def align_pcm(pcm: bytes, words, *, offset_s: float = 0.0, first_index: int = 0):
-    """Force-align ``words`` (all in the dictionary) to 16 kHz 16-bit PCM.
+    """Force-align ``words`` to 16 kHz 16-bit PCM (words missing from the decoder's
+    dictionary are added first, see :func:`ensure_words`).
 
     Two decoding passes: a grammar pass that reads exactly ``words`` (optional pauses
     between them) finds the word boundaries, then a state-level pass inside those
@@ -186,6 +187,7 @@ def align_pcm(pcm: bytes, words, *, offset_s: float = 0.0, first_index: int = 0)
     """
     if not words:
         return None
+    ensure_words(words)
     dec = decoder()
     with _lock:
         try:
@@ -233,6 +235,7 @@ def align_prefix(pcm: bytes, words, *, offset_s: float = 0.0, first_index: int =
     """
     if not words:
         return 0, None
+    ensure_words(words)
     dec = decoder()
     with _lock:
         try:
@@ -341,8 +344,8 @@ def align_transcript(x: np.ndarray, words, *, progress=None):
     ensure_words(words)
     if has_digital_silence(x):
         # exact-zero runs (synthetic voices) break pocketsphinx's front end: decode a copy
-        # with seeded noise at about -70 dBFS (recognize.DITHER_STD); real recordings that
-        # hold no digital silence are decoded as they are
+        # with a seeded noise floor 33 dB below the speech (recognize.DITHER_DB); real
+        # recordings that hold no digital silence are decoded as they are
         x = dithered(x)
     chunks = split_at_pauses(x, SR)
     voiced = speech_frames(frame_energy_db(x, SR))

@@ -133,3 +133,16 @@ def test_bilabial_variants_one_substitution_each():
     assert R.bilabial_variants(["T", "AA", "V", "L", "EY"]) == [["T", "AA", "B", "L", "EY"]]
     assert R.bilabial_variants(["F", "AY", "V"]) == [["P", "AY", "V"], ["F", "AY", "B"]]
     assert R.bilabial_variants(["T", "AA", "N"]) == []
+
+
+def test_dither_is_a_noise_floor_below_the_speech_and_deterministic():
+    from talkrig.core.speech.recognize import DITHER_DB, DITHER_MIN_STD, dither_std, dithered
+    t = np.arange(SR) / SR
+    loud = (0.3 * np.sin(2 * np.pi * 200 * t) * (t < 0.5)).astype(np.float32)  # then zeros
+    std = dither_std(loud)
+    assert abs(20 * np.log10(0.3 / np.sqrt(2) / std) - DITHER_DB) < 0.5
+    assert dither_std(loud * 1e-3) == DITHER_MIN_STD
+    assert dither_std(np.zeros(SR, np.float32)) == DITHER_MIN_STD
+    a, b = dithered(loud), dithered(loud)
+    np.testing.assert_array_equal(a, b)
+    assert abs(float(np.std(a[SR // 2:])) - std) < 0.05 * std
