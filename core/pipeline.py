@@ -241,12 +241,20 @@ def phone_closures(phones, *, fps: float, n_frames: int, lead_ms: float = 0.0):
         return None
     t = np.arange(n_frames) / fps + lead_ms / 1000.0
     mask = np.zeros(n_frames, np.float32)
-    for ph, a, b in zip(phones.phones, phones.starts, phones.ends):
-        if ph in ("P", "B", "M"):
-            hit = (t >= a) & (t < b)
-            if not hit.any():       # a closure shorter than a frame still gets its frame
-                hit[min(n_frames - 1, int(round((a + b) / 2 * fps - lead_ms / 1000.0 * fps)))] = True
-            mask[hit] = 1.0
+    closures = [(a, b) for ph, a, b in zip(phones.phones, phones.starts, phones.ends)
+                if ph in ("P", "B", "M")]
+    if not closures:
+        return mask
+    # t is sorted, so the frames with a <= t < b are t[lo:hi] (binary search, not a scan).
+    lo = np.searchsorted(t, [a for a, _ in closures], side="left")
+    hi = np.searchsorted(t, [b for _, b in closures], side="left")
+    edges = np.zeros(n_frames + 1, np.int64)
+    np.add.at(edges, lo, 1)
+    np.add.at(edges, np.maximum(hi, lo), -1)
+    mask[np.cumsum(edges[:-1]) > 0] = 1.0
+    for (a, b), i0, i1 in zip(closures, lo, hi):
+        if i1 <= i0:                # a closure shorter than a frame still gets its frame
+            mask[min(n_frames - 1, int(round((a + b) / 2 * fps - lead_ms / 1000.0 * fps)))] = 1.0
     return mask
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Optional
 
 import numpy as np
+from scipy.ndimage import maximum_filter1d
 
 from ...rigs.arkit import ARKIT_INDEX, ARKIT_NAMES, FACE_CHANNELS, HEAD_EYE_NAMES, N_ARKIT
 from ..curves import FaceCurves
@@ -79,10 +80,14 @@ def _soften(mask: np.ndarray, fps: float) -> np.ndarray:
     if mask.size == 0:
         return mask
     k = max(1, int(round(GATE_PAD_S * fps)))
-    padded = np.pad(mask, k, mode="edge")
-    wide = np.lib.stride_tricks.sliding_window_view(padded, 2 * k + 1).max(axis=1)
-    padded = np.pad(wide, k, mode="edge")
+    wide = maximum_filter1d(mask, 2 * k + 1, mode="nearest")      # edge-padded running max
+    padded = np.concatenate([np.full(k, wide[0]), wide, np.full(k, wide[-1])])
     return np.convolve(padded, np.ones(2 * k + 1) / (2 * k + 1), mode="valid")
+
+
+def _unit(x: np.ndarray, out: Optional[np.ndarray] = None) -> np.ndarray:
+    """``np.clip(x, 0, 1)`` for float arrays, without the wrapper's overhead."""
+    return np.minimum(np.maximum(x, 0.0), 1.0, out=out)
 
 
 def speech_closures(speech: np.ndarray, *, fps: float) -> np.ndarray:
@@ -96,8 +101,7 @@ def speech_closures(speech: np.ndarray, *, fps: float) -> np.ndarray:
     sealed = lip_gap(s) <= GAP_CLOSED
     activity = s[:, MOUTH_JAW].sum(axis=1)
     k = max(1, int(round(0.15 * fps)))
-    padded = np.pad(activity, k, mode="constant")
-    near = np.lib.stride_tricks.sliding_window_view(padded, 2 * k + 1).max(axis=1)
+    near = maximum_filter1d(activity, 2 * k + 1, mode="constant")     # zero-padded running max
     return (sealed & (near > SPEECH_ACTIVE)).astype(np.float64)
 
 
@@ -122,11 +126,12 @@ def _layer(x, n: int, what: str, width: int, names: tuple) -> Optional[np.ndarra
         out = np.asarray(x, dtype=np.float64)
         if out.ndim != 2 or out.shape[1] != width:
             raise CurveFormatError(f"{what} layer must have shape (n_frames, {width}), got {out.shape}")
-        out = np.pad(out, ((0, 0), (0, len(names) - width)))
+        if len(names) > width:      # channels the array lacks are 0
+            out = np.concatenate([out, np.zeros((out.shape[0], len(names) - width))], axis=1)
     if out.shape[0] != n:
         raise CurveFormatError(f"{what} layer has {out.shape[0]} frames, the speech layer {n}; "
                                "compute every layer with the same n_frames")
-    if not np.all(np.isfinite(out)):
+    if not np.isfinite(out).all():
         raise CurveFormatError(f"{what} layer holds NaN or infinite values")
     return out
 
@@ -166,7 +171,7 @@ def compose(speech_layer: np.ndarray, *, fps: float, emotion=None, eyes=None, he
     s = np.asarray(speech_layer, dtype=np.float64)
     if s.ndim != 2 or s.shape[1] != N_ARKIT:
         raise CurveFormatError(f"speech layer must have shape (n_frames, 52), got {s.shape}")
-    if not np.all(np.isfinite(s)):
+    if not np.isfinite(s).all():
         raise CurveFormatError("speech layer holds NaN or infinite values")
     n = s.shape[0]
     if isinstance(emotion, EmotionSpec):
@@ -182,22 +187,23 @@ def compose(speech_layer: np.ndarray, *, fps: float, emotion=None, eyes=None, he
     eye = _layer(eyes, n, "eyes", eye_width, FACE_CHANNELS[:N_ARKIT] + HEAD_EYE_NAMES[3:])
     hd = _layer(head, n, "head", 3, HEAD_EYE_NAMES[:3])
     balance = region_balance or RegionBalance()
-    s = s * balance.speech_gains()
-    e = e * balance.emotion_gains()
+    # Gains of 1 (no region balance) leave the layers as they are: skip the products.
+    if balance.speech:
+        s = s * balance.speech_gains()
+    e = e * balance.emotion_gains() if balance.emotion else e.copy()
 
     if closures is None:
         c = speech_closures(s, fps=fps)
     else:
-        c = np.clip(np.asarray(closures, dtype=np.float64).ravel(), 0.0, 1.0)
+        c = _unit(np.asarray(closures, dtype=np.float64).ravel())
         if c.shape[0] != n:
             raise CurveFormatError(f"closures has {c.shape[0]} frames, the speech layer {n}")
     c = _soften(c, fps)[:, None]
-    openness = _soften(np.clip(s[:, J_OPEN] / OPEN_REF, 0.0, 1.0), fps)[:, None]
-    rounding = _soften(np.clip(s[:, [ARKIT_INDEX["mouthPucker"], ARKIT_INDEX["mouthFunnel"]]]
-                               .max(axis=1) / 0.4, 0.0, 1.0), fps)[:, None]
-    talking = _soften(np.clip(s[:, MOUTH_JAW].sum(axis=1) / SPEECH_ACTIVE, 0.0, 1.0), fps)[:, None]
+    openness = _soften(_unit(s[:, J_OPEN] / OPEN_REF), fps)[:, None]
+    rounding = _soften(_unit(s[:, [ARKIT_INDEX["mouthPucker"], ARKIT_INDEX["mouthFunnel"]]]
+                             .max(axis=1) / 0.4), fps)[:, None]
+    talking = _soften(_unit(s[:, MOUTH_JAW].sum(axis=1) / SPEECH_ACTIVE), fps)[:, None]
 
-    e = e.copy()
     e[:, PARTING] *= 1.0 - c
     e[:, SEALING] *= 1.0 - openness
     e[:, SPREADING] *= 1.0 - ROUND_SUPPRESS * rounding
@@ -206,10 +212,10 @@ def compose(speech_layer: np.ndarray, *, fps: float, emotion=None, eyes=None, he
     face = s + e
     if eye is not None:
         face += eye[:, :N_ARKIT]
-        blink = np.clip(face[:, BLINK], 0.0, 1.0)
+        blink = _unit(face[:, BLINK])
         face[:, WIDE] *= 1.0 - blink
     out = np.zeros((n, len(FACE_CHANNELS)), dtype=np.float32)
-    out[:, :N_ARKIT] = np.clip(face, 0.0, 1.0)
+    _unit(face, out=out[:, :N_ARKIT])
     if hd is not None:
         out[:, N_ARKIT:N_ARKIT + 3] = hd
     if eye is not None:

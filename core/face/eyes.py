@@ -19,8 +19,9 @@ from scipy.signal import lfilter
 
 from ...rigs.arkit import ARKIT_NAMES, HEAD_EYE_NAMES
 from ..curves import Prosody
-from .head import (ar1_noise, emotion_curve, gaussian_bumps, head_motion, min_jerk_steps,
-                   phrase_bounds, prosody_frames, speaking_activity)
+from .head import (activity_from_frames, ar1_noise, emotion_curve, gaussian_bumps, head_motion,
+                   min_jerk_steps, phrase_bounds, prosody_frames, speaking_activity)
+from .kernels import seeded_rng
 
 BLINK_RATE_TALK = 26.0      # blinks/min in conversation
 BLINK_RATE_REST = 17.0      # blinks/min at rest
@@ -59,25 +60,29 @@ class BlinkEvents:
         return int(self.start_s.size)
 
 
-def _render_blinks(ev: BlinkEvents, amp: np.ndarray, fps: float, n_frames: int) -> np.ndarray:
-    out = np.zeros(n_frames)
+def _render_blinks(ev: BlinkEvents, amps, fps: float, n_frames: int) -> np.ndarray:
+    """Lid curves of the blink events, one column per amplitude array in ``amps``
+    (each [shape=(len(ev),)]); the blink shapes are computed once. [n_frames, len(amps)]."""
+    out = np.zeros((len(amps), n_frames))
     if len(ev) == 0:
-        return out
+        return out.T
     k = int(np.ceil(ev.duration_s.max() * fps)) + 2
     idx = np.floor(ev.start_s * fps).astype(np.int64)[:, None] + np.arange(k)
     x = idx / fps - ev.start_s[:, None]
     c, h, o = ev.close_s[:, None], ev.hold_s[:, None], ev.open_s[:, None]
-    y1 = np.clip(x / c, 0.0, 1.0)
-    y2 = np.clip((x - c - h) / o, 0.0, 1.0)
+    y1 = np.minimum(np.maximum(x / c, 0.0), 1.0)
+    y2 = np.minimum(np.maximum((x - c - h) / o, 0.0), 1.0)
     v = np.where(x < c + h, y1 * y1 * (3.0 - 2.0 * y1), 1.0 - y2 * y2 * (3.0 - 2.0 * y2))
-    v = np.where((x >= 0.0) & (x <= c + h + o), v * amp[:, None], 0.0)
+    on = (x >= 0.0) & (x <= c + h + o)
     ok = (idx >= 0) & (idx < n_frames)
-    np.maximum.at(out, idx[ok], v[ok])
-    return out
+    at = idx[ok]
+    for row, amp in zip(out, amps):
+        np.maximum.at(row, at, np.where(on, v * amp[:, None], 0.0)[ok])
+    return out.T
 
 
 def blink_layer(prosody: Prosody, *, fps: float, n_frames: int, seed: int = 0,
-                rate: float = 1.0, emotion_weights=None):
+                rate: float = 1.0, emotion_weights=None, activity: np.ndarray = None):
     """Seeded blinks with conversational statistics.
 
     The blink rate follows speaking activity (17/min at rest to 26/min talking) times
@@ -93,6 +98,8 @@ def blink_layer(prosody: Prosody, *, fps: float, n_frames: int, seed: int = 0,
     fps : float  frames per second.  n_frames : int  output length.
     seed : int  random seed.  rate : float  multiplies the blink rate (0 = no blinks).
     emotion_weights : dict of str -> np.ndarray [shape=(n_frames,)] or None.
+    activity : np.ndarray [shape=(n_frames,)], optional
+        ``speaking_activity`` of this prosody when the caller already has it.
 
     Returns
     -------
@@ -100,22 +107,22 @@ def blink_layer(prosody: Prosody, *, fps: float, n_frames: int, seed: int = 0,
         eyeBlinkLeft, eyeBlinkRight in [0, 1].
     events : BlinkEvents
     """
-    rng = np.random.default_rng([int(seed), 0xB1])
+    rng = seeded_rng(seed, 0xB1)
     t = np.arange(n_frames) / fps
-    act = speaking_activity(prosody, fps=fps, n_frames=n_frames)
+    act = speaking_activity(prosody, fps=fps, n_frames=n_frames) if activity is None else activity
     em = {k: emotion_curve(emotion_weights, k, n_frames) for k in
           ("fear", "anger", "concentration", "surprise", "sadness", "arousal")}
     sur = em["surprise"]
     lag = uniform_filter1d(sur, max(1, int(1.5 * fps)), origin=max(0, int(1.5 * fps) // 2 - 1),
-                           mode="nearest")  # causal-ish mean of the last 1.5 s
-    onset = np.clip(2.0 * (sur - lag), 0.0, 1.0)
+                           mode="nearest") if sur.any() else sur  # mean of the last 1.5 s
+    onset = np.minimum(np.maximum(2.0 * (sur - lag), 0.0), 1.0)
     gain = np.exp(0.4 * em["fear"] - 0.35 * em["anger"] - 0.5 * em["concentration"]
                   + 0.1 * em["sadness"] + 0.15 * em["arousal"]) * (1.0 - 0.9 * onset)
     base = (BLINK_RATE_REST + (BLINK_RATE_TALK - BLINK_RATE_REST) * act) / 60.0
     base = base * max(float(rate), 0.0) * gain                         # blinks per second
     ends, starts = phrase_bounds(prosody)
     bump = gaussian_bumps(t, ends + 0.15, 0.25) + 0.5 * gaussian_bumps(t, starts - 0.1, 0.25)
-    shaped = base * (1.0 + 3.0 * np.clip(bump, 0.0, 1.5))
+    shaped = base * (1.0 + 3.0 * np.minimum(np.maximum(bump, 0.0), 1.5))
     shaped *= base.sum() / max(shaped.sum(), 1e-12)                   # same expected count
     lam = np.concatenate([[0.0], np.cumsum(shaped[:-1]) / fps])       # expected blinks by t
     total = lam[-1]
@@ -128,19 +135,21 @@ def blink_layer(prosody: Prosody, *, fps: float, n_frames: int, seed: int = 0,
     ts = np.interp(u, lam, t) if u.size else np.zeros(0)
     ts = ts[np.r_[True, np.diff(ts) > 0.35]] if ts.size > 1 else ts   # refractory 0.35 s
     m = ts.size
-    close = np.clip(rng.normal(0.095, 0.015, m), 0.06, 0.14)
+    close = np.minimum(np.maximum(rng.normal(0.095, 0.015, m), 0.06), 0.14)
     hold = rng.uniform(0.02, 0.05, m)
-    opn = np.clip(rng.lognormal(np.log(0.18), 0.25, m), 0.10, 0.30)
+    opn = np.minimum(np.maximum(rng.lognormal(np.log(0.18), 0.25, m), 0.10), 0.30)
     amp = np.where(rng.random(m) < 0.12, rng.uniform(0.6, 0.9, m), 1.0)
-    frame_of = np.clip((ts * fps).astype(np.int64), 0, n_frames - 1)
+    frame_of = np.minimum(np.maximum((ts * fps).astype(np.int64), 0), n_frames - 1)
     p_double = 0.07 + 0.1 * em["fear"][frame_of]
     dbl = rng.random(m) < p_double
     d_start = ts[dbl] + close[dbl] + hold[dbl] + 0.5 * opn[dbl]
     nd = int(dbl.sum())
     start = np.concatenate([ts, d_start])
-    close = np.concatenate([close, np.clip(rng.normal(0.09, 0.012, nd), 0.06, 0.14)])
+    close = np.concatenate([close, np.minimum(np.maximum(rng.normal(0.09, 0.012, nd), 0.06),
+                                              0.14)])
     hold = np.concatenate([hold, rng.uniform(0.02, 0.04, nd)])
-    opn = np.concatenate([opn, np.clip(rng.lognormal(np.log(0.18), 0.25, nd), 0.10, 0.30)])
+    opn = np.concatenate([opn, np.minimum(np.maximum(rng.lognormal(np.log(0.18), 0.25, nd), 0.10),
+                                          0.30)])
     amp = np.concatenate([amp, rng.uniform(0.8, 1.0, nd)])
     is_d = np.concatenate([np.zeros(m, bool), np.ones(nd, bool)])
     # Snap full closure onto a frame so that a blink is always seen closed at any fps.
@@ -149,17 +158,19 @@ def blink_layer(prosody: Prosody, *, fps: float, n_frames: int, seed: int = 0,
     ok = start[order] + close[order] < (n_frames - 1) / fps + 1e-9
     sel = order[ok & (start[order] >= -close[order])]
     ev = BlinkEvents(start[sel], close[sel], hold[sel], opn[sel], amp[sel], is_d[sel])
-    left = _render_blinks(ev, ev.amplitude, fps, n_frames)
-    right_amp = np.clip(ev.amplitude * (1.0 + rng.normal(0.0, 0.02, len(ev))), 0.0, 1.0)
-    right = _render_blinks(ev, right_amp, fps, n_frames)
-    return np.stack([left, right], axis=1).astype(np.float32), ev
+    right_amp = np.minimum(np.maximum(ev.amplitude * (1.0 + rng.normal(0.0, 0.02, len(ev))),
+                                      0.0), 1.0)
+    curves = _render_blinks(ev, (ev.amplitude, right_amp), fps, n_frames)
+    return curves.astype(np.float32, order="C"), ev
 
 
-def _gaze_fixations(rng, prosody, act, em, *, fps, n_frames):
-    """Fixation list: start times (s), targets [n, 2] (yaw, pitch deg), at-listener flags."""
+def _gaze_fixations(rng, prosody, act, em, *, fps, n_frames, frames=None):
+    """Fixation list: start times (s), targets [n, 2] (yaw, pitch deg), at-listener flags.
+
+    ``frames`` is :func:`~.head.prosody_frames` of the prosody when the caller has it."""
     dur = (n_frames - 1) / fps
     _, phrase_starts = phrase_bounds(prosody)
-    loud, _, voi = prosody_frames(prosody, n_frames)
+    loud, _, voi = prosody_frames(prosody, n_frames) if frames is None else frames
     speech = np.flatnonzero((voi > 0.5) | (loud > 0.08))
     if speech.size:    # the first phrase starts where speech first appears
         phrase_starts = np.concatenate([[speech[0] / fps], phrase_starts])
@@ -212,33 +223,39 @@ def _gaze_fixations(rng, prosody, act, em, *, fps, n_frames):
 
 
 def gaze_angles(prosody: Prosody, *, fps: float, n_frames: int, seed: int = 0,
-                amount: float = 1.0, emotion_weights=None) -> np.ndarray:
+                amount: float = 1.0, emotion_weights=None,
+                activity: np.ndarray = None) -> np.ndarray:
     """Seeded gaze direction relative to the listener, before head and vergence.
 
     Mutual-gaze and look-away bouts (speakers avert at phrase starts), re-fixations joined
     by main-sequence saccades, fixational drift and microsaccades (~1.2/s, ~0.2 deg).
     Emotion: sadness lowers and averts gaze, anger holds it, fear quickens re-fixations,
     surprise lifts it slightly. ``amount`` scales every angle (0 = straight ahead).
+    ``activity`` is :func:`~.head.speaking_activity` of this prosody when the caller
+    already has it.
 
     Returns
     -------
     np.ndarray [shape=(n_frames, 2), dtype=float64]  yaw, pitch in degrees.
     """
-    rng = np.random.default_rng([int(seed), 0x6A2E])
+    rng = seeded_rng(seed, 0x6A2E)
     t = np.arange(n_frames) / fps
-    act = speaking_activity(prosody, fps=fps, n_frames=n_frames)
+    frames = prosody_frames(prosody, n_frames)
+    act = activity_from_frames(frames[0], frames[2], fps=fps) if activity is None else activity
     em = {k: emotion_curve(emotion_weights, k, n_frames) for k in
           ("happiness", "sadness", "surprise", "fear", "anger", "disgust")}
-    starts, targets, _ = _gaze_fixations(rng, prosody, act, em, fps=fps, n_frames=n_frames)
-    amp = np.r_[0.0, np.hypot(*np.diff(targets, axis=0).T)]
-    sacc = np.clip(0.021 + 0.0022 * amp, 0.02, 0.2)          # main sequence, seconds
+    starts, targets, _ = _gaze_fixations(rng, prosody, act, em, fps=fps, n_frames=n_frames,
+                                         frames=frames)
+    amp = np.concatenate([[0.0], np.hypot(*np.diff(targets, axis=0).T)])
+    sacc = np.minimum(np.maximum(0.021 + 0.0022 * amp, 0.02), 0.2)   # main sequence, seconds
     g = min_jerk_steps(t, starts, targets, sacc)            # [n_frames, 2] degrees
     n_ms = rng.poisson(1.2 * t[-1] + 1) if n_frames > 1 else 0
     ms_t = np.sort(rng.uniform(0, t[-1] if n_frames > 1 else 0.0, n_ms))
     g += rng.normal(0.0, 0.2, (n_ms + 1, 2))[np.searchsorted(ms_t, t)]
     g += np.stack([ar1_noise(rng, n_frames, fps=fps, tau_s=0.4, std=0.12) for _ in range(2)], 1)
-    sm = uniform_filter1d(em["sadness"], max(1, int(0.5 * fps)), mode="nearest")
-    su = uniform_filter1d(em["surprise"], max(1, int(0.2 * fps)), mode="nearest")
+    sm, su = em["sadness"], em["surprise"]             # an all-zero curve filters to itself
+    sm = uniform_filter1d(sm, max(1, int(0.5 * fps)), mode="nearest") if sm.any() else sm
+    su = uniform_filter1d(su, max(1, int(0.2 * fps)), mode="nearest") if su.any() else su
     g[:, 1] += -6.0 * sm + 3.0 * su
     return g * max(float(amount), 0.0)
 
@@ -305,12 +322,12 @@ def gaze_channels(yaw_l, yaw_r, pitch, roll=None) -> dict:
     """
     hr, up_r, dn_r = LOOK_RANGE_DEG["horizontal"], LOOK_RANGE_DEG["up"], LOOK_RANGE_DEG["down"]
     roll = np.zeros_like(pitch) if roll is None else roll
-    up, down = np.clip(pitch / up_r, 0, 1), np.clip(-pitch / dn_r, 0, 1)
+    up, down = _unit(pitch / up_r), _unit(-pitch / dn_r)
     out = {
-        "eyeLookDownLeft": down, "eyeLookInLeft": np.clip(-yaw_l / hr, 0, 1),
-        "eyeLookOutLeft": np.clip(yaw_l / hr, 0, 1), "eyeLookUpLeft": up,
-        "eyeLookDownRight": down, "eyeLookInRight": np.clip(yaw_r / hr, 0, 1),
-        "eyeLookOutRight": np.clip(-yaw_r / hr, 0, 1), "eyeLookUpRight": up,
+        "eyeLookDownLeft": down, "eyeLookInLeft": _unit(-yaw_l / hr),
+        "eyeLookOutLeft": _unit(yaw_l / hr), "eyeLookUpLeft": up,
+        "eyeLookDownRight": down, "eyeLookInRight": _unit(yaw_r / hr),
+        "eyeLookOutRight": _unit(-yaw_r / hr), "eyeLookUpRight": up,
         "eyeWideLeft": WIDE_UP_GAIN * up, "eyeWideRight": WIDE_UP_GAIN * up,
         "eyeBlinkLeft": LID_DOWN_GAIN * down, "eyeBlinkRight": LID_DOWN_GAIN * down,
         "LeftEyeYaw": np.radians(yaw_l), "LeftEyePitch": np.radians(pitch),
@@ -318,6 +335,11 @@ def gaze_channels(yaw_l, yaw_r, pitch, roll=None) -> dict:
         "RightEyePitch": np.radians(pitch), "RightEyeRoll": np.radians(roll),
     }
     return {k: np.asarray(v, dtype=np.float32) for k, v in out.items()}
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    """``np.clip(x, 0, 1)`` for float arrays, without the wrapper's overhead."""
+    return np.minimum(np.maximum(x, 0.0), 1.0)
 
 
 def combine_lids(blinks: np.ndarray, gaze: dict) -> dict:
@@ -330,7 +352,7 @@ def combine_lids(blinks: np.ndarray, gaze: dict) -> dict:
     for j, side in enumerate(("Left", "Right")):
         b = np.asarray(blinks[:, j], dtype=np.float64)
         lid = np.asarray(gaze.get(f"eyeBlink{side}", 0.0), dtype=np.float64)
-        out[f"eyeBlink{side}"] = np.clip(lid + (1.0 - lid) * b, 0, 1).astype(np.float32)
+        out[f"eyeBlink{side}"] = _unit(lid + (1.0 - lid) * b).astype(np.float32)
         if f"eyeWide{side}" in gaze:
             out[f"eyeWide{side}"] = (gaze[f"eyeWide{side}"] * (1.0 - b)).astype(np.float32)
     return out
@@ -365,12 +387,17 @@ def performance_layers(prosody: Prosody, *, fps: float, n_frames: int, seed: int
     out = {name: zeros.copy() for name in HEAD_EYE_NAMES}
     g = head = None
     ga, ha, br = (float(opt(k, 1.0)) for k in ("gaze_amount", "head_amount", "blink_rate"))
-    if opt("eyes", True):
+    eyes_on, head_on, blinks_on = opt("eyes", True), opt("head", True) and ha > 0, \
+        opt("blinks", True) and br > 0
+    # Every part follows the same speaking activity: compute it once.
+    act = speaking_activity(prosody, fps=fps, n_frames=n_frames) \
+        if eyes_on or head_on or blinks_on else None
+    if eyes_on:
         g = gaze_angles(prosody, fps=fps, n_frames=n_frames, seed=seed, amount=ga,
-                        emotion_weights=emotion_weights)
-    if opt("head", True) and ha > 0:
+                        emotion_weights=emotion_weights, activity=act)
+    if head_on:
         head = head_motion(prosody, fps=fps, n_frames=n_frames, seed=seed, amount=ha,
-                           emotion_weights=emotion_weights).astype(np.float64)
+                           emotion_weights=emotion_weights, activity=act).astype(np.float64)
         if g is not None:       # the head joins large gaze shifts
             head += min(ha, 1.0) * head_follow(g, fps=fps)
         for j, name in enumerate(HEAD_EYE_NAMES[:3]):
@@ -379,9 +406,9 @@ def performance_layers(prosody: Prosody, *, fps: float, n_frames: int, seed: int
     if g is not None:
         gaze = gaze_layer(prosody, fps=fps, n_frames=n_frames, seed=seed, amount=ga,
                           head_rotation=head, gaze_deg=g)
-    if opt("blinks", True) and br > 0:
+    if blinks_on:
         blinks, _ = blink_layer(prosody, fps=fps, n_frames=n_frames, seed=seed, rate=br,
-                                emotion_weights=emotion_weights)
+                                emotion_weights=emotion_weights, activity=act)
         gaze = combine_lids(blinks, gaze)
     out.update(gaze)
     return out

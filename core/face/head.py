@@ -14,11 +14,12 @@ when writing that format.
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import gaussian_filter1d, maximum_filter1d, uniform_filter1d
-from scipy.signal import fftconvolve, find_peaks, lfilter
+from scipy.ndimage import maximum_filter1d, uniform_filter1d
+from scipy.signal import find_peaks, lfilter
 
 from ..curves import Prosody
 from ..errors import CurveFormatError, EmotionSpecError
+from .kernels import fft_convolve_full, gaussian_filter1d, seeded_rng
 
 # Emotion names accepted in ``emotion_weights`` (lower-case, first name is canonical).
 EMOTION_ALIASES = {
@@ -139,9 +140,15 @@ def speaking_activity(prosody: Prosody, *, fps: float, n_frames: int,
     pauses inside a turn, so a phrase break of under a second still counts as talking.
     """
     loud, _, voi = prosody_frames(prosody, n_frames)
+    return activity_from_frames(loud, voi, fps=fps, window_s=window_s)
+
+
+def activity_from_frames(loud: np.ndarray, voi: np.ndarray, *, fps: float,
+                         window_s: float = 3.0) -> np.ndarray:
+    """:func:`speaking_activity` from the loudness and voicing of :func:`prosody_frames`."""
     raw = np.maximum(voi > 0.5, loud > 0.08).astype(np.float64)
     win = max(1, int(round(window_s * fps)))
-    return np.clip(2.5 * uniform_filter1d(raw, win, mode="nearest"), 0.0, 1.0)
+    return np.minimum(np.maximum(2.5 * uniform_filter1d(raw, win, mode="nearest"), 0.0), 1.0)
 
 
 def min_jerk_steps(t: np.ndarray, starts: np.ndarray, values: np.ndarray,
@@ -163,9 +170,9 @@ def min_jerk_steps(t: np.ndarray, starts: np.ndarray, values: np.ndarray,
     values = np.asarray(values, dtype=np.float64)
     gaps = np.r_[np.diff(starts), np.inf]
     durations = np.minimum(durations, np.maximum(gaps, 1e-6))   # stay continuous
-    i = np.clip(np.searchsorted(starts, t, side="right") - 1, 0, len(starts) - 1)
+    i = np.minimum(np.maximum(np.searchsorted(starts, t, side="right") - 1, 0), len(starts) - 1)
     prev = values[np.maximum(i - 1, 0)]
-    p = np.clip((t - starts[i]) / np.maximum(durations[i], 1e-6), 0.0, 1.0)
+    p = np.minimum(np.maximum((t - starts[i]) / np.maximum(durations[i], 1e-6), 0.0), 1.0)
     p = p * p * p * (10.0 - 15.0 * p + 6.0 * p * p)
     p = p.reshape(p.shape + (1,) * (values.ndim - 1))
     return prev + (values[i] - prev) * p
@@ -194,6 +201,31 @@ def gaussian_bumps(t: np.ndarray, centres: np.ndarray, sigma: float) -> np.ndarr
     return out
 
 
+def _median(x: np.ndarray):
+    """``np.median`` of a non-empty 1-D float64 array without NaN, with numpy's arithmetic
+    (the middle value, or the mean of the two middle values)."""
+    x = np.sort(x)
+    h = x.size // 2
+    return x[h] if x.size % 2 else (x[h - 1] + x[h]) / 2
+
+
+def _std(x: np.ndarray):
+    """``np.std`` (ddof 0) of a non-empty contiguous 1-D float64 array, with numpy's arithmetic."""
+    d = x - x.sum() / x.size
+    return np.sqrt((d * d).sum() / x.size)
+
+
+def _quantile_half(x: np.ndarray):
+    """``np.quantile(x, 0.5)`` (method ``'linear'``) of a non-empty 1-D float64 array without
+    NaN, with numpy's interpolation arithmetic."""
+    x = np.sort(x)
+    n = x.size
+    if n == 1:
+        return x[0]
+    lo, hi = x[(n - 1) // 2], x[(n - 1) // 2 + 1]
+    return lo + (hi - lo) * 0.0 if n % 2 else hi - (hi - lo) * 0.5
+
+
 def _f0_contour(f0: np.ndarray, voi: np.ndarray, fps: float) -> np.ndarray:
     """Speaker-normalised log-F0 (z-score over voiced frames), bridged over unvoiced
     gaps and low-passed to ~1.5 Hz, float64 [n_frames]; zeros if nothing is voiced."""
@@ -201,7 +233,7 @@ def _f0_contour(f0: np.ndarray, voi: np.ndarray, fps: float) -> np.ndarray:
     if v.sum() < 3:
         return np.zeros(f0.size)
     lf = np.log(np.where(v, f0, 1.0))
-    mu, sd = np.median(lf[v]), max(np.std(lf[v]), 0.05)
+    mu, sd = _median(lf[v]), max(_std(lf[v]), 0.05)
     idx = np.flatnonzero(v)
     z = np.interp(np.arange(f0.size), idx, (lf[idx] - mu) / sd)
     return gaussian_filter1d(z, 0.1 * fps, mode="nearest")
@@ -225,14 +257,21 @@ def _accents(prosody: Prosody, loud, f0z, *, fps: float, n_frames: int):
         return fr, np.zeros(0)
     w = max(1, int(0.15 * fps))
     peak = np.max(loud[np.minimum(fr[:, None] + np.arange(w), n_frames - 1)], axis=1)
-    s = peak * (1.0 + 0.6 * np.clip(f0z[fr], 0.0, 2.0))
+    s = peak * (1.0 + 0.6 * np.minimum(np.maximum(f0z[fr], 0.0), 2.0))
     # Stressed syllables: the stronger half, and the strongest within +-0.3 s (<= ~2/s).
     per_frame = np.zeros(n_frames)
     np.maximum.at(per_frame, fr, s)
     local = maximum_filter1d(per_frame, 2 * int(0.3 * fps) + 1, mode="constant")
-    keep = (s >= np.quantile(s, 0.5)) & (s >= local[fr]) & (np.r_[True, np.diff(fr) > 0])
+    keep = (s >= _quantile_half(s)) & (s >= local[fr]) & \
+        np.concatenate([[True], np.diff(fr) > 0])
     fr, s = fr[keep], s[keep]
-    return fr, np.clip(s / max(s.max(), 1e-9), 0.0, 1.0)
+    return fr, np.minimum(np.maximum(s / max(s.max(), 1e-9), 0.0), 1.0)
+
+
+def _smoothed(curve: np.ndarray, size: int) -> np.ndarray:
+    """``uniform_filter1d(curve, size, mode="nearest")``; an all-zero curve (no such
+    emotion) is returned as it is, which is what the filter gives for it."""
+    return uniform_filter1d(curve, size, mode="nearest") if curve.any() else curve
 
 
 def _kernel(fps: float, peak_s: float) -> np.ndarray:
@@ -242,7 +281,8 @@ def _kernel(fps: float, peak_s: float) -> np.ndarray:
 
 
 def head_motion(prosody: Prosody, *, fps: float, n_frames: int, seed: int = 0,
-                amount: float = 1.0, emotion_weights=None) -> np.ndarray:
+                amount: float = 1.0, emotion_weights=None,
+                activity: np.ndarray = None) -> np.ndarray:
     """Seeded head rotation that follows speech.
 
     Parameters
@@ -253,6 +293,8 @@ def head_motion(prosody: Prosody, *, fps: float, n_frames: int, seed: int = 0,
     emotion_weights : dict of str -> np.ndarray [shape=(n_frames,)] or None
         sadness lowers the head and damps motion, surprise lifts it, anger tucks the chin
         and sharpens nods, happiness livens motion and tilts, disgust turns away.
+    activity : np.ndarray [shape=(n_frames,)], optional
+        :func:`speaking_activity` of this prosody when the caller already has it.
 
     Returns
     -------
@@ -264,13 +306,12 @@ def head_motion(prosody: Prosody, *, fps: float, n_frames: int, seed: int = 0,
     amount = max(float(amount), 0.0)
     if amount == 0.0 or n_frames == 0:
         return np.zeros((n_frames, 3), np.float32)
-    rng = np.random.default_rng([int(seed), 0x4EAD])
+    rng = seeded_rng(seed, 0x4EAD)
     t = np.arange(n_frames) / fps
     loud, f0, voi = prosody_frames(prosody, n_frames)
-    act = speaking_activity(prosody, fps=fps, n_frames=n_frames)
+    act = activity_from_frames(loud, voi, fps=fps) if activity is None else activity
     speech = gaussian_filter1d(np.maximum(voi, (loud > 0.08).astype(float)), 0.15 * fps)
-    em = {k: uniform_filter1d(emotion_curve(emotion_weights, k, n_frames),
-                              max(1, int(0.4 * fps)), mode="nearest")
+    em = {k: _smoothed(emotion_curve(emotion_weights, k, n_frames), max(1, int(0.4 * fps)))
           for k in ("happiness", "sadness", "surprise", "fear", "anger", "disgust",
                     "contempt", "arousal")}
     lively = np.exp(-0.9 * em["sadness"] + 0.4 * em["happiness"] + 0.3 * em["anger"]
@@ -286,10 +327,13 @@ def head_motion(prosody: Prosody, *, fps: float, n_frames: int, seed: int = 0,
         amp = np.stack([rng.normal(0.0, 1.3, fr.size), nod * (1.5 + 2.5 * s),
                         rng.normal(0.0, 0.7, fr.size)], axis=1) * (0.4 + 0.6 * s[:, None])
         np.add.at(imp, np.maximum(fr - lead, 0), amp)
-        soft, sharp = _kernel(fps, 0.18), _kernel(fps, 0.13)
-        ang = em["anger"][:, None]
-        out += ((1.0 - ang) * fftconvolve(imp, soft[:, None])[:n_frames]
-                + ang * fftconvolve(imp, sharp[:, None])[:n_frames])
+        soft = fft_convolve_full(imp, _kernel(fps, 0.18))[:n_frames]
+        if em["anger"].any():
+            ang = em["anger"][:, None]
+            sharp = fft_convolve_full(imp, _kernel(fps, 0.13))[:n_frames]
+            out += (1.0 - ang) * soft + ang * sharp
+        else:                       # the same sum: 1 * soft + 0 * sharp, added to zeros
+            out += soft
     # (2) pitch follows the F0 contour while voiced.
     out[:, 1] += 1.6 * f0z * speech
     # (3) posture changes at phrase starts (and at t = 0), ~0.8 s min-jerk moves.

@@ -1,0 +1,95 @@
+"""Cached filter kernels and seed sequences shared by the face layers.
+
+The face layers work on short arrays (a few hundred frames for a sentence), where the
+fixed cost of building a Gaussian kernel or hashing a seed costs more than the filtering
+itself. The helpers here compute exactly what their library counterparts compute (same
+kernels, same library calls, bit for bit) and only keep the per-call constants:
+
+- :func:`gaussian_filter1d`: ``scipy.ndimage.gaussian_filter1d`` (order 0, truncate 4)
+  with the kernel cached per ``sigma``.
+- :func:`seeded_rng`: ``np.random.default_rng([seed, stream])`` with the
+  ``SeedSequence`` cached per ``(seed, stream)``.
+- :func:`fft_convolve_full`: ``scipy.signal.fftconvolve(x, kernel[:, None])`` (mode
+  ``"full"``, along axis 0) with the kernel's spectrum cached.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from scipy import fft as sp_fft
+from scipy.ndimage import correlate1d
+
+
+@lru_cache(maxsize=256)
+def _gaussian_weights(sigma: float) -> np.ndarray:
+    """Correlation weights of ``scipy.ndimage.gaussian_filter1d`` (order 0, truncate 4)."""
+    radius = int(4.0 * sigma + 0.5)
+    sigma2 = sigma * sigma
+    x = np.arange(-radius, radius + 1)
+    phi_x = np.exp(-0.5 / sigma2 * x ** 2)
+    phi_x = phi_x / phi_x.sum()
+    weights = np.ascontiguousarray(phi_x[::-1])
+    weights.setflags(write=False)
+    return weights
+
+
+def gaussian_filter1d(x: np.ndarray, sigma: float, *, axis: int = -1,
+                      mode: str = "reflect") -> np.ndarray:
+    """``scipy.ndimage.gaussian_filter1d(x, sigma, axis=axis, mode=mode)``, kernel cached.
+
+    Parameters
+    ----------
+    x : np.ndarray
+        Input; the output has its dtype, like scipy's.
+    sigma : float
+        Standard deviation in samples (the kernel reaches 4 sigma each side).
+    axis : int
+    mode : str
+        Border mode of ``scipy.ndimage.correlate1d``.
+
+    Returns
+    -------
+    np.ndarray [shape=x.shape]
+    """
+    return correlate1d(x, _gaussian_weights(float(sigma)), axis, None, mode, 0.0, 0)
+
+
+@lru_cache(maxsize=64)
+def _seed_sequence(seed: int, stream: int) -> np.random.SeedSequence:
+    return np.random.SeedSequence([seed, stream])
+
+
+def seeded_rng(seed: int, stream: int) -> np.random.Generator:
+    """A fresh generator in the state of ``np.random.default_rng([seed, stream])``."""
+    return np.random.Generator(np.random.PCG64(_seed_sequence(int(seed), int(stream))))
+
+
+@lru_cache(maxsize=64)
+def _kernel_spectrum(kernel_bytes: bytes, n_fft: int) -> np.ndarray:
+    kernel = np.frombuffer(kernel_bytes, dtype=np.float64)
+    spec = sp_fft.rfft(kernel[:, None], n_fft, axis=0)
+    spec.setflags(write=False)
+    return spec
+
+
+def fft_convolve_full(x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """``scipy.signal.fftconvolve(x, kernel[:, None])`` for real float64 ``x`` [n, c].
+
+    The same transforms as scipy (real FFT of the next fast length along axis 0, product,
+    inverse), with the kernel's spectrum cached.
+
+    Returns
+    -------
+    np.ndarray [shape=(n + len(kernel) - 1, c)]
+    """
+    x = np.asarray(x, dtype=np.float64)
+    kernel = np.ascontiguousarray(kernel, dtype=np.float64)
+    if x.size == 0 or kernel.size == 0:
+        return np.array([])
+    if x.shape[0] == 1 or kernel.shape[0] == 1:     # scipy multiplies directly then
+        return x * kernel[:, None]
+    size = x.shape[0] + kernel.shape[0] - 1
+    n_fft = sp_fft.next_fast_len(size, True)
+    spec = sp_fft.rfft(x, n_fft, axis=0) * _kernel_spectrum(kernel.tobytes(), n_fft)
+    return sp_fft.irfft(spec, n_fft, axis=0)[:size].copy()
