@@ -40,13 +40,13 @@ from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
-from scipy.ndimage import gaussian_filter1d
 
 from ...rigs.arkit import ARKIT_INDEX, N_ARKIT
 from ...rigs.visemes import VisemeTables, load_viseme_tables, normalize_phone
 from ..curves import PhoneTrack, Prosody
 from ..errors import AlignmentError
 from ..style import Style
+from .kernels import gaussian_filter1d
 
 _FAR = 1.0e6          # sentinel silence reaches this far before / after the track
 _CHUNK = 32768        # internal samples blended at once (bounds memory)
@@ -230,24 +230,34 @@ def blend(t: np.ndarray, seg: Segments, alpha: np.ndarray, targets, *,
     single = np.ndim(alpha) == 1
     alpha = np.asarray(alpha, dtype=np.float64).reshape(len(seg.start), -1)
     tlist = [targets] if single else list(targets)
-    rb = np.atleast_1d(np.asarray(reach_before, dtype=np.float64))
-    ra = np.atleast_1d(np.asarray(reach_after, dtype=np.float64))
+    n_grp = len(tlist)
+    # Per-group constants as [G, 1, 1], so all groups' dominances are computed at once.
+    inv_b = (1.0 / np.atleast_1d(np.asarray(reach_before, dtype=np.float64)))[:, None, None]
+    inv_a = (1.0 / np.atleast_1d(np.asarray(reach_after, dtype=np.float64)))[:, None, None]
+    alpha_g = np.ascontiguousarray(alpha.T)                  # [G, n_seg]
     n_seg = len(seg.start)
     outs = [np.empty((len(t), tg.shape[1])) for tg in tlist]
     offs = np.arange(-window, window + 1)
-    for a in range(0, len(t), _CHUNK):
-        tc = t[a:a + _CHUNK]
-        k = np.clip(np.searchsorted(seg.start, tc, side="right") - 1, 0, n_seg - 1)
-        j = k[:, None] + offs
+    chunk = max(1, _CHUNK // n_grp)
+    for a in range(0, len(t), chunk):
+        tc = t[a:a + chunk]
+        k = np.minimum(np.maximum(np.searchsorted(seg.start, tc, side="right") - 1, 0), n_seg - 1)
+        # The 2K+1 segments around each sample depend only on its segment k: gather the
+        # windows of the segments this chunk touches once, then pick rows by k.
+        s0 = int(k.min()) if k.size else 0
+        k = k - s0
+        j = np.arange(s0, s0 + (int(k.max()) + 1 if k.size else 0))[:, None] + offs
         valid = (j >= 0) & (j < n_seg)
-        j = np.clip(j, 0, n_seg - 1)
-        before = np.maximum(seg.start[j] - tc[:, None], 0.0)
-        after = np.maximum(tc[:, None] - seg.end[j], 0.0)
+        j = np.minimum(np.maximum(j, 0), n_seg - 1)
+        alpha_w = alpha_g[:, j] * valid                 # [G, segments, 2K+1]; 0 off the ends
+        before = np.maximum(seg.start[j].take(k, axis=0) - tc[:, None], 0.0)
+        after = np.maximum(tc[:, None] - seg.end[j].take(k, axis=0), 0.0)
+        x = np.minimum(before * inv_b + after * inv_a, 60.0)           # [G, n, 2K+1]
+        dom = alpha_w.take(k, axis=1) * np.exp(-x)
+        den = dom.sum(2, keepdims=True)
         for g, tg in enumerate(tlist):
-            x = np.minimum(before * (1.0 / rb[g]) + after * (1.0 / ra[g]), 60.0)
-            dom = alpha[j, g] * np.exp(-x) * valid
-            num = np.einsum("nk,nkc->nc", dom, tg[j])
-            outs[g][a:a + _CHUNK] = num / dom.sum(1, keepdims=True)
+            outs[g][a:a + chunk] = np.einsum("nk,nkc->nc", dom[g],
+                                             tg[j].take(k, axis=0)) / den[g]
     return outs[0] if single else outs
 
 
@@ -269,28 +279,27 @@ def constraint_envelope(t: np.ndarray, seg: Segments, mask: np.ndarray, *, fps: 
     idx = np.flatnonzero(mask)
     if idx.size == 0:
         return np.zeros(len(t))
-    first = np.concatenate([[True], np.diff(idx) > 1])
-    last = np.concatenate([np.diff(idx) > 1, [True]])
-    i0, i1 = idx[first], idx[last]
-    cs, ce = seg.start[i0].copy(), seg.end[i1].copy()
-    k = np.round(0.5 * (cs + ce) * fps)
+    split = np.diff(idx) > 1
+    i0, i1 = idx[np.concatenate([[True], split])], idx[np.concatenate([split, [True]])]
+    cs, ce = seg.start[i0], seg.end[i1]                 # fancy indexing: copies
+    kf = np.round(0.5 * (cs + ce) * fps) / fps
     no_frame = np.ceil(cs * fps - 1e-9) > np.floor(ce * fps + 1e-9)
-    cs[no_frame] = np.minimum(cs, k / fps)[no_frame]
-    ce[no_frame] = np.maximum(ce, k / fps)[no_frame]
-    prev_d = seg.end[np.maximum(i0 - 1, 0)] - seg.start[np.maximum(i0 - 1, 0)]
-    next_d = seg.end[np.minimum(i1 + 1, len(seg.end) - 1)] - \
-        seg.start[np.minimum(i1 + 1, len(seg.end) - 1)]
-    rb = np.clip(np.minimum(ramp_before, share * prev_d), 1e-4, None)
-    ra = np.clip(np.minimum(ramp_after, share * next_d), 1e-4, None)
-    j = np.searchsorted(cs, t, side="right") - 1
-    jc = np.clip(j, 0, len(cs) - 1)
-    inside = (j >= 0) & (t <= ce[jc])
-    d_after = np.where(j >= 0, (t - ce[jc]) / ra[jc], np.inf)
-    jn = np.clip(j + 1, 0, len(cs) - 1)
-    d_before = np.where(j + 1 < len(cs), (cs[jn] - t) / rb[jn], np.inf)
-    xa, xb = np.clip(d_after, 0.0, 1.0), np.clip(d_before, 0.0, 1.0)
+    cs[no_frame] = np.minimum(cs, kf)[no_frame]
+    ce[no_frame] = np.maximum(ce, kf)[no_frame]
+    prev = np.maximum(i0 - 1, 0)
+    nxt = np.minimum(i1 + 1, len(seg.end) - 1)
+    rb = np.maximum(np.minimum(ramp_before, share * (seg.end[prev] - seg.start[prev])), 1e-4)
+    ra = np.maximum(np.minimum(ramp_after, share * (seg.end[nxt] - seg.start[nxt])), 1e-4)
+    # Interval p - 1 is the last one starting at or before t (p = 0: none), interval p the
+    # next one; sentinels (an interval ending at -inf, one starting at +inf) make the
+    # distance to a missing neighbour infinite.
+    p = np.searchsorted(cs, t, side="right")
+    ce_p, ra_p = np.concatenate([[-np.inf], ce])[p], np.concatenate([[1.0], ra])[p]
+    cs_n, rb_n = np.concatenate([cs, [np.inf]])[p], np.concatenate([rb, [1.0]])[p]
+    xa = np.minimum(np.maximum((t - ce_p) / ra_p, 0.0), 1.0)
+    xb = np.minimum(np.maximum((cs_n - t) / rb_n, 0.0), 1.0)
     env = np.maximum(_ramp(xa, release), _ramp(xb, onset))
-    return np.where(inside, 1.0, env)
+    return np.where(t <= ce_p, 1.0, env)
 
 
 def _ramp(x: np.ndarray, shape: str) -> np.ndarray:
@@ -340,74 +349,118 @@ def speech_layer(phones: PhoneTrack, prosody: Optional[Prosody], *, fps: float,
         return np.zeros((0, N_ARKIT), dtype=np.float32)
     tab = load_viseme_tables()
     dyn = tab.dynamics
+    plan = _speech_plan(tab)
     art, lscale, lead = style_values(style)
     seg = prepare_segments(phones, lead_s=lead, emphasis=emphasis)
     t, m = internal_grid(fps, n_frames)
 
     targets = tab.phone_targets[seg.phone].copy()
     targets[:, _CH["mouthClose"]] = 0.0           # owned by the closure constraint
-    opening = np.concatenate([[_CH["jawOpen"]], tab.group_channels[tab.groups.index("open")]])
-    targets[:, opening] *= seg.gain[:, None]
-    reach_scale = 1.4 - 0.4 * float(np.clip(art, 0.0, 2.0))
-    groups = [g for g in range(len(tab.groups)) if tab.group_channels[g].size]
-    blended = blend(t, seg, tab.dominance[seg.phone][:, groups],
-                    [targets[:, tab.group_channels[g]] for g in groups],
-                    reach_before=tab.reach_before[groups] * reach_scale,
-                    reach_after=tab.reach_after[groups] * reach_scale,
+    targets[:, plan.opening] *= seg.gain[:, None]
+    reach_scale = 1.4 - 0.4 * min(max(art, 0.0), 2.0)
+    blended = blend(t, seg, tab.dominance[seg.phone][:, plan.groups],
+                    [targets[:, tab.group_channels[g]] for g in plan.groups],
+                    reach_before=tab.reach_before[plan.groups] * reach_scale,
+                    reach_after=tab.reach_after[plan.groups] * reach_scale,
                     window=int(dyn["window_segments"]))
-    w = np.zeros((N_ARKIT, len(t)))              # channels first: contiguous filtering
-    for g, vals in zip(groups, blended):
-        w[tab.group_channels[g]] = vals.T
+    # Rows: the driven channels (plan.used), channels first for contiguous filtering.
+    sub = np.zeros((len(plan.used), len(t)))
+    for rows, vals in zip(plan.rows, blended):
+        sub[rows] = vals.T
 
     if prosody is not None and lscale > 0 and len(prosody.loudness):
         pt = np.arange(len(prosody.loudness)) / float(prosody.fps)
         loud = np.interp(t + lead, pt, np.asarray(prosody.loudness, dtype=np.float64))
         loud = gaussian_filter1d(loud, dyn["loudness_smooth_s"] * fps * m, mode="nearest")
-        scale = np.clip(1.0 + lscale * dyn["loudness_gain"] * (loud - dyn["loudness_reference"]),
-                        dyn["loudness_min_scale"], dyn["loudness_max_scale"])
-        w[opening] *= scale
-    used = np.unique(np.concatenate([tab.group_channels[g] for g in groups]))
-    sub = np.clip(w[used] * articulation_gain(art), 0.0, 1.0)
-    sub = gaussian_filter1d(sub, dyn["smooth_sigma_s"] * fps * m, axis=-1, mode="nearest")
-    out = np.zeros((n_frames, N_ARKIT))
-    out[:, used] = sub[:, ::m].T
+        scale = np.minimum(np.maximum(1.0 + lscale * dyn["loudness_gain"]
+                                      * (loud - dyn["loudness_reference"]),
+                                      dyn["loudness_min_scale"]), dyn["loudness_max_scale"])
+        sub[plan.opening_rows] *= scale
+    sub = np.minimum(np.maximum(sub * articulation_gain(art), 0.0), 1.0)
+    sub = gaussian_filter1d(sub, dyn["smooth_sigma_s"] * fps * m, mode="nearest")
+    out = np.zeros((N_ARKIT, n_frames))          # channels first
+    out[plan.used] = sub[:, ::m]
     # Constraints are analytic envelopes: evaluate them at the output frames only.
     _apply_constraints(out, t[::m], seg, tab, fps)
-    return np.clip(out, 0.0, 1.0).astype(np.float32)
+    return np.minimum(np.maximum(out, 0.0), 1.0).T.astype(np.float32, order="C")
+
+
+@dataclass(frozen=True)
+class _SpeechPlan:
+    """Channel bookkeeping of :func:`speech_layer` for one set of viseme tables.
+
+    groups : blended group indices (groups that drive channels); used : sorted ARKit
+    channels they drive; rows : per group, the rows of its channels in ``used``;
+    opening : jawOpen and the lip-opening channels; opening_rows : their rows in ``used``.
+    """
+
+    groups: list
+    used: np.ndarray
+    rows: tuple
+    opening: np.ndarray
+    opening_rows: np.ndarray
+
+
+_PLANS: dict = {}
+
+
+def _speech_plan(tab: VisemeTables) -> _SpeechPlan:
+    """The (cached) :class:`_SpeechPlan` of ``tab``."""
+    hit = _PLANS.get(id(tab))
+    if hit is not None and hit[0] is tab:
+        return hit[1]
+    groups = [g for g in range(len(tab.groups)) if tab.group_channels[g].size]
+    used = np.unique(np.concatenate([tab.group_channels[g] for g in groups]))
+    row_of = {int(c): i for i, c in enumerate(used)}
+    opening = np.concatenate([[_CH["jawOpen"]], tab.group_channels[tab.groups.index("open")]])
+    plan = _SpeechPlan(
+        groups=groups, used=used,
+        rows=tuple(np.array([row_of[int(c)] for c in tab.group_channels[g]], dtype=np.int64)
+                   for g in groups),
+        opening=opening,
+        opening_rows=np.array([row_of[int(c)] for c in opening if int(c) in row_of],
+                              dtype=np.int64))
+    _PLANS[id(tab)] = (tab, plan)
+    return plan
+
+
+_LOWER = np.array([_CH["mouthLowerDownLeft"], _CH["mouthLowerDownRight"]])
+_UPPER = np.array([_CH["mouthUpperUpLeft"], _CH["mouthUpperUpRight"]])
+_STRETCH = np.array([_CH["mouthStretchLeft"], _CH["mouthStretchRight"]])
+_PRESS = np.array([_CH["mouthPressLeft"], _CH["mouthPressRight"]])
+_LIPS = np.concatenate([_LOWER, _UPPER])
+_RELEASED = np.array([_CH["mouthFunnel"], _CH["tongueOut"], _CH["mouthShrugLower"]])
 
 
 def _apply_constraints(w: np.ndarray, t: np.ndarray, seg: Segments, tab: VisemeTables,
                        fps: float) -> None:
-    """Bilabial closure and labiodental contact, in place on frame-rate weights ``w``."""
-    lower = [_CH["mouthLowerDownLeft"], _CH["mouthLowerDownRight"]]
-    upper = [_CH["mouthUpperUpLeft"], _CH["mouthUpperUpRight"]]
-    stretch = [_CH["mouthStretchLeft"], _CH["mouthStretchRight"]]
-    press = [_CH["mouthPressLeft"], _CH["mouthPressRight"]]
+    """Bilabial closure and labiodental contact, in place on frame-rate weights ``w``
+    [shape=(52, n_frames)] (channels first; ``t`` holds the frame times)."""
     jaw, close, funnel, pucker = (_CH[n] for n in ("jawOpen", "mouthClose", "mouthFunnel",
                                                    "mouthPucker"))
+    roll_lower, shrug_lower = _CH["mouthRollLower"], _CH["mouthShrugLower"]
 
     lab = tab.constraints["labiodental"]
     c = constraint_envelope(t, seg, tab.is_labiodental[seg.phone], fps=fps,
                             ramp_before=lab["ramp_before_s"], ramp_after=lab["ramp_after_s"],
                             share=lab["neighbour_share"])
-    w[:, jaw] += c * (np.minimum(w[:, jaw], lab["jaw_max"]) - w[:, jaw])
-    w[:, _CH["mouthRollLower"]] = np.maximum(w[:, _CH["mouthRollLower"]], c * lab["roll_lower"])
-    w[:, _CH["mouthShrugLower"]] = np.maximum(w[:, _CH["mouthShrugLower"]],
-                                              c * lab["shrug_lower"])
-    w[:, upper] = np.maximum(w[:, upper], (c * lab["upper_up"])[:, None])
-    w[:, lower] *= (1.0 - c)[:, None]
-    w[:, funnel] *= 1.0 - c
-    w[:, pucker] *= 1.0 - 0.5 * c
+    w[jaw] += c * (np.minimum(w[jaw], lab["jaw_max"]) - w[jaw])
+    w[roll_lower] = np.maximum(w[roll_lower], c * lab["roll_lower"])
+    w[shrug_lower] = np.maximum(w[shrug_lower], c * lab["shrug_lower"])
+    w[_UPPER] = np.maximum(w[_UPPER], c * lab["upper_up"])
+    w[_LOWER] *= 1.0 - c
+    w[funnel] *= 1.0 - c
+    w[pucker] *= 1.0 - 0.5 * c
 
     bil = tab.constraints["bilabial"]
     c = constraint_envelope(t, seg, tab.is_bilabial[seg.phone], fps=fps,
                             ramp_before=bil["ramp_before_s"], ramp_after=bil["ramp_after_s"],
                             share=bil["neighbour_share"], onset=bil.get("onset", "cosine"),
                             release=bil.get("release", "cosine"))
-    w[:, jaw] += c * (np.minimum(w[:, jaw], bil["jaw_max"]) - w[:, jaw])
-    w[:, close] = c * w[:, jaw]                    # mouthClose == jawOpen seals the lips
-    w[:, press] = np.maximum(w[:, press], (c * bil["press"])[:, None])
-    keep = (1.0 - c)[:, None]
-    w[:, lower + upper] *= keep
-    w[:, [funnel, _CH["tongueOut"], _CH["mouthShrugLower"]]] *= keep
-    w[:, stretch] *= (1.0 - 0.5 * c)[:, None]
+    w[jaw] += c * (np.minimum(w[jaw], bil["jaw_max"]) - w[jaw])
+    w[close] = c * w[jaw]                          # mouthClose == jawOpen seals the lips
+    w[_PRESS] = np.maximum(w[_PRESS], c * bil["press"])
+    keep = 1.0 - c
+    w[_LIPS] *= keep
+    w[_RELEASED] *= keep
+    w[_STRETCH] *= 1.0 - 0.5 * c

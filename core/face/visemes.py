@@ -28,7 +28,6 @@ from __future__ import annotations
 from typing import Optional
 
 import numpy as np
-from scipy.ndimage import gaussian_filter1d
 
 from ...rigs.visemes import VISEME_NAMES, load_viseme_tables, normalize_phone
 from ..curves import PhoneTrack, VisemeTrack
@@ -36,6 +35,11 @@ from ..style import Style
 from .coarticulation import (
     articulation_gain, blend, constraint_envelope, internal_grid, prepare_segments,
     style_values)
+from .kernels import gaussian_filter1d
+
+_SIL = VISEME_NAMES.index("sil")
+_OTHERS = np.delete(np.arange(len(VISEME_NAMES)), _SIL)
+_CONTACT = np.array([VISEME_NAMES[i] in ("PP", "FF") for i in _OTHERS])   # keep full weight
 
 
 def viseme_track(phones: PhoneTrack, *, fps: float, n_frames: int,
@@ -73,13 +77,15 @@ def viseme_track(phones: PhoneTrack, *, fps: float, n_frames: int,
 
     g = tab.groups.index("viseme")
     onehot = np.eye(nv)[tab.phone_viseme[seg.phone]]
-    reach_scale = 1.4 - 0.4 * float(np.clip(art, 0.0, 2.0))
+    reach_scale = 1.4 - 0.4 * min(max(art, 0.0), 2.0)
     w = blend(t, seg, tab.dominance[seg.phone, g], onehot,
               reach_before=tab.reach_before[g] * reach_scale,
               reach_after=tab.reach_after[g] * reach_scale,
               window=int(dyn["window_segments"]))
     w = gaussian_filter1d(w, dyn["smooth_sigma_s"] * fps * m, axis=0, mode="nearest")
 
+    # The constraints act frame by frame: apply them at the output frames only.
+    w, t = w[::m], t[::m]
     for kind, vis in (("labiodental", "FF"), ("bilabial", "PP")):
         con = tab.constraints[kind]
         mask = tab.is_labiodental if kind == "labiodental" else tab.is_bilabial
@@ -91,18 +97,15 @@ def viseme_track(phones: PhoneTrack, *, fps: float, n_frames: int,
         w *= (1.0 - c)[:, None]
         w[:, VISEME_NAMES.index(vis)] += c
 
-    w = w[::m]
-    sil = VISEME_NAMES.index("sil")
-    others = np.delete(np.arange(nv), sil)
     # Lip contacts keep full weight at any articulation: mumbled speech still closes on p/b/m.
-    gain = np.array([1.0 if VISEME_NAMES[i] in ("PP", "FF") else articulation_gain(art)
-                     for i in others])
-    speech = w[:, others] * gain
+    gain = np.where(_CONTACT, 1.0, articulation_gain(art))
+    speech = w[:, _OTHERS] * gain
     total = speech.sum(1, keepdims=True)
     speech /= np.maximum(total, 1.0)            # never more than all of the weight
-    w[:, others] = speech
-    w[:, sil] = 1.0 - speech.sum(1)
-    return VisemeTrack(VISEME_NAMES, float(fps), np.clip(w, 0.0, 1.0).astype(np.float32))
+    w[:, _OTHERS] = speech
+    w[:, _SIL] = 1.0 - speech.sum(1)
+    return VisemeTrack(VISEME_NAMES, float(fps),
+                       np.minimum(np.maximum(w, 0.0), 1.0).astype(np.float32))
 
 
 def visemes_to_arkit(track: VisemeTrack) -> np.ndarray:
