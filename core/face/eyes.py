@@ -19,7 +19,7 @@ from scipy.signal import lfilter
 
 from ...rigs.arkit import ARKIT_NAMES, HEAD_EYE_NAMES
 from ..curves import Prosody
-from .head import (activity_from_frames, ar1_noise, emotion_curve, gaussian_bumps, head_motion,
+from .head import (activity_from_frames, ar1_noises, emotion_curve, gaussian_bumps, head_motion,
                    min_jerk_steps, phrase_bounds, prosody_frames, speaking_activity)
 from .kernels import seeded_rng
 
@@ -252,7 +252,7 @@ def gaze_angles(prosody: Prosody, *, fps: float, n_frames: int, seed: int = 0,
     n_ms = rng.poisson(1.2 * t[-1] + 1) if n_frames > 1 else 0
     ms_t = np.sort(rng.uniform(0, t[-1] if n_frames > 1 else 0.0, n_ms))
     g += rng.normal(0.0, 0.2, (n_ms + 1, 2))[np.searchsorted(ms_t, t)]
-    g += np.stack([ar1_noise(rng, n_frames, fps=fps, tau_s=0.4, std=0.12) for _ in range(2)], 1)
+    g += ar1_noises(rng, n_frames, fps=fps, tau_s=0.4, stds=(0.12, 0.12))
     sm, su = em["sadness"], em["surprise"]             # an all-zero curve filters to itself
     sm = uniform_filter1d(sm, max(1, int(0.5 * fps)), mode="nearest") if sm.any() else sm
     su = uniform_filter1d(su, max(1, int(0.2 * fps)), mode="nearest") if su.any() else su

@@ -168,7 +168,8 @@ def min_jerk_steps(t: np.ndarray, starts: np.ndarray, values: np.ndarray,
     np.ndarray [shape=(n_frames, ...)] float64.
     """
     values = np.asarray(values, dtype=np.float64)
-    gaps = np.r_[np.diff(starts), np.inf]
+    gaps = np.diff(starts)
+    gaps = np.concatenate([gaps, [np.inf]]) if gaps.dtype == np.float64 else np.r_[gaps, np.inf]
     durations = np.minimum(durations, np.maximum(gaps, 1e-6))   # stay continuous
     i = np.minimum(np.maximum(np.searchsorted(starts, t, side="right") - 1, 0), len(starts) - 1)
     prev = values[np.maximum(i - 1, 0)]
@@ -185,6 +186,21 @@ def ar1_noise(rng, n: int, *, fps: float, tau_s: float, std: float) -> np.ndarra
     return lfilter([1.0], [1.0, -a], e, zi=[rng.standard_normal() * std * a])[0]
 
 
+def ar1_noises(rng, n: int, *, fps: float, tau_s: float, stds) -> np.ndarray:
+    """Several :func:`ar1_noise` series in one filter call, float64 [n, len(stds)].
+
+    Column ``i`` equals ``ar1_noise(rng, n, fps=fps, tau_s=tau_s, std=stds[i])`` called
+    in turn (the same draws in the same order), so it can replace a stack of such calls.
+    """
+    if n == 0:
+        return np.stack([ar1_noise(rng, 0, fps=fps, tau_s=tau_s, std=sd) for sd in stds], 1)
+    a = float(np.exp(-1.0 / max(tau_s * fps, 1e-6)))
+    std = np.asarray(stds, dtype=np.float64)
+    z = rng.standard_normal((std.size, n + 1))      # per series: n innovations, then its start
+    e = z[:, :n] * std[:, None] * np.sqrt(1.0 - a * a)
+    return lfilter([1.0], [1.0, -a], e, axis=1, zi=(z[:, n] * std * a)[:, None])[0].T
+
+
 
 
 def gaussian_bumps(t: np.ndarray, centres: np.ndarray, sigma: float) -> np.ndarray:
@@ -195,10 +211,11 @@ def gaussian_bumps(t: np.ndarray, centres: np.ndarray, sigma: float) -> np.ndarr
     k = int(np.ceil(4 * sigma * fps))
     idx = np.round(centres * fps).astype(np.int64)[:, None] + np.arange(-k, k + 1)
     ok = (idx >= 0) & (idx < t.size)
-    out = np.zeros(t.size)
-    np.add.at(out, idx[ok], np.exp(-0.5 * ((t[idx[ok]] - np.broadcast_to(
-        centres[:, None], idx.shape)[ok]) / sigma) ** 2))
-    return out
+    at = idx[ok]
+    vals = np.exp(-0.5 * ((t[at] - np.broadcast_to(centres[:, None], idx.shape)[ok]) / sigma) ** 2)
+    # bincount adds the weights in order, like np.add.at on zeros (but faster); it gives
+    # int64 when there is nothing to add.
+    return np.bincount(at, weights=vals, minlength=t.size).astype(np.float64, copy=False)
 
 
 def _median(x: np.ndarray):
@@ -256,7 +273,7 @@ def _accents(prosody: Prosody, loud, f0z, *, fps: float, n_frames: int):
     if fr.size == 0:
         return fr, np.zeros(0)
     w = max(1, int(0.15 * fps))
-    peak = np.max(loud[np.minimum(fr[:, None] + np.arange(w), n_frames - 1)], axis=1)
+    peak = loud[np.minimum(fr[:, None] + np.arange(w), n_frames - 1)].max(axis=1)
     s = peak * (1.0 + 0.6 * np.minimum(np.maximum(f0z[fr], 0.0), 2.0))
     # Stressed syllables: the stronger half, and the strongest within +-0.3 s (<= ~2/s).
     per_frame = np.zeros(n_frames)
@@ -343,8 +360,8 @@ def head_motion(prosody: Prosody, *, fps: float, n_frames: int, seed: int = 0,
     out += min_jerk_steps(t, ps, post, np.full(ps.size, 0.8))
     out *= (0.35 + 0.65 * act)[:, None]
     # (4) slow drift, at half size in silence.
-    out += np.stack([ar1_noise(rng, n_frames, fps=fps, tau_s=4.0, std=sd)
-                     for sd in (1.3, 0.8, 0.5)], axis=1) * (0.5 + 0.5 * act)[:, None]
+    out += ar1_noises(rng, n_frames, fps=fps, tau_s=4.0, stds=(1.3, 0.8, 0.5)) \
+        * (0.5 + 0.5 * act)[:, None]
     out *= lively[:, None]
     # (5) breathing: ~15/min cycle at rest, an inhale lift in each phrase break.
     rate = 0.25 * (1.0 + 0.15 * ar1_noise(rng, n_frames, fps=fps, tau_s=8.0, std=1.0))
