@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -71,6 +72,17 @@ DITHER_MIN_STD = 3.0e-4
 #: without variants, ARCTIC recall 0.5 -> 1.0, espeak 0.79 -> 0.82.
 BILABIAL_ALTERNATIVES = {"V": "B", "F": "P"}
 
+#: Bilabial evidence: hama's greedy CTC path drops some word-initial b/p/m on synthetic
+#: voices ("Bob" as aa-v, "big" as w-ih-g), yet its posteriors still hold them (b at 0.26
+#: in the frame before the vowel). A frame where the summed b/p/m probability peaks at or
+#: above this value, with no bilabial emitted within EVIDENCE_GUARD frames, offers the word
+#: there (or the word starting / ending within EVIDENCE_REACH frames) a pronunciation with
+#: that bilabial inserted, and with it replacing the nearest consonant.
+BILABIAL_EVIDENCE = 0.08
+EVIDENCE_GUARD = 2
+EVIDENCE_REACH = 4
+VOWELS = frozenset("AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW".split())
+
 _lock = threading.RLock()
 _hama = None            # ASRModel, False when unavailable
 _lm_decoder = None
@@ -104,19 +116,131 @@ def hama_model():
         return _hama or None
 
 
-def hama_words(x: np.ndarray) -> list:
-    """Recognised words of a piece (at most 30 s) as lists of ARPAbet phones."""
+@dataclass
+class HamaWord:
+    """One word hama recognised: ARPAbet phones, the hama output frame (20 ms) at which
+    each was emitted, and alternative pronunciations offered to the aligner."""
+
+    phones: list
+    frames: list
+    alternatives: list = field(default_factory=list)
+
+
+def _bilabial_tokens(tokens) -> dict:
+    """``{'B'|'P'|'M': [token ids]}`` of hama's tokens that map to each bilabial."""
+    out = {"B": [], "P": [], "M": []}
+    for i, tok in enumerate(tokens):
+        arpa = ipa_to_arpabet([tok]) if not tok.startswith("<") else []
+        if len(arpa) == 1 and arpa[0] in out:
+            out[arpa[0]].append(i)
+    return out
+
+
+def _run_hama(model, x: np.ndarray):
+    """(log-probabilities [frames, tokens], argmax token per frame) of a piece; the same
+    network pass and greedy decoding settings as ``ASRModel.transcribe_waveform``."""
+    wav = np.asarray(x, dtype=np.float32).reshape(1, -1)
+    with _lock:                                   # one engine session, not re-entrant
+        log_probs, lengths = model.session.run(
+            [model._log_probs_output_name, model._out_lengths_output_name],
+            {model._waveform_input_name: wav,
+             model._waveform_lengths_input_name: np.array([wav.shape[1]], dtype=np.int64)})
+    valid = max(0, min(int(np.asarray(lengths).reshape(-1)[0]), log_probs.shape[1]))
+    lp = np.asarray(log_probs[0, :valid], dtype=np.float32)
+    frame_ids = model._decode_single(lp, valid).frame_token_ids
+    return lp, np.asarray(frame_ids, dtype=np.int64)
+
+
+def _emissions(frame_ids, tokens, blank: int, boundary: str) -> list:
+    """Words of a greedy CTC path as lists of (ARPAbet phone, frame); repeats collapse,
+    blanks drop, ``boundary`` tokens split words (hama's own decoding rules)."""
+    words, cur, prev = [], [], -1
+    for t, tok in enumerate(frame_ids.tolist()):
+        if tok == prev:
+            continue
+        prev = tok
+        if tok == blank:
+            continue
+        name = tokens[tok] if 0 <= tok < len(tokens) else "<unk>"
+        if name == boundary:
+            if cur:
+                words.append(cur)
+            cur = []
+            continue
+        cur.extend((ph, t) for ph in ipa_to_arpabet([name]))
+    if cur:
+        words.append(cur)
+    return [w for w in words if w]
+
+
+def _evidence_alternatives(words, lp: np.ndarray, frame_ids, labial: dict) -> None:
+    """Add bilabial alternatives to ``words`` (HamaWord) where hama's posteriors hold a
+    b/p/m that its greedy path left out (see :data:`BILABIAL_EVIDENCE`)."""
+    if not words or lp.size == 0:
+        return
+    probs = np.exp(lp)
+    mass = {c: probs[:, ids].sum(axis=1) for c, ids in labial.items() if ids}
+    total = sum(mass.values())
+    emitted = [(f, wi, pi, ph) for wi, w in enumerate(words)
+               for pi, (ph, f) in enumerate(zip(w.phones, w.frames))]
+    labial_frames = np.array([f for f, _, _, ph in emitted if ph in mass] or [-99])
+    em_frames = np.array([f for f, *_ in emitted])
+    cand = np.flatnonzero(total >= BILABIAL_EVIDENCE)
+    for t in cand:
+        if (t > 0 and total[t - 1] > total[t]) or (t + 1 < len(total) and total[t + 1] > total[t]):
+            continue                                  # peaks only
+        if np.min(np.abs(labial_frames - t)) <= EVIDENCE_GUARD:
+            continue                                  # the path has a bilabial here already
+        cls = max(mass, key=lambda c: mass[c][t])
+        k = int(np.searchsorted(em_frames, t, side="right"))   # emissions before t: k
+        before = emitted[k - 1] if k > 0 else None
+        after = emitted[k] if k < len(emitted) else None
+        if before is not None and after is not None and before[1] == after[1]:
+            wi, pos = after[1], after[2]              # inside a word
+        elif after is not None and (before is None or after[0] - t <= t - before[0]):
+            if after[0] - t > EVIDENCE_REACH:
+                continue
+            wi, pos = after[1], 0                     # start of the next word
+        elif before is not None:
+            if t - before[0] > EVIDENCE_REACH:
+                continue
+            wi, pos = before[1], len(words[before[1]].phones)   # end of the last word
+        else:
+            continue
+        w = words[wi]
+        alts = [w.phones[:pos] + [cls] + w.phones[pos:]]
+        near = min((e for e in emitted if e[1] == wi), key=lambda e: abs(e[0] - t))
+        if abs(near[0] - t) <= EVIDENCE_GUARD and near[3] not in VOWELS:
+            alts.append(w.phones[:near[2]] + [cls] + w.phones[near[2] + 1:])
+        for alt in alts:
+            if alt != w.phones and alt not in w.alternatives:
+                w.alternatives.append(alt)
+
+
+def hama_decode(x: np.ndarray, *, evidence: bool = True) -> list:
+    """Recognised words of a piece (at most 30 s) as :class:`HamaWord`.
+
+    With ``evidence``, words near frames where hama's b/p/m posterior mass reaches
+    :data:`BILABIAL_EVIDENCE` but its greedy path emits no bilabial get alternatives with
+    that bilabial inserted (and substituted for the nearest consonant); the forced
+    alignment then keeps whichever pronunciation the acoustics fit best.
+    """
     model = hama_model()
     if model is None:
         raise AlignmentError("hama is not available")
-    with _lock:                                   # one engine session, not re-entrant
-        result = model.transcribe_waveform(np.asarray(x, dtype=np.float32), SR)
-    words = []
-    for chunk in result.word_phoneme_text.split("|"):
-        phones = ipa_to_arpabet(chunk.split())
-        if phones:
-            words.append(phones)
+    lp, frame_ids = _run_hama(model, x)
+    tokens = model.decoder_tokens
+    words = [HamaWord([p for p, _ in w], [f for _, f in w])
+             for w in _emissions(frame_ids, tokens, model.blank_id,
+                                 model.decode_cfg.word_boundary_token)]
+    if evidence:
+        _evidence_alternatives(words, lp, frame_ids, _bilabial_tokens(tokens))
     return words
+
+
+def hama_words(x: np.ndarray) -> list:
+    """Recognised words of a piece (at most 30 s) as lists of ARPAbet phones."""
+    return [w.phones for w in hama_decode(x, evidence=False)]
 
 
 def pseudo_word(phones) -> str:
@@ -168,13 +292,18 @@ def bilabial_variants(phones) -> list:
     return out
 
 
-def add_variants(names, prons) -> None:
-    """Add ``name(2)``, ``name(3)``... for the bilabial variants of each pseudo-word."""
+def add_variants(names, prons, extra=None) -> None:
+    """Add ``name(2)``, ``name(3)``... for the bilabial variants of each pseudo-word:
+    :func:`bilabial_variants` of its phones plus ``extra[name]`` (lists of phones)."""
     from .align import decoder
     dec = decoder()
     with _lock:
         for name in dict.fromkeys(names):
-            for k, alt in enumerate(bilabial_variants(prons[name]), start=2):
+            alts = bilabial_variants(prons[name])
+            for alt in (extra or {}).get(name, ()):
+                if alt not in alts and alt != list(prons[name]):
+                    alts.append(alt)
+            for k, alt in enumerate(alts, start=2):
                 alt_name = f"{name}({k})"
                 if dec.lookup_word(alt_name) is None:
                     dec.add_word(alt_name, " ".join(alt), True)
@@ -247,13 +376,16 @@ def sphinx_rows(x: np.ndarray, *, offset_s: float = 0.0, stats=None) -> list:
 
 def hama_rows(x: np.ndarray, *, offset_s: float = 0.0, stats=None):
     """Timed phones of a piece from hama + forced alignment, or None if that fails."""
-    words = hama_words(x)
+    words = hama_decode(x)
     if not words:
         return []
-    names = [pseudo_word(w) for w in words]
-    prons = dict(zip(names, words))
+    names = [pseudo_word(w.phones) for w in words]
+    prons = {n: w.phones for n, w in zip(names, words)}
+    extra = {}
+    for n, w in zip(names, words):
+        extra.setdefault(n, []).extend(w.alternatives)
     ensure_words(names, prons=prons)
-    add_variants(names, prons)
+    add_variants(names, prons, extra)
     res = align_piece(x, names, offset_s=offset_s)
     if res is None:
         return None

@@ -146,3 +146,57 @@ def test_dither_is_a_noise_floor_below_the_speech_and_deterministic():
     a, b = dithered(loud), dithered(loud)
     np.testing.assert_array_equal(a, b)
     assert abs(float(np.std(a[SR // 2:])) - std) < 0.05 * std
+
+
+def _posteriors(frames: int, tokens, peaks) -> np.ndarray:
+    """Log-probabilities where every frame is blank except ``peaks`` {frame: {token: p}}."""
+    p = np.full((frames, len(tokens)), 1e-6, np.float64)
+    p[:, tokens.index("<blank>")] = 1.0
+    for t, mass in peaks.items():
+        for tok, v in mass.items():
+            p[t, tokens.index(tok)] = v
+        p[t, tokens.index("<blank>")] = max(1e-6, 1.0 - sum(mass.values()))
+    return np.log(p / p.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_bilabial_evidence_offers_the_dropped_consonant():
+    from talkrig.core.speech import recognize as R
+    tokens = ["<blank>", "<wb>", "b", "p", "m", "ɑ", "v", "t", "i"]
+    labial = R._bilabial_tokens(tokens)
+    assert labial == {"B": [2], "P": [3], "M": [4]}
+    # "bob" heard as ɑ-v: b at 0.3 two frames before the vowel; "pea" heard as t-i
+    lp = _posteriors(30, tokens, {5: {"b": 0.3}, 7: {"ɑ": 0.9}, 12: {"v": 0.9},
+                                  20: {"t": 0.6, "p": 0.3}, 23: {"i": 0.9}})
+    ids = lp.argmax(axis=1)
+    words = [R.HamaWord(["AA", "V"], [7, 12]), R.HamaWord(["T", "IY"], [20, 23])]
+    R._evidence_alternatives(words, lp, ids, labial)
+    assert ["B", "AA", "V"] in words[0].alternatives
+    assert ["P", "IY"] in words[1].alternatives            # replaces the nearest consonant
+    assert all(a != w.phones for w in words for a in w.alternatives)
+    # no evidence below the threshold, and none where a bilabial is already emitted
+    weak = _posteriors(30, tokens, {5: {"b": 0.02}, 7: {"ɑ": 0.9}, 12: {"v": 0.9}})
+    w2 = [R.HamaWord(["AA", "V"], [7, 12])]
+    R._evidence_alternatives(w2, weak, weak.argmax(axis=1), labial)
+    assert w2[0].alternatives == []
+    near = _posteriors(30, tokens, {6: {"b": 0.3}, 7: {"b": 0.6}, 9: {"ɑ": 0.9}})
+    w3 = [R.HamaWord(["B", "AA"], [7, 9])]
+    R._evidence_alternatives(w3, near, near.argmax(axis=1), labial)
+    assert w3[0].alternatives == []
+
+
+@pytest.mark.skipif(hama_model() is None, reason="hama has no binary here")
+def test_hama_decode_matches_hamas_own_words():
+    from talkrig.core.speech import recognize as R
+    sp = _espeak_or_lj()
+    x = sp.samples
+    words = R.hama_decode(x)
+    own = R.hama_model().transcribe_waveform(x, SR).word_phoneme_text
+    assert [w.phones for w in words] == [ipa_to_arpabet(c.split()) for c in own.split("|")
+                                         if ipa_to_arpabet(c.split())]
+    assert all(len(w.frames) == len(w.phones) and w.frames == sorted(w.frames) for w in words)
+
+
+def _espeak_or_lj():
+    if have_lj():
+        return lj_speech("LJ001-0002")
+    pytest.skip("needs ../shared/data/ljspeech32")
