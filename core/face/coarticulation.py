@@ -108,24 +108,30 @@ def prepare_segments(phones: PhoneTrack, *, lead_s: float = 0.0,
     stress = tuple(getattr(phones, "stress", ()) or ())
     key = (tuple(phones.phones), starts.tobytes(), ends.tobytes(), emph.tobytes(), stress,
            float(lead_s).hex())
-    try:
-        hit = _SEGMENT_CACHE.get(key)
-    except TypeError:                   # unhashable phone labels: no caching
-        key, hit = None, None
-    if hit is not None:
-        return hit
-    seg = _segments(phones, starts, ends, emph, stress, lead_s)
-    if key is not None:
-        with _SEGMENT_LOCK:
-            while len(_SEGMENT_CACHE) >= _SEGMENT_CACHE_SIZE:
-                _SEGMENT_CACHE.pop(next(iter(_SEGMENT_CACHE)))
-            _SEGMENT_CACHE[key] = seg
-    return seg
+    return _memo(_SEGMENT_CACHE, key,
+                 lambda: _segments(phones, starts, ends, emph, stress, lead_s))
 
 
 _SEGMENT_CACHE: dict = {}
-_SEGMENT_CACHE_SIZE = 4
-_SEGMENT_LOCK = threading.Lock()
+_ENVELOPE_CACHE: dict = {}
+_CACHE_SIZE = 4
+_CACHE_LOCK = threading.Lock()
+
+
+def _memo(cache: dict, key, compute):
+    """``compute()``, remembered in ``cache`` under ``key`` (the last ``_CACHE_SIZE``
+    results; an unhashable key is not cached)."""
+    try:
+        hit = cache.get(key)
+    except TypeError:
+        return compute()
+    if hit is None:
+        hit = compute()
+        with _CACHE_LOCK:
+            while len(cache) >= _CACHE_SIZE:
+                cache.pop(next(iter(cache)))
+            cache[key] = hit
+    return hit
 
 
 def _segments(phones: PhoneTrack, starts: np.ndarray, ends: np.ndarray, emph: np.ndarray,
@@ -133,8 +139,8 @@ def _segments(phones: PhoneTrack, starts: np.ndarray, ends: np.ndarray, emph: np
     """:func:`prepare_segments` without the cache (vectorised over phones)."""
     tab = load_viseme_tables()
     n = len(starts)
-    if n and (not np.all(np.isfinite(starts)) or np.any(ends < starts)
-              or np.any(np.diff(starts) < -1e-9)):
+    if n and (not np.isfinite(starts).all() or (ends < starts).any()
+              or (np.diff(starts) < -1e-9).any()):
         raise AlignmentError("PhoneTrack times must be finite, sorted, with end >= start")
     try:
         names = [normalize_phone(raw) for raw in phones.phones]
@@ -272,34 +278,57 @@ def constraint_envelope(t: np.ndarray, seg: Segments, mask: np.ndarray, *, fps: 
     flat at the contact) or ``"contact"`` (``(1 - x)^2``: the lips meet or part with speed,
     so they are not held nearly shut through the first part of the next phone).
 
+    The last few results are remembered (keyed on the inputs' content): the speech layer
+    and the viseme track evaluate the same envelopes at the same frames.
+
     Returns
     -------
     np.ndarray [shape=(len(t),)]
     """
+    t, mask = np.asarray(t), np.asarray(mask)
+    key = (t.dtype.str, t.shape, t.tobytes(), mask.dtype.str, mask.shape, mask.tobytes(),
+           seg.start.tobytes(), seg.end.tobytes(), fps, ramp_before, ramp_after, share,
+           onset, release)
+    env = _memo(_ENVELOPE_CACHE, key,
+                lambda: _envelope(t, seg, mask, fps, ramp_before, ramp_after, share, onset,
+                                  release))
+    return env.copy()
+
+
+def _envelope(t: np.ndarray, seg: Segments, mask: np.ndarray, fps: float, ramp_before: float,
+              ramp_after: float, share: float, onset: str, release: str) -> np.ndarray:
+    """:func:`constraint_envelope` without the cache."""
     idx = np.flatnonzero(mask)
     if idx.size == 0:
         return np.zeros(len(t))
-    split = np.diff(idx) > 1
-    i0, i1 = idx[np.concatenate([[True], split])], idx[np.concatenate([split, [True]])]
-    cs, ce = seg.start[i0], seg.end[i1]                 # fancy indexing: copies
-    kf = np.round(0.5 * (cs + ce) * fps) / fps
+    split = np.flatnonzero(np.diff(idx) > 1)
+    i0, i1 = idx[np.concatenate([[0], split + 1])], idx[np.concatenate([split, [idx.size - 1]])]
+    # Per interval, with sentinels around them (an interval ending at -inf before the
+    # first, one starting at +inf after the last): start, end, ramp before, ramp after.
+    iv = np.empty((4, i0.size + 2))
+    iv[:, 0], iv[:, -1] = (np.inf, -np.inf, 1.0, 1.0), (np.inf, -np.inf, 1.0, 1.0)
+    cs, ce, rb, ra = iv[:, 1:-1]
+    cs[:], ce[:] = seg.start[i0], seg.end[i1]
     no_frame = np.ceil(cs * fps - 1e-9) > np.floor(ce * fps + 1e-9)
-    cs[no_frame] = np.minimum(cs, kf)[no_frame]
-    ce[no_frame] = np.maximum(ce, kf)[no_frame]
+    if no_frame.any():
+        kf = np.rint(0.5 * (cs + ce) * fps) / fps
+        cs[no_frame] = np.minimum(cs, kf)[no_frame]
+        ce[no_frame] = np.maximum(ce, kf)[no_frame]
     prev = np.maximum(i0 - 1, 0)
     nxt = np.minimum(i1 + 1, len(seg.end) - 1)
-    rb = np.maximum(np.minimum(ramp_before, share * (seg.end[prev] - seg.start[prev])), 1e-4)
-    ra = np.maximum(np.minimum(ramp_after, share * (seg.end[nxt] - seg.start[nxt])), 1e-4)
-    # Interval p - 1 is the last one starting at or before t (p = 0: none), interval p the
-    # next one; sentinels (an interval ending at -inf, one starting at +inf) make the
-    # distance to a missing neighbour infinite.
+    rb[:] = np.maximum(np.minimum(ramp_before, share * (seg.end[prev] - seg.start[prev])), 1e-4)
+    ra[:] = np.maximum(np.minimum(ramp_after, share * (seg.end[nxt] - seg.start[nxt])), 1e-4)
+    # Interval p - 1 is the last one starting at or before t (p = 0: the sentinel), p the
+    # next one; the sentinels make the distance to a missing neighbour infinite.
     p = np.searchsorted(cs, t, side="right")
-    ce_p, ra_p = np.concatenate([[-np.inf], ce])[p], np.concatenate([[1.0], ra])[p]
-    cs_n, rb_n = np.concatenate([cs, [np.inf]])[p], np.concatenate([rb, [1.0]])[p]
+    _, ce_p, _, ra_p = iv[:, p]
+    cs_n, _, rb_n, _ = iv[:, p + 1]
     xa = np.minimum(np.maximum((t - ce_p) / ra_p, 0.0), 1.0)
     xb = np.minimum(np.maximum((cs_n - t) / rb_n, 0.0), 1.0)
     env = np.maximum(_ramp(xa, release), _ramp(xb, onset))
-    return np.where(t <= ce_p, 1.0, env)
+    env = np.where(t <= ce_p, 1.0, env)
+    env.setflags(write=False)
+    return env
 
 
 def _ramp(x: np.ndarray, shape: str) -> np.ndarray:

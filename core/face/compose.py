@@ -79,10 +79,17 @@ def _soften(mask: np.ndarray, fps: float) -> np.ndarray:
     so an emotion channel it scales never steps by more than 1/(2k+1) of its value."""
     if mask.size == 0:
         return mask
+    return _soften_rows(mask[None], fps)[0]
+
+
+def _soften_rows(masks: np.ndarray, fps: float) -> np.ndarray:
+    """:func:`_soften` of every row of ``masks`` [shape=(r, n_frames), n_frames >= 1]."""
     k = max(1, int(round(GATE_PAD_S * fps)))
-    wide = maximum_filter1d(mask, 2 * k + 1, mode="nearest")      # edge-padded running max
-    padded = np.concatenate([np.full(k, wide[0]), wide, np.full(k, wide[-1])])
-    return np.convolve(padded, np.ones(2 * k + 1) / (2 * k + 1), mode="valid")
+    wide = maximum_filter1d(masks, 2 * k + 1, axis=1, mode="nearest")   # edge-padded max
+    padded = np.concatenate([np.repeat(wide[:, :1], k, axis=1), wide,
+                             np.repeat(wide[:, -1:], k, axis=1)], axis=1)
+    box = np.ones(2 * k + 1) / (2 * k + 1)
+    return np.stack([np.convolve(row, box, mode="valid") for row in padded])
 
 
 def _unit(x: np.ndarray, out: Optional[np.ndarray] = None) -> np.ndarray:
@@ -198,11 +205,16 @@ def compose(speech_layer: np.ndarray, *, fps: float, emotion=None, eyes=None, he
         c = _unit(np.asarray(closures, dtype=np.float64).ravel())
         if c.shape[0] != n:
             raise CurveFormatError(f"closures has {c.shape[0]} frames, the speech layer {n}")
-    c = _soften(c, fps)[:, None]
-    openness = _soften(_unit(s[:, J_OPEN] / OPEN_REF), fps)[:, None]
-    rounding = _soften(_unit(s[:, [ARKIT_INDEX["mouthPucker"], ARKIT_INDEX["mouthFunnel"]]]
-                             .max(axis=1) / 0.4), fps)[:, None]
-    talking = _soften(_unit(s[:, MOUTH_JAW].sum(axis=1) / SPEECH_ACTIVE), fps)[:, None]
+    # Gates: closure, openness, rounding, talking; each widened and softened.
+    gates = np.empty((4, n))
+    gates[0] = c
+    gates[1] = _unit(s[:, J_OPEN] / OPEN_REF)
+    gates[2] = _unit(s[:, [ARKIT_INDEX["mouthPucker"], ARKIT_INDEX["mouthFunnel"]]].max(axis=1)
+                     / 0.4)
+    gates[3] = _unit(s[:, MOUTH_JAW].sum(axis=1) / SPEECH_ACTIVE)
+    if n:
+        gates = _soften_rows(gates, fps)
+    c, openness, rounding, talking = gates[:, :, None]
 
     e[:, PARTING] *= 1.0 - c
     e[:, SEALING] *= 1.0 - openness

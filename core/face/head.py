@@ -33,6 +33,7 @@ EMOTION_ALIASES = {
 HEAD_STD_RANGE_DEG = {"yaw": (1.5, 6.0), "pitch": (1.0, 5.0), "roll": (0.7, 4.0)}
 HEAD_LIMIT_DEG = np.array([40.0, 30.0, 25.0])      # soft limits, yaw/pitch/roll
 HEAD_JERK_MAX = 400.0                              # rad/s^3, bound the tests check
+_SIDES = np.array([-1.0, 1.0])
 
 
 # Compound emotions of rigs/data/emotions.json, as shares of the basic modulators above.
@@ -374,7 +375,7 @@ def head_motion(prosody: Prosody, *, fps: float, n_frames: int, seed: int = 0,
                                 np.full(edges.size, 0.35))
         out[:, 1] += 0.7 * inhale * act
     # Emotion postures (degrees); signs of side turns and tilts are seeded per take.
-    side = rng.choice([-1.0, 1.0], 2)
+    side = _SIDES[rng.integers(0, 2, 2)]       # as rng.choice([-1.0, 1.0], 2), same draws
     out[:, 1] += (-9.0 * em["sadness"] + 6.0 * em["surprise"] - 4.0 * em["anger"]
                   - 2.0 * em["fear"] + 1.5 * em["happiness"] + 2.0 * em["disgust"])
     out[:, 0] += side[0] * (4.0 * em["disgust"] + 3.0 * em["contempt"])

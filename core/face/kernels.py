@@ -55,13 +55,34 @@ def gaussian_filter1d(x: np.ndarray, sigma: float, *, axis: int = -1,
     return correlate1d(x, _gaussian_weights(float(sigma)), axis, None, mode, 0.0, 0)
 
 
+class _CachedSeedSequence(np.random.SeedSequence):
+    """A ``SeedSequence`` that remembers the state words it hands out (they depend only on
+    its entropy), so seeding a bit generator from it again skips the hashing."""
+
+    def __init__(self, entropy=None, **kwargs):
+        super().__init__(entropy, **kwargs)
+        self._words: dict = {}
+
+    def generate_state(self, n_words, dtype=np.uint32):
+        key = (int(n_words), np.dtype(dtype).str)
+        words = self._words.get(key)
+        if words is None:
+            words = super().generate_state(n_words, dtype)
+            words.setflags(write=False)
+            self._words[key] = words
+        return words
+
+
 @lru_cache(maxsize=64)
 def _seed_sequence(seed: int, stream: int) -> np.random.SeedSequence:
-    return np.random.SeedSequence([seed, stream])
+    return _CachedSeedSequence([seed, stream])
 
 
 def seeded_rng(seed: int, stream: int) -> np.random.Generator:
-    """A fresh generator in the state of ``np.random.default_rng([seed, stream])``."""
+    """A fresh generator in the state of ``np.random.default_rng([seed, stream])``.
+
+    Its seed sequence is shared by every generator of that ``(seed, stream)``: draw from
+    the generator, do not spawn from it."""
     return np.random.Generator(np.random.PCG64(_seed_sequence(int(seed), int(stream))))
 
 
