@@ -19,8 +19,9 @@ from scipy.signal import lfilter
 
 from ...rigs.arkit import ARKIT_NAMES, HEAD_EYE_NAMES
 from ..curves import Prosody
-from .head import (activity_from_frames, ar1_noises, emotion_curve, gaussian_bumps, head_motion,
-                   min_jerk_steps, phrase_bounds, prosody_frames, speaking_activity)
+from .head import (activity_from_frames, ar1_noises, emotion_curves, gaussian_bumps,
+                   head_motion, min_jerk_steps, phrase_bounds, prosody_frames,
+                   speaking_activity)
 from .kernels import seeded_rng
 
 BLINK_RATE_TALK = 26.0      # blinks/min in conversation
@@ -110,16 +111,18 @@ def blink_layer(prosody: Prosody, *, fps: float, n_frames: int, seed: int = 0,
     rng = seeded_rng(seed, 0xB1)
     t = np.arange(n_frames) / fps
     act = speaking_activity(prosody, fps=fps, n_frames=n_frames) if activity is None else activity
-    em = {k: emotion_curve(emotion_weights, k, n_frames) for k in
-          ("fear", "anger", "concentration", "surprise", "sadness", "arousal")}
-    sur = em["surprise"]
-    lag = uniform_filter1d(sur, max(1, int(1.5 * fps)), origin=max(0, int(1.5 * fps) // 2 - 1),
-                           mode="nearest") if sur.any() else sur  # mean of the last 1.5 s
-    onset = np.minimum(np.maximum(2.0 * (sur - lag), 0.0), 1.0)
-    gain = np.exp(0.4 * em["fear"] - 0.35 * em["anger"] - 0.5 * em["concentration"]
-                  + 0.1 * em["sadness"] + 0.15 * em["arousal"]) * (1.0 - 0.9 * onset)
+    em = emotion_curves(emotion_weights, ("fear", "anger", "concentration", "surprise",
+                                          "sadness", "arousal"), n_frames)
     base = (BLINK_RATE_REST + (BLINK_RATE_TALK - BLINK_RATE_REST) * act) / 60.0
-    base = base * max(float(rate), 0.0) * gain                         # blinks per second
+    base = base * max(float(rate), 0.0)                                # blinks per second
+    if emotion_weights:             # without emotion the gain is exp(0) * (1 - 0) = 1
+        sur = em["surprise"]
+        lag = uniform_filter1d(sur, max(1, int(1.5 * fps)),
+                               origin=max(0, int(1.5 * fps) // 2 - 1),
+                               mode="nearest") if sur.any() else sur  # mean of the last 1.5 s
+        onset = np.minimum(np.maximum(2.0 * (sur - lag), 0.0), 1.0)
+        base = base * (np.exp(0.4 * em["fear"] - 0.35 * em["anger"] - 0.5 * em["concentration"]
+                              + 0.1 * em["sadness"] + 0.15 * em["arousal"]) * (1.0 - 0.9 * onset))
     ends, starts = phrase_bounds(prosody)
     bump = gaussian_bumps(t, ends + 0.15, 0.25) + 0.5 * gaussian_bumps(t, starts - 0.1, 0.25)
     shaped = base * (1.0 + 3.0 * np.minimum(np.maximum(bump, 0.0), 1.5))
@@ -242,8 +245,8 @@ def gaze_angles(prosody: Prosody, *, fps: float, n_frames: int, seed: int = 0,
     t = np.arange(n_frames) / fps
     frames = prosody_frames(prosody, n_frames)
     act = activity_from_frames(frames[0], frames[2], fps=fps) if activity is None else activity
-    em = {k: emotion_curve(emotion_weights, k, n_frames) for k in
-          ("happiness", "sadness", "surprise", "fear", "anger", "disgust")}
+    em = emotion_curves(emotion_weights, ("happiness", "sadness", "surprise", "fear", "anger",
+                                          "disgust"), n_frames)
     starts, targets, _ = _gaze_fixations(rng, prosody, act, em, fps=fps, n_frames=n_frames,
                                          frames=frames)
     amp = np.concatenate([[0.0], np.hypot(*np.diff(targets, axis=0).T)])

@@ -13,6 +13,8 @@ when writing that format.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from scipy.ndimage import maximum_filter1d, uniform_filter1d
 from scipy.signal import find_peaks, lfilter
@@ -74,6 +76,18 @@ def emotion_curve(emotion_weights, name: str, n_frames: int) -> np.ndarray:
         out += share * a
     lo = -1.0 if name in ("arousal", "valence") else 0.0
     return np.clip(_finite(out), lo, 1.0)
+
+
+def emotion_curves(emotion_weights, names, n_frames: int) -> dict:
+    """:func:`emotion_curve` of each name, as a dict name -> float64 [n_frames].
+
+    Without ``emotion_weights`` every curve is the same read-only array of zeros.
+    """
+    if not emotion_weights:
+        zeros = np.zeros(n_frames)
+        zeros.setflags(write=False)
+        return dict.fromkeys(names, zeros)
+    return {k: emotion_curve(emotion_weights, k, n_frames) for k in names}
 
 
 def _finite(a: np.ndarray) -> np.ndarray:
@@ -292,10 +306,14 @@ def _smoothed(curve: np.ndarray, size: int) -> np.ndarray:
     return uniform_filter1d(curve, size, mode="nearest") if curve.any() else curve
 
 
+@lru_cache(maxsize=32)
 def _kernel(fps: float, peak_s: float) -> np.ndarray:
-    """Smooth one-sided bump (tau/peak)^2 exp(2 (1 - tau/peak)), value 1 at ``peak_s``."""
+    """Smooth one-sided bump (tau/peak)^2 exp(2 (1 - tau/peak)), value 1 at ``peak_s``
+    (cached, read-only)."""
     tau = np.arange(int(np.ceil(6 * peak_s * fps)) + 1) / fps / peak_s
-    return tau * tau * np.exp(2.0 * (1.0 - tau))
+    kernel = tau * tau * np.exp(2.0 * (1.0 - tau))
+    kernel.setflags(write=False)
+    return kernel
 
 
 def head_motion(prosody: Prosody, *, fps: float, n_frames: int, seed: int = 0,
@@ -329,11 +347,9 @@ def head_motion(prosody: Prosody, *, fps: float, n_frames: int, seed: int = 0,
     loud, f0, voi = prosody_frames(prosody, n_frames)
     act = activity_from_frames(loud, voi, fps=fps) if activity is None else activity
     speech = gaussian_filter1d(np.maximum(voi, (loud > 0.08).astype(float)), 0.15 * fps)
-    em = {k: _smoothed(emotion_curve(emotion_weights, k, n_frames), max(1, int(0.4 * fps)))
-          for k in ("happiness", "sadness", "surprise", "fear", "anger", "disgust",
-                    "contempt", "arousal")}
-    lively = np.exp(-0.9 * em["sadness"] + 0.4 * em["happiness"] + 0.3 * em["anger"]
-                    + 0.2 * em["surprise"] + 0.25 * em["arousal"])
+    em = {k: _smoothed(v, max(1, int(0.4 * fps))) for k, v in emotion_curves(
+        emotion_weights, ("happiness", "sadness", "surprise", "fear", "anger", "disgust",
+                          "contempt", "arousal"), n_frames).items()}
     f0z = _f0_contour(f0, voi, fps)
     out = np.zeros((n_frames, 3))                               # degrees
     # (1) nods and tilts on stressed syllables; anger sharpens the kernel.
@@ -363,7 +379,9 @@ def head_motion(prosody: Prosody, *, fps: float, n_frames: int, seed: int = 0,
     # (4) slow drift, at half size in silence.
     out += ar1_noises(rng, n_frames, fps=fps, tau_s=4.0, stds=(1.3, 0.8, 0.5)) \
         * (0.5 + 0.5 * act)[:, None]
-    out *= lively[:, None]
+    if emotion_weights:             # without emotion the factor is exp(0) = 1 everywhere
+        out *= np.exp(-0.9 * em["sadness"] + 0.4 * em["happiness"] + 0.3 * em["anger"]
+                      + 0.2 * em["surprise"] + 0.25 * em["arousal"])[:, None]
     # (5) breathing: ~15/min cycle at rest, an inhale lift in each phrase break.
     rate = 0.25 * (1.0 + 0.15 * ar1_noise(rng, n_frames, fps=fps, tau_s=8.0, std=1.0))
     phase = 2.0 * np.pi * np.cumsum(rate) / fps + rng.uniform(0, 2 * np.pi)
