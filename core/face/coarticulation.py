@@ -182,10 +182,11 @@ def _segments(phones: PhoneTrack, starts: np.ndarray, ends: np.ndarray, emph: np
     else:
         gap_s, gap_e = np.array([-_FAR]), np.array([_FAR])
     keep = gap_e - gap_s > 1e-9
+    n_gaps = int(np.count_nonzero(keep))
     all_s = np.concatenate([ss, gap_s[keep]]) - lead_s
     all_e = np.concatenate([ee, gap_e[keep]]) - lead_s
-    all_p = np.concatenate([rows, np.full(keep.sum(), sil)]).astype(np.int64)
-    all_g = np.concatenate([gg, np.ones(keep.sum())])
+    all_p = np.concatenate([rows, np.full(n_gaps, sil, dtype=np.int64)])
+    all_g = np.concatenate([gg, np.ones(n_gaps)])
     order = np.argsort(all_s, kind="stable")
     out = Segments(all_p[order], all_s[order], all_e[order], all_g[order])
     for a in (out.phone, out.start, out.end, out.gain):

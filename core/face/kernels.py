@@ -52,7 +52,10 @@ def gaussian_filter1d(x: np.ndarray, sigma: float, *, axis: int = -1,
     -------
     np.ndarray [shape=x.shape]
     """
-    return correlate1d(x, _gaussian_weights(float(sigma)), axis, None, mode, 0.0, 0)
+    x = np.asarray(x)
+    # An explicit output array (every element is written) skips scipy's dtype-name lookup.
+    return correlate1d(x, _gaussian_weights(float(sigma)), axis, np.empty(x.shape, x.dtype),
+                       mode, 0.0, 0)
 
 
 class _CachedSeedSequence(np.random.SeedSequence):
