@@ -199,27 +199,27 @@ def compose(speech_layer: np.ndarray, *, fps: float, emotion=None, eyes=None, he
         s = s * balance.speech_gains()
     e = e * balance.emotion_gains() if balance.emotion else e.copy()
 
-    if closures is None:
-        c = speech_closures(s, fps=fps)
-    else:
+    if closures is not None:
         c = _unit(np.asarray(closures, dtype=np.float64).ravel())
         if c.shape[0] != n:
             raise CurveFormatError(f"closures has {c.shape[0]} frames, the speech layer {n}")
-    # Gates: closure, openness, rounding, talking; each widened and softened.
-    gates = np.empty((4, n))
-    gates[0] = c
-    gates[1] = _unit(s[:, J_OPEN] / OPEN_REF)
-    gates[2] = _unit(s[:, [ARKIT_INDEX["mouthPucker"], ARKIT_INDEX["mouthFunnel"]]].max(axis=1)
-                     / 0.4)
-    gates[3] = _unit(s[:, MOUTH_JAW].sum(axis=1) / SPEECH_ACTIVE)
-    if n:
-        gates = _soften_rows(gates, fps)
-    c, openness, rounding, talking = gates[:, :, None]
-
-    e[:, PARTING] *= 1.0 - c
-    e[:, SEALING] *= 1.0 - openness
-    e[:, SPREADING] *= 1.0 - ROUND_SUPPRESS * rounding
-    e[:, J_OPEN] *= ((1.0 - c) * (1.0 - (1.0 - JAW_TALK_SHARE) * talking))[:, 0]
+    if e.any():                     # the gates only scale emotion: zeros stay zeros
+        if closures is None:
+            c = speech_closures(s, fps=fps)
+        # Gates: closure, openness, rounding, talking; each widened and softened.
+        gates = np.empty((4, n))
+        gates[0] = c
+        gates[1] = _unit(s[:, J_OPEN] / OPEN_REF)
+        gates[2] = _unit(s[:, [ARKIT_INDEX["mouthPucker"], ARKIT_INDEX["mouthFunnel"]]]
+                         .max(axis=1) / 0.4)
+        gates[3] = _unit(s[:, MOUTH_JAW].sum(axis=1) / SPEECH_ACTIVE)
+        if n:
+            gates = _soften_rows(gates, fps)
+        c, openness, rounding, talking = gates[:, :, None]
+        e[:, PARTING] *= 1.0 - c
+        e[:, SEALING] *= 1.0 - openness
+        e[:, SPREADING] *= 1.0 - ROUND_SUPPRESS * rounding
+        e[:, J_OPEN] *= ((1.0 - c) * (1.0 - (1.0 - JAW_TALK_SHARE) * talking))[:, 0]
     e[:, M_CLOSE] = 0.0
     face = s + e
     if eye is not None:
