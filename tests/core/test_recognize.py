@@ -173,6 +173,11 @@ def test_bilabial_evidence_offers_the_dropped_consonant():
     assert ["B", "AA", "V"] in words[0].alternatives
     assert ["P", "IY"] in words[1].alternatives            # replaces the nearest consonant
     assert all(a != w.phones for w in words for a in w.alternatives)
+    assert words[0].forced and words[1].forced          # 0.3 >= BILABIAL_FORCE
+    mid = _posteriors(30, tokens, {5: {"b": 0.1}, 7: {"ɑ": 0.9}, 12: {"v": 0.9}})
+    w1 = [R.HamaWord(["AA", "V"], [7, 12])]
+    R._evidence_alternatives(w1, mid, mid.argmax(axis=1), labial)
+    assert w1[0].alternatives == [["B", "AA", "V"]] and not w1[0].forced
     # no evidence below the threshold, and none where a bilabial is already emitted
     weak = _posteriors(30, tokens, {5: {"b": 0.02}, 7: {"ɑ": 0.9}, 12: {"v": 0.9}})
     w2 = [R.HamaWord(["AA", "V"], [7, 12])]
