@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -256,9 +257,19 @@ def hama_words(x: np.ndarray) -> list:
     return [w.phones for w in hama_decode(x, evidence=False)]
 
 
-def pseudo_word(phones) -> str:
-    """Dictionary name of a recognised word: its phones, e.g. ``hw_r_ow``."""
-    return "hw_" + "_".join(p.lower() for p in phones)
+def pseudo_word(phones, alternatives=()) -> str:
+    """Dictionary name of a recognised word: its phones, e.g. ``hw_r_ow``.
+
+    A word with evidence ``alternatives`` gets a CRC-32 of them appended
+    (``hw_aa_v_x1f3a9c2e``), so each name stands for one fixed set of pronunciations: the
+    decoder's dictionary lives as long as the process, and a name reused with other
+    variants would make results depend on what was decoded before.
+    """
+    name = "hw_" + "_".join(p.lower() for p in phones)
+    if alternatives:
+        key = "|".join(" ".join(a) for a in alternatives)
+        name += f"_x{zlib.crc32(key.encode('ascii')):08x}"
+    return name
 
 
 def dither_std(x: np.ndarray) -> float:
@@ -396,18 +407,17 @@ def hama_rows(x: np.ndarray, *, offset_s: float = 0.0, stats=None, heard=None):
     for w in words:
         if w.forced and w.alternatives:
             w.phones, w.alternatives = w.alternatives[0], w.alternatives[1:]
-    names = [pseudo_word(w.phones) for w in words]
+    names = [pseudo_word(w.phones, w.alternatives) for w in words]
     prons = {n: w.phones for n, w in zip(names, words)}
-    extra = {}
-    for n, w in zip(names, words):
-        extra.setdefault(n, []).extend(w.alternatives)
+    extra = {n: w.alternatives for n, w in zip(names, words)}
+    label = {n: "-".join(p.lower() for p in w.phones) for n, w in zip(names, words)}
     ensure_words(names, prons=prons)
     add_variants(names, prons, extra)
     res = align_piece(x, names, offset_s=offset_s)
     if res is None:
         return None
     _add_stats(stats, res)
-    return [(p, s, e, w[3:].replace("_", "-") if w else "", -1)
+    return [(p, s, e, label.get(w, w[3:].replace("_", "-")) if w else "", -1)
             for p, s, e, w, _ in res.phones]
 
 
