@@ -131,7 +131,7 @@ class HamaWord:
     phones: list
     frames: list
     alternatives: list = field(default_factory=list)
-    forced: bool = False      # evidence strong enough to drop the pronunciation without
+    forced: bool = False      # evidence >= BILABIAL_FORCE: the heard pronunciation is dropped
 
 
 def _bilabial_tokens(tokens) -> dict:
@@ -275,13 +275,12 @@ def pseudo_word(phones, alternatives=()) -> str:
 def dither_std(x: np.ndarray) -> float:
     """Noise level for :func:`dithered`: :data:`DITHER_DB` below the RMS of the frames
     (10 ms) within 20 dB of the loudest one, at least :data:`DITHER_MIN_STD`."""
-    x = np.asarray(x, dtype=np.float32)
-    n = len(x) // 160 * 160
-    if n == 0:
+    frames = np.asarray(x, dtype=np.float32)[:len(x) // 160 * 160].reshape(-1, 160)
+    power = np.einsum("ij,ij->i", frames, frames) / 160.0
+    peak = float(power.max(initial=0.0))
+    if peak <= 0.0:
         return DITHER_MIN_STD
-    power = np.einsum("ij,ij->i", x[:n].reshape(-1, 160), x[:n].reshape(-1, 160)) / 160.0
-    active = power[power >= 0.01 * power.max()]
-    level = float(np.sqrt(active.mean())) if active.size and power.max() > 0 else 0.0
+    level = float(np.sqrt(power[power >= 0.01 * peak].mean()))
     return max(DITHER_MIN_STD, level * 10.0 ** (-DITHER_DB / 20.0))
 
 
