@@ -140,3 +140,90 @@ class Performance:
     phones: Optional[PhoneTrack] = None
     prosody: Optional[Prosody] = None
     info: dict = field(default_factory=dict)
+
+
+#: SMPL-X joint count (body 22 + jaw + 2 eyes + 2 x 15 finger joints).
+SMPLX_N_JOINTS = 55
+
+
+@dataclass(frozen=True)
+class BodyCurves:
+    """Body animation on the SMPL-X skeleton (names and parents in ``rigs.skeletons.smplx``).
+
+    Parameters
+    ----------
+    joint_names : tuple of str
+        The 55 SMPL-X joint names in SMPL-X order.
+    fps : float
+        Frames per second.
+    rotations : np.ndarray [shape=(n_frames, n_joints, 3), dtype=float32]
+        Local joint rotations as axis-angle vectors (radians) in SMPL-X's Y-up frame,
+        relative to the T-pose rest; fingers relative to a flat hand (``hand_convention``).
+    translation : np.ndarray [shape=(n_frames, 3), dtype=float32]
+        Root (pelvis) translation in metres, Y-up.
+    hand_convention : str
+        ``"flat"`` (zero finger rotation = straight fingers, SMPL-X ``flat_hand_mean=True``).
+    """
+
+    joint_names: tuple
+    fps: float
+    rotations: np.ndarray
+    translation: np.ndarray
+    hand_convention: str = "flat"
+
+    def __post_init__(self):
+        rot = np.asarray(self.rotations, dtype=np.float32)
+        if rot.ndim != 3 or rot.shape[1] != len(self.joint_names) or rot.shape[2] != 3:
+            raise CurveFormatError(f"rotations must have shape (n_frames, {len(self.joint_names)}, 3),"
+                                   f" got {rot.shape}")
+        trans = np.asarray(self.translation, dtype=np.float32)
+        if trans.shape != (rot.shape[0], 3):
+            raise CurveFormatError(f"translation must have shape ({rot.shape[0]}, 3), got {trans.shape}")
+        if not (self.fps > 0 and np.isfinite(self.fps)):
+            raise CurveFormatError(f"fps must be a positive number, got {self.fps!r}")
+        rot.setflags(write=False)
+        trans.setflags(write=False)
+        object.__setattr__(self, "joint_names", tuple(self.joint_names))
+        object.__setattr__(self, "fps", float(self.fps))
+        object.__setattr__(self, "rotations", rot)
+        object.__setattr__(self, "translation", trans)
+
+    @property
+    def n_frames(self) -> int:
+        return int(self.rotations.shape[0])
+
+
+@dataclass(frozen=True)
+class FlameParams:
+    """FLAME parameters per frame, for one model file.
+
+    expression : float32 [n_frames, n_expression]; jaw_pose, neck_pose, leye_pose,
+    reye_pose : float32 [n_frames, 3] axis-angle (radians); ``model_sha256`` names the model
+    file the expression space belongs to (2020 and 2023 spaces differ).
+    """
+
+    fps: float
+    expression: np.ndarray
+    jaw_pose: np.ndarray
+    neck_pose: np.ndarray
+    leye_pose: np.ndarray
+    reye_pose: np.ndarray
+    model_sha256: str = ""
+
+    def __post_init__(self):
+        exp = np.asarray(self.expression, dtype=np.float32)
+        if exp.ndim != 2:
+            raise CurveFormatError(f"expression must be 2-D (n_frames, n_expression), got {exp.shape}")
+        for name in ("jaw_pose", "neck_pose", "leye_pose", "reye_pose"):
+            a = np.asarray(getattr(self, name), dtype=np.float32)
+            if a.shape != (exp.shape[0], 3):
+                raise CurveFormatError(f"{name} must have shape ({exp.shape[0]}, 3), got {a.shape}")
+            a.setflags(write=False)
+            object.__setattr__(self, name, a)
+        exp.setflags(write=False)
+        object.__setattr__(self, "expression", exp)
+        object.__setattr__(self, "fps", float(self.fps))
+
+    @property
+    def n_frames(self) -> int:
+        return int(self.expression.shape[0])

@@ -64,3 +64,19 @@ class StyleError(TalkrigError):
 
 class ExportError(TalkrigError):
     """Writing an output file failed (unwritable folder, exporter failure)."""
+
+
+class BodyOptionError(StyleError):
+    """A body (gesture) setting is invalid, or a body was asked of an output that cannot hold one."""
+
+
+class FlameModelError(TalkrigError):
+    """A FLAME (or SMPL-X) model file is missing, of the wrong layout, or cannot serve the request."""
+
+
+class RetargetError(RigMappingError):
+    """A target skeleton cannot take the body: no armature, no matching family, unmapped bones."""
+
+
+class ModelRuntimeError(TalkrigError):
+    """A shipped model or its runtime (onnxruntime) cannot be loaded on this platform."""
