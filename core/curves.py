@@ -100,6 +100,7 @@ class PhoneTrack:
     stress: tuple = ()          # per phone 0/1/2 lexical stress, or () if unknown
     emphasis: tuple = ()        # per phone 1.0 if its word was marked emphasised, else 0.0
     note: str = ""              # human-readable detail about fallbacks
+    warnings: tuple = ()        # structured warnings of the timing stage: (code, message) pairs
 
     def __len__(self) -> int:
         return len(self.phones)
