@@ -1,8 +1,9 @@
 """Live Link Face CSV: the layout Epic's iPhone app records and Unreal imports.
 
 Layout: a header ``Timecode,BlendShapeCount,EyeBlinkLeft,...,TongueOut,HeadYaw,...,
-RightEyeRoll`` (the 52 ARKit names with the first letter capitalised, in Apple order, then the
-9 head/eye rotations in radians), then one row per frame with ``BlendShapeCount`` = 61.
+RightEyeRoll`` (the 52 ARKit names with the first letter capitalised, in the app's order:
+ARKit's blend-shape order, ``...,JawForward,JawRight,JawLeft,...,MouthRight,MouthLeft,...``,
+then the 9 head/eye rotations in radians), then one row per frame with ``BlendShapeCount`` = 61.
 
 Timecode ``HH:MM:SS:FF.mmm``
 ----------------------------
@@ -13,7 +14,8 @@ whole second of ``t``; ``FF.mmm`` is the position inside that second counted in 
 At integer rates ``.mmm`` is always ``.000``; at 29.97 fps frame 30 is at 1.001 s and reads
 ``00:00:01:00.030``. So ``t = HH*3600 + MM*60 + SS + FF.mmm / N`` exactly to 1/(1000 N) s.
 
-Reading back: with ``fps`` given, rows are consecutive frames at that rate. Without it the
+Reading finds columns by name, so files in either left/right order read the same.
+With ``fps`` given, rows are consecutive frames at that rate. Without it the
 rate is recovered from the timecodes: ``N`` from where ``FF`` wraps to the next second, then
 ``fps = (rows - 1) / (t_last - t_first)``, snapped to a common rate (23.976, 29.97, 59.94,
 24, 25, 30, 50, 60, ...) when within 0.05 %. A file that never crosses a second boundary
@@ -32,7 +34,14 @@ from ..curves import FaceCurves
 from ..errors import CurveFormatError
 
 BLENDSHAPE_COUNT = len(FACE_CHANNELS)            # 61, as Live Link Face writes it
-COLUMNS = tuple(n[0].upper() + n[1:] for n in ARKIT_NAMES) + HEAD_EYE_NAMES
+#: ARKit names as the app writes them: first letter capitalised, ARKit's own blend-shape order,
+#: in which JawRight precedes JawLeft and MouthRight precedes MouthLeft (unlike
+#: ``ARKIT_NAMES``); readers that take columns by position rely on it.
+_APP_SWAPS = {"jawLeft": "jawRight", "jawRight": "jawLeft",
+              "mouthLeft": "mouthRight", "mouthRight": "mouthLeft"}
+COLUMNS = tuple((lambda n: n[0].upper() + n[1:])(_APP_SWAPS.get(n, n))
+                for n in ARKIT_NAMES) + HEAD_EYE_NAMES
+_COLUMN_OF = {n: COLUMNS.index(n[0].upper() + n[1:]) for n in FACE_CHANNELS}
 COMMON_RATES = (23.976023976023978, 24.0, 25.0, 29.97002997002997, 30.0, 47.952047952047955,
                 48.0, 50.0, 59.94005994005994, 60.0, 72.0, 90.0, 100.0, 119.88011988011988, 120.0)
 
@@ -77,7 +86,7 @@ def write_csv(fh, curves: FaceCurves) -> None:
             f"{', '.join(extra[:5])} have no column; write .json or .npz instead")
     table = np.zeros((curves.n_frames, BLENDSHAPE_COUNT), dtype=np.float32)
     for j, name in enumerate(curves.names):
-        table[:, FACE_CHANNELS.index(name)] = curves.values[:, j]
+        table[:, _COLUMN_OF[name]] = curves.values[:, j]
     fh.write(",".join(("Timecode", "BlendShapeCount") + COLUMNS) + "\n")
     for i, row in enumerate(table):
         fh.write(f"{format_timecode(i, curves.fps)},{BLENDSHAPE_COUNT},"
@@ -109,7 +118,7 @@ def read_csv(text: str, *, fps: float | None = None, source: str = "") -> FaceCu
     if header[:2] != ["Timecode", "BlendShapeCount"]:
         raise CurveFormatError(f"{where} is not a Live Link Face CSV: the header must start "
                                f"with 'Timecode,BlendShapeCount', got {','.join(header[:2])!r}")
-    lookup = {c.lower(): j for j, c in enumerate(COLUMNS)}
+    lookup = {c.lower(): j for j, c in enumerate(FACE_CHANNELS)}     # by name, any order
     cols = []
     for name in header[2:]:
         if name.lower() not in lookup:
