@@ -1,7 +1,8 @@
 """Shared helpers for the speech tests: LJSpeech clips, MFA TextGrids, timing metrics.
 
-The 32 LJSpeech clips live in ``../shared/data/ljspeech32`` next to the repository (never
-copied in); tests that need them skip when the folder is absent.
+The clips the tests use (LJ001-0001 ... LJ001-0020, public domain) live in the repository,
+``tests/data/ljspeech`` (FLAC, lossless; notice in its README); ``TALKRIG_LJSPEECH32`` points
+at another copy (e.g. the full 32-clip set in ``../shared/data/ljspeech32``).
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[2]
-LJ = Path(os.environ.get("TALKRIG_LJSPEECH32", REPO.parent / "shared" / "data" / "ljspeech32"))
+LJ = Path(os.environ.get("TALKRIG_LJSPEECH32", REPO / "tests" / "data" / "ljspeech"))
 SILENCES = {"", "sil", "sp", "spn"}
 
 
@@ -37,7 +38,10 @@ def lj_speech(clip_id: str):
     import soundfile as sf
     from scipy.signal import resample_poly
     from talkrig.core.curves import Speech
-    x, sr = sf.read(str(LJ / "wavs" / f"{clip_id}.wav"), dtype="float32", always_2d=True)
+    path = LJ / "wavs" / f"{clip_id}.flac"
+    if not path.is_file():
+        path = path.with_suffix(".wav")
+    x, sr = sf.read(str(path), dtype="float32", always_2d=True)
     x = x.mean(axis=1)
     g = np.gcd(sr, 16000)
     y = resample_poly(x, 16000 // g, sr // g).astype(np.float32)

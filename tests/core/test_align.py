@@ -22,7 +22,7 @@ from talkrig.core.curves import PhoneTrack, Speech  # noqa: E402
 from talkrig.core.errors import AudioError, TranscriptError  # noqa: E402
 from talkrig.core.speech.align import phone_track  # noqa: E402
 
-needs_lj = pytest.mark.skipif(not have_lj(), reason="../shared/data/ljspeech32 not present")
+needs_lj = pytest.mark.skipif(not have_lj(), reason="tests/data/ljspeech missing")
 
 
 def _check_track(tr: PhoneTrack, duration: float) -> None:

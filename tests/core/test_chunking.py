@@ -21,7 +21,7 @@ from talkrig.core.speech.chunking import (frame_energy_db, has_digital_silence, 
                                           merge_segments, split_at_pauses)
 
 SR = 16000
-needs_lj = pytest.mark.skipif(not have_lj(), reason="../shared/data/ljspeech32 not present")
+needs_lj = pytest.mark.skipif(not have_lj(), reason="tests/data/ljspeech missing")
 
 
 def _bursts(seed=0, n=30):
@@ -116,10 +116,10 @@ def test_minutes_of_speech_align_across_seams():
 
 
 @pytest.mark.skipif(not (have_lj() and os.environ.get("TALKRIG_SLOW")),
-                    reason="slow: set TALKRIG_SLOW=1 (needs ljspeech32)")
+                    reason="slow: set TALKRIG_SLOW=1")
 def test_ten_minutes_with_bounded_memory():
     ids = lj_ids()
-    speech, text, _ = _concat((ids * 3)[:90], gap_s=0.2)
+    speech, text, _ = _concat((ids * 5)[:90], gap_s=0.2)
     assert speech.duration > 600
     tracemalloc.start()
     t0 = time.perf_counter()

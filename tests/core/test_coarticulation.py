@@ -6,6 +6,7 @@ false / stray closures, rounding contrast, runtime per hour of speech).
 """
 from __future__ import annotations
 
+import os
 import re
 import time
 from pathlib import Path
@@ -21,7 +22,8 @@ from talkrig.rigs.arkit import ARKIT_INDEX as I
 from talkrig.rigs.arkit import ARKIT_NAMES
 from talkrig.rigs.visemes import normalize_phone
 
-LJ = Path(__file__).resolve().parents[3] / "shared" / "data" / "ljspeech32"
+LJ = Path(os.environ.get("TALKRIG_LJSPEECH32",
+                         Path(__file__).resolve().parents[1] / "data" / "ljspeech"))
 BILABIAL = {"P", "B", "M"}
 OPEN_VOWELS = {"AA", "AE", "AH", "AO", "AW", "AY", "EH", "OW", "OY", "EY", "ER"}
 NON_LABIAL = {"T", "D", "K", "G", "S", "Z", "N", "NG", "L", "TH", "DH", "SH", "ZH", "CH",
@@ -334,7 +336,7 @@ def lj_report(fps: float = 30.0, style=None, head=None, driver=None) -> dict:
                 jerk_p99=float(np.percentile(np.concatenate(jerks), 99)))
 
 
-@pytest.mark.skipif(not (LJ / "TextGrid").is_dir(), reason="ljspeech32 not next to the repo")
+@pytest.mark.skipif(not (LJ / "TextGrid").is_dir(), reason="tests/data/ljspeech missing")
 @pytest.mark.parametrize("fps", [24.0, 30.0])
 def test_ljspeech_lipsync_numbers(fps):
     r = lj_report(fps)
@@ -344,7 +346,7 @@ def test_ljspeech_lipsync_numbers(fps):
     assert r["rounding"] > 0.3
 
 
-@pytest.mark.skipif(not (LJ / "TextGrid").is_dir(), reason="ljspeech32 not next to the repo")
+@pytest.mark.skipif(not (LJ / "TextGrid").is_dir(), reason="tests/data/ljspeech missing")
 def test_ljspeech_geometry_on_demo_head():
     demo = pytest.importorskip("talkrig.rigs.demo_head")
     r = lj_report(30.0, head=demo.build_demo_head())

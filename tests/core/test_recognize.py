@@ -18,7 +18,7 @@ from talkrig.core.speech.recognize import (IPA_TO_ARPABET, hama_model, ipa_to_ar
 from talkrig.core.speech.g2p import ARPABET  # noqa: E402
 
 SR = 16000
-needs_lj = pytest.mark.skipif(not have_lj(), reason="../shared/data/ljspeech32 not present")
+needs_lj = pytest.mark.skipif(not have_lj(), reason="tests/data/ljspeech missing")
 needs_hama = pytest.mark.skipif(hama_model() is None, reason="hama not available here")
 
 
@@ -204,7 +204,7 @@ def test_hama_decode_matches_hamas_own_words():
 def _espeak_or_lj():
     if have_lj():
         return lj_speech("LJ001-0002")
-    pytest.skip("needs ../shared/data/ljspeech32")
+    pytest.skip("needs tests/data/ljspeech")
 
 
 def test_pseudo_word_names_stand_for_one_set_of_pronunciations():
