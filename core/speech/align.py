@@ -13,10 +13,18 @@ that does not fit the audio is detected from the alignment's acoustic score per 
 (relative to the best-scoring senone of each frame) or from alignment failure, and the
 speech is recognised instead (``recognize.py``); ``PhoneTrack.source`` then reads
 ``"recognize:mismatch"`` and ``PhoneTrack.note`` says why.
+
+Words with no Latin spelling (Chinese, Greek, Cyrillic, ...; accented Latin letters are
+folded to their base letters by ``text.py`` and align normally) have no phones. Each run of
+them becomes one stand-in word (a schwa per estimated syllable) that holds their stretch of
+the audio during alignment; that stretch is then recognised. A transcript without any
+Latin word is recognised as a whole. Both add a ``("transcript_unspelled", message)`` entry
+to ``PhoneTrack.warnings``.
 """
 from __future__ import annotations
 
 import threading
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +36,7 @@ from .chunking import (frame_energy_db, has_digital_silence, merge_segments, pcm
                        speech_frames, split_at_pauses)
 from .g2p import ARPABET, g2p
 from .lexicon import pronunciations
-from .text import normalize_transcript
+from .text import has_latin_spelling, normalize_transcript
 
 SR = 16000
 EMPTY_DICT = Path(__file__).with_name("data") / "empty.dict"
@@ -61,6 +69,15 @@ PHONES = ARPABET
 #: LJSpeech, one core: 2 aligns 24x -> 27x real time with the same boundaries (32 clips
 #: vs MFA median 20 ms, p90 40 ms; ARCTIC a0009 median 10 ms).
 TOPN = 2
+
+#: Stand-in words for runs of transcript words with no Latin spelling: ``<prefix><n>`` is
+#: pronounced as ``n`` schwas (one per estimated syllable, at most MAX_STAND_IN).
+STAND_IN_PREFIX = "talkrig_unspelled_"
+MAX_STAND_IN = 40
+#: audio either side of a stand-in's stretch that its recognition hears (seconds)
+STAND_IN_CONTEXT_S = 0.5
+#: ``PhoneTrack.warnings`` code for transcript words that had to be recognised
+UNSPELLED = "transcript_unspelled"
 
 _lock = threading.RLock()
 _decoder = None
@@ -166,6 +183,8 @@ def _read_alignment(dec, n_words: int, offset_s: float, first_index: int):
             out.append((ph, start, end, "" if filler else name, -1 if filler else idx))
             w_score += p.score
             w_frames += p.duration
+        if name.startswith(STAND_IN_PREFIX):
+            continue      # recognised afterwards: its (poor) fit does not judge the piece
         score += w_score
         frames += w_frames
         if not filler:
@@ -281,7 +300,7 @@ def prefix_words(pcm: bytes, words) -> int:
 
 
 def _as_track(rows, *, duration: float, source: str, note: str = "",
-              emphasis=()) -> PhoneTrack:
+              emphasis=(), warnings=()) -> PhoneTrack:
     rows = [(p, max(0.0, s), min(duration, e), w, i) for p, s, e, w, i in rows
             if min(duration, e) - max(0.0, s) > 1e-6]
     if rows:
@@ -298,7 +317,7 @@ def _as_track(rows, *, duration: float, source: str, note: str = "",
         starts=np.array([r[1] for r in rows], dtype=np.float64),
         ends=np.array([r[2] for r in rows], dtype=np.float64),
         words=tuple(r[3] for r in rows),
-        source=source, note=note,
+        source=source, note=note, warnings=tuple(warnings),
         emphasis=tuple(1.0 if (r[0] != "sil" and r[4] in emph) else 0.0 for r in rows)
         if emph else ())
 
@@ -408,6 +427,104 @@ def align_transcript(x: np.ndarray, words, *, progress=None):
     return merge_segments(rows), mean, failed_s, reasons, recognised, chunks
 
 
+def _syllables(word: str) -> int:
+    """Rough syllable count of a word in any script (a CJK character is one syllable)."""
+    wide = sum(1 for c in word if unicodedata.east_asian_width(c) in "WF")
+    rest = len(word) - wide
+    return wide + (max(1, round(rest / 2.5)) if rest else 0)
+
+
+def stand_in_words(words, emphasis=()):
+    """Replace each run of words with no Latin spelling by one stand-in word.
+
+    Parameters
+    ----------
+    words : sequence of str
+        Normalised transcript words.
+    emphasis : sequence of int
+        Indices into ``words`` of emphasised words.
+
+    Returns
+    -------
+    words : list of str
+        The words for the aligner; stand-ins are named ``STAND_IN_PREFIX + n``.
+    emphasis : tuple of int
+        The emphasised words' indices in the new list.
+    runs : list of str
+        The replaced words of each run, space-joined (for messages).
+    prons : dict
+        ``{stand-in: phones}`` for :func:`ensure_words`.
+    """
+    out, emph, runs, prons, run = [], [], [], {}, []
+    marked = set(emphasis)
+
+    def flush():
+        if run:
+            n = min(MAX_STAND_IN, sum(_syllables(w) for w in run))
+            name = f"{STAND_IN_PREFIX}{n}"
+            prons[name] = ["AH"] * n
+            runs.append(" ".join(run))
+            out.append(name)
+            run.clear()
+
+    for i, w in enumerate(words):
+        if has_latin_spelling(w):
+            flush()
+            if i in marked:
+                emph.append(len(out))
+            out.append(w)
+        else:
+            run.append(w)
+    flush()
+    return out, tuple(emph), runs, prons
+
+
+def _recognise_stand_ins(x: np.ndarray, rows) -> list:
+    """Rows with every stand-in word's stretch replaced by recognised phones.
+
+    The stretch includes pauses right before and after the stand-in. A stretch shorter
+    than 0.1 s (the aligner squeezed the stand-in: those words are not spoken) or one where
+    recognition hears no speech becomes silence.
+    """
+    from .recognize import recognize_rows
+    pieces, i = [], 0
+    while i < len(rows):
+        if not rows[i][3].startswith(STAND_IN_PREFIX):
+            j = i
+            while j < len(rows) and not rows[j][3].startswith(STAND_IN_PREFIX):
+                j += 1
+            pieces.append(list(rows[i:j]))
+            i = j
+            continue
+        j = i
+        while j < len(rows) and rows[j][3] == rows[i][3] and rows[j][4] == rows[i][4]:
+            j += 1
+        s, e = rows[i][1], rows[j - 1][2]
+        # the aligner may give part of the stretch to pauses either side: recognise those too
+        if pieces and pieces[-1] and pieces[-1][-1][0] == "sil":
+            s = pieces[-1].pop()[1]
+        if j < len(rows) and rows[j][0] == "sil":
+            e = rows[j][2]
+            j += 1
+        rec = []
+        if e - s >= 0.1:
+            # recognise with some context either side, keep what lies inside the stretch
+            a = max(0, int(round((s - STAND_IN_CONTEXT_S) * SR)))
+            b = min(len(x), int(round((e + STAND_IN_CONTEXT_S) * SR)))
+            rec = [(p, max(s, ps), min(e, pe), w, -1)
+                   for p, ps, pe, w, *_ in recognize_rows(x[a:b], offset_s=a / SR)[0]
+                   if min(e, pe) - max(s, ps) > 1e-6]
+        pieces.append(rec if any(r[0] != "sil" for r in rec) else [("sil", s, e, "", -1)])
+        i = j
+    return merge_segments(pieces)
+
+
+def _unspelled_message(runs) -> str:
+    shown = "; ".join(repr(r) for r in runs[:3]) + ("; ..." if len(runs) > 3 else "")
+    return (f"{len(runs)} stretch{'es' if len(runs) > 1 else ''} of the transcript "
+            f"with no Latin spelling ({shown}) recognised instead of aligned")
+
+
 def phone_track(speech: Speech, *, text=None, progress=None) -> PhoneTrack:
     """Timed ARPAbet phones for a speech signal.
 
@@ -429,7 +546,10 @@ def phone_track(speech: Speech, *, text=None, progress=None) -> PhoneTrack:
         pseudo-words spelled as phones ('r-ow') from hama, or recognised words from
         pocketsphinx.
         ``source`` is 'align', 'recognize' (no text), 'recognize:mismatch' (text did not
-        fit the audio; ``note`` gives the measured reason) or 'none' (no speech at all).
+        fit the audio, or holds no word spelled in Latin letters; ``note`` gives the
+        reason) or 'none' (no speech at all). ``warnings`` holds
+        ``("transcript_unspelled", message)`` when words with no Latin spelling were
+        recognised instead of aligned (for their stretch, or the whole clip).
 
     Raises
     ------
@@ -454,8 +574,18 @@ def phone_track(speech: Speech, *, text=None, progress=None) -> PhoneTrack:
     if transcript is None or not transcript.words:
         rows, src = recognize_rows(x, progress=progress)
         return _as_track(rows, duration=duration, source=src)
+    words, emphasis, runs, prons = stand_in_words(transcript.words, transcript.emphasis)
+    warns = ((UNSPELLED, _unspelled_message(runs)),) if runs else ()
+    if all(w.startswith(STAND_IN_PREFIX) for w in words):
+        rows, src = recognize_rows(x, progress=progress)
+        msg = (f"the transcript has no word spelled in Latin letters ({runs[0][:60]!r}); "
+               f"used {src}")
+        return _as_track(rows, duration=duration, source="recognize:mismatch", note=msg,
+                         warnings=((UNSPELLED, msg),))
+    if prons:
+        ensure_words(list(prons), prons)
     rows, mean, failed_s, reasons, recognised, chunks = align_transcript(
-        x, list(transcript.words), progress=progress)
+        x, words, progress=progress)
     if failed_s > MISMATCH_FAILED_SHARE * duration or not np.isfinite(mean):
         pieces = []
         for k, ch in enumerate(chunks):
@@ -465,11 +595,15 @@ def phone_track(speech: Speech, *, text=None, progress=None) -> PhoneTrack:
         src = "recognize" if hama_model() is not None else "recognize:pocketsphinx"
         note = (f"transcript does not match the audio on {failed_s:.1f} s of {duration:.1f} s "
                 f"({'; '.join(reasons[:3])}); used {src}")
+        note += "".join(f"; {m}" for _, m in warns)
         return _as_track(merge_segments(pieces), duration=duration,
-                         source="recognize:mismatch", note=note)
+                         source="recognize:mismatch", note=note, warnings=warns)
     note = f"alignment score {mean:.1f}/frame"
     if failed_s > 0:
         note += (f"; {failed_s:.1f} s did not match the transcript and was recognised "
                  f"instead ({'; '.join(reasons[:3])})")
+    if runs:
+        rows = _recognise_stand_ins(x, rows)
+        note += "".join(f"; {m}" for _, m in warns)
     return _as_track(rows, duration=duration, source="align", note=note,
-                     emphasis=transcript.emphasis)
+                     emphasis=emphasis, warnings=warns)

@@ -245,14 +245,17 @@ def g2p(word: str) -> tuple:
     Parameters
     ----------
     word : str
-        A normalised word (letters and apostrophes; anything else is ignored).
+        A normalised word (letters and apostrophes; accented Latin letters count as their
+        base letters; anything else is ignored).
 
     Returns
     -------
     tuple of str
         At least one phone for any word with a letter; ``()`` for an empty word.
     """
+    from .text import fold_latin
     table = load_model()
+    word = fold_latin(word)                      # café -> cafe
     phones = predict(word, table)
     if not phones and _clean(word):
         phones = ("AH",)

@@ -8,6 +8,7 @@ stress those words.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from ..errors import TranscriptError
@@ -33,7 +34,12 @@ SYMBOLS = {"&": " and ", "%": " percent ", "+": " plus ", "=": " equals ", "@": 
 # abbreviations only expanded when written with a trailing dot (no -> number, not "no")
 DOT_ONLY = {"st", "min", "sec", "ft", "gen", "col"}
 
-_TOKEN = re.compile(r"[$€£¥]?\d[\d,]*(?:\.\d+)?(?:st|nd|rd|th|s|%)?|[A-Za-z][A-Za-z'.]*|\S")
+#: Latin letters NFKD does not split into a base letter and marks
+LATIN_SPECIAL = {"ß": "ss", "ẞ": "SS", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o",
+                 "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ð": "th", "Ð": "Th",
+                 "þ": "th", "Þ": "Th", "ı": "i", "ŋ": "ng", "Ŋ": "Ng", "ħ": "h", "Ħ": "H"}
+
+_TOKEN = re.compile(r"[$€£¥]?\d[\d,]*(?:\.\d+)?(?:st|nd|rd|th|s|%)?|[A-Za-z][A-Za-z'.]*|[^\W\d_]+|\S")
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,37 @@ class Transcript:
     @property
     def text(self) -> str:
         return " ".join(self.words)
+
+
+def fold_latin(text: str) -> str:
+    """Accented Latin letters to their base letters: ``"Café naïve José" -> "Cafe naive Jose"``.
+
+    Every letter whose compatibility decomposition (NFKD) is ASCII letters plus combining
+    marks loses the marks (é, à, ü, ñ, ç, ﬁ); ß, æ, œ, ø, ł, ð, þ and a few others have fixed
+    spellings (:data:`LATIN_SPECIAL`). Letters of other scripts (Chinese, Greek, Cyrillic,
+    ...) and every non-letter are kept as they are.
+    """
+    if text.isascii():
+        return text
+    out = []
+    for c in text:
+        if c.isascii() or not c.isalpha():
+            out.append(c)
+        elif c in LATIN_SPECIAL:
+            out.append(LATIN_SPECIAL[c])
+        else:
+            base = "".join(b for b in unicodedata.normalize("NFKD", c)
+                           if not unicodedata.combining(b))
+            out.append(base if base.isascii() and base.isalpha() else c)
+    return "".join(out)
+
+
+def has_latin_spelling(word: str) -> bool:
+    """Whether a normalised word is spelled in (folded) Latin letters only.
+
+    Such words have dictionary or g2p phones; others (``"你好"``) cannot be aligned.
+    """
+    return bool(word) and word.isascii() and any(c.isalpha() for c in word)
 
 
 def number_words(n: int) -> list:
@@ -161,7 +198,9 @@ def normalize_transcript(text: str) -> Transcript:
     Returns
     -------
     Transcript
-        Empty ``words`` if the text holds nothing speakable.
+        Empty ``words`` if the text holds nothing speakable. Accented Latin letters are
+        folded to their base letters (:func:`fold_latin`); words in other scripts are kept
+        (see :func:`has_latin_spelling`) for the aligner to recognise instead.
 
     Raises
     ------
@@ -170,7 +209,7 @@ def normalize_transcript(text: str) -> Transcript:
     """
     if not isinstance(text, str):
         raise TranscriptError(f"transcript must be a string, got {type(text).__name__}")
-    text = text.replace("\u2019", "'").replace("\u2018", "'")
+    text = fold_latin(text.replace("\u2019", "'").replace("\u2018", "'"))
     text = re.sub(r"(\d{1,2}):(\d{2})", _time_sub, text)
     text = re.sub(r"(?<=\w)-(?=\w)", " ", text)      # well-known, 20-30
     text = re.sub(r"\b[Nn]o\.\s*(?=\d)", "number ", text)
