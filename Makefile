@@ -72,7 +72,7 @@ test-extension: $(STAMP)
 	$(PY) -m pytest -q tests/extension
 
 demo: setup
-	$(PY) -m talkrig.core.cli demo --out out
+	$(PY) -m talkrig.app.cli demo --out out
 
 bench: setup
 	@bash bench/setup.sh

@@ -50,17 +50,21 @@ class BakeRequest:
     object_name: str
     mapping: object
     text: Optional[str] = None
-    emotion: object = None
-    style: object = None
-    region_balance: object = None
-    fps: float = 30.0
-    seed: int = 0
+    settings: object = None          # core.settings.BakeSettings (fps, seed, style, emotion, ...)
     frame_start: int = 1
     placement: str = "ACTIVE"
     interpolation: str = "LINEAR"
     tolerance: Optional[float] = None
     add_sound: bool = True
     drive: str = "auto"
+
+    @property
+    def fps(self) -> float:
+        return self.settings.fps
+
+    @property
+    def seed(self) -> int:
+        return self.settings.seed
 
 
 # -- gathering -------------------------------------------------------------------------------
@@ -172,8 +176,8 @@ def gather_request(context, *, filepath: str = "", text=None, fps: float = 0.0, 
 
     Raises TalkrigError (one line) for a missing strip, transcript file or face rig.
     """
-    from ..core.style import Style
-    from .emotion_props import emotion_for_take
+    from ..core.settings import BakeSettings
+    from .emotion_props import emotion_settings_for_take
     from .takes import line_name
 
     scene = context.scene
@@ -207,13 +211,14 @@ def gather_request(context, *, filepath: str = "", text=None, fps: float = 0.0, 
     rate = float(fps) if fps else scene_fps(scene)
     duration = _duration(path)
     n_frames = int(duration * rate) + 1 if duration else scene.frame_end - start + 1
-    emotion, balance = emotion_for_take(scene, description=settings.description,
+    emotion = emotion_settings_for_take(scene, description=settings.description,
                                         frame_start=start, fps=rate, n_frames=n_frames)
+    bake_settings = BakeSettings.from_style(
+        settings.style_dict(), fps=rate, seed=settings.seed if seed is None else int(seed),
+        emotion=emotion)
     return BakeRequest(
         audio_path=path, line=line, object_name=obj.name, mapping=mapping, text=transcript,
-        emotion=emotion, style=Style.from_dict(settings.style_dict()),
-        region_balance=balance, fps=rate,
-        seed=settings.seed if seed is None else int(seed), frame_start=start,
+        settings=bake_settings, frame_start=start,
         placement=settings.placement, interpolation=settings.interpolation,
         tolerance=settings.tolerance if settings.key_mode == "REDUCED" else None,
         add_sound=sound, drive=drive)
@@ -272,9 +277,7 @@ class BakeJob:
         r = self.request
         self.state = "running"
         try:
-            self.performance = bake(r.audio_path, text=r.text, emotion=r.emotion, style=r.style,
-                                    fps=r.fps, seed=r.seed, progress=self._progress,
-                                    region_balance=r.region_balance)
+            self.performance = bake(r.audio_path, r.settings, text=r.text, progress=self._progress)
             self.state = "done"
         except BakeCancelled:
             self.state, self.message = "cancelled", "cancelled"
@@ -286,8 +289,7 @@ class BakeJob:
 
     def _bake_kwargs(self) -> dict:
         r = self.request
-        return dict(audio=r.audio_path, text=r.text, emotion=r.emotion, style=r.style,
-                    fps=r.fps, seed=r.seed, region_balance=r.region_balance)
+        return dict(audio=r.audio_path, settings=r.settings, text=r.text)
 
     def _run_process(self) -> None:
         """Reader thread: start the child, follow its progress lines, collect the result."""
@@ -430,5 +432,5 @@ def summary(job: BakeJob, result) -> str:
     if r.tolerance is not None:
         text += (f"; {result.keys_written} keys, {result.keys_saved} saved "
                  f"(max error {result.max_error:.4f})")
-    notes = job.performance.info.get("notes") or []
-    return text + (f"; note: {notes[0]}" if notes else "")
+    warnings = job.performance.report.warnings
+    return text + (f"; note: {warnings[0].message}" if warnings else "")

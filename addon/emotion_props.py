@@ -119,20 +119,18 @@ def sample_sliders(scene, *, frame_start: int, n_frames: int) -> tuple:
 VAD_NAMES = ("valence", "arousal", "dominance")
 
 
-def _with_vad(scene, spec, *, frame_start: int, fps: float, n_frames: int):
-    """Add the panel's valence-arousal-dominance point: static, or, when any of the three
-    is keyed, a timeline of ``vad_to_mixture`` sampled at every frame of the take."""
-    import dataclasses
-
-    from ..core.face.emotion import EmotionSpec, vad_to_mixture
+def _vad_part(scene, *, frame_start: int, fps: float, n_frames: int) -> dict:
+    """The panel's valence-arousal-dominance point: ``{"vad": (v, a, d)}`` when static, or,
+    when any of the three is keyed, ``{"timelines": (...)}`` with ``vad_to_mixture`` sampled
+    at every frame of the take."""
+    from ..core.face.emotion import vad_to_mixture
     from ..core.face.timeline import EmotionTimeline
     from ..core.keyreduce import reduce_channel
 
     settings = scene.talkrig
-    spec = spec or EmotionSpec()
     curves = _slider_fcurves(scene, "talkrig.", VAD_NAMES)
     if not curves:
-        return dataclasses.replace(spec, vad=tuple(getattr(settings, n) for n in VAD_NAMES))
+        return {"vad": tuple(getattr(settings, n) for n in VAD_NAMES)}
     frames = frame_start + np.arange(max(1, n_frames), dtype=np.float64)
     vad = np.stack([np.clip([curves[n].evaluate(f) for f in frames], -1.0, 1.0)
                     if n in curves else np.full(frames.size, getattr(settings, n))
@@ -142,89 +140,78 @@ def _with_vad(scene, spec, *, frame_start: int, fps: float, n_frames: int):
     values = np.array([[m.get(k, 0.0) for k in names] for m in mixes])
     keep = np.unique(np.concatenate([reduce_channel(values[:, j], SAMPLE_TOLERANCE)
                                      for j in range(len(names))]))
-    timeline = EmotionTimeline.from_samples(keep / float(fps), values[keep], names=names)
-    own = spec.timeline if isinstance(spec.timeline, tuple) else (
-        (spec.timeline,) if spec.timeline is not None else ())
-    return dataclasses.replace(spec, timeline=own + (timeline,))
+    return {"timelines": (EmotionTimeline.from_samples(keep / float(fps), values[keep], names=names),)}
 
 
-def emotion_spec_for_take(scene, *, description: str, frame_start: int, fps: float,
-                          n_frames: int):
-    """The take's ``EmotionSpec`` from the sliders (animated or not) and the description.
-
-    Animated sliders become an ``EmotionTimeline.from_samples`` over the take's frames
-    (time 0 = ``frame_start``), thinned to the samples that change the linear ramp by more
-    than :data:`SAMPLE_TOLERANCE`. Returns None when nothing is set.
-    """
-    import dataclasses
-
-    from ..core.face.describe import spec_from_options
+def _thinned_timeline(values: np.ndarray, names, fps: float):
+    """An ``EmotionTimeline`` through the samples that change the linear ramp by more than
+    :data:`SAMPLE_TOLERANCE` (time 0 = the take's first frame)."""
     from ..core.face.timeline import EmotionTimeline
     from ..core.keyreduce import reduce_channel
 
-    names, values = sample_sliders(scene, frame_start=frame_start, n_frames=max(1, n_frames))
-    settings = scene.talkrig
-    emotion = settings.emotion
-    static = ",".join(f"{n}={getattr(emotion, n):.6g}" for n in names) if values is None else ""
-    spec = spec_from_options(emotion=static, description=description.strip())
-    if settings.use_vad:
-        spec = _with_vad(scene, spec, frame_start=frame_start, fps=fps, n_frames=n_frames)
-    if values is None or not names:
-        return spec
     keep = np.unique(np.concatenate([reduce_channel(values[:, j], SAMPLE_TOLERANCE)
                                      for j in range(len(names))]))
-    timeline = EmotionTimeline.from_samples(keep / float(fps), values[keep], names=names)
-    from ..core.face.emotion import EmotionSpec
-
-    if spec is None:
-        return EmotionSpec(timeline=(timeline,))
-    return dataclasses.replace(spec, timeline=(timeline,))
+    return EmotionTimeline.from_samples(keep / float(fps), values[keep], names=tuple(names))
 
 
+def emotion_settings_for_take(scene, *, description: str, frame_start: int, fps: float,
+                              n_frames: int):
+    """The take's :class:`~talkrig.core.settings.EmotionSettings` from every emotion control.
 
-
-def emotion_for_take(scene, *, description: str, frame_start: int, fps: float, n_frames: int):
-    """The take's ``(EmotionSpec or None, RegionBalance or None)`` from every emotion control.
-
-    Like :func:`emotion_spec_for_take`, plus the region mix; a region whose emotion strength
+    Static sliders become the mixture; animated sliders a timeline sampled over the take's
+    frames (time 0 = ``frame_start``), thinned to the samples that change the linear ramp by
+    more than :data:`SAMPLE_TOLERANCE`; the VAD point (static or keyed), the description,
+    the automatic amount and the region strengths join them. A region whose emotion strength
     is animated gets its own timeline: its mix (the description's region words, else the
     global mix of description and sliders) times the sampled strength, clipped to the
     intensity limit. (The automatic emotion track does not reach such a region.)
     """
-    import dataclasses
+    from dataclasses import replace
 
-    from ..core.face.timeline import EmotionTimeline
-    from ..core.keyreduce import reduce_channel
+    from ..core.settings import EmotionSettings
 
+    settings = scene.talkrig
+    n = max(1, n_frames)
+    names_s, values = sample_sliders(scene, frame_start=frame_start, n_frames=n)
+    part: dict = {"describe": description.strip(), "auto": float(settings.auto_emotion)}
+    if values is None:
+        part["mixture"] = {m: float(getattr(settings.emotion, m)) for m in names_s}
+    timelines = ()
+    if settings.use_vad:
+        vad = _vad_part(scene, frame_start=frame_start, fps=fps, n_frames=n_frames)
+        part["vad"] = vad.get("vad")
+        timelines += vad.get("timelines", ())
+    if values is not None and names_s:
+        timelines += (_thinned_timeline(values, names_s, fps),)
     mix = scene.talkrig.region
-    spec = emotion_spec_for_take(scene, description=description, frame_start=frame_start,
-                                 fps=fps, n_frames=n_frames)
     animated = {k[len("emotion_"):]: fc for k, fc in _slider_fcurves(
         scene, REGION_PATH_PREFIX, tuple(f"emotion_{r}" for r in REGION_NAMES)).items()}
-    if spec is None or not animated:
-        return spec, region_balance(mix)
-    n = max(1, n_frames)
-    frames = frame_start + np.arange(n, dtype=np.float64)
-    names_s, values = sample_sliders(scene, frame_start=frame_start, n_frames=n)
-    names = tuple(sorted(set(spec.mixture) | set(names_s)))
-    base = np.array([[spec.mixture.get(m, 0.0) for m in names]] * n, dtype=np.float64)
-    if values is not None:
-        for j, m in enumerate(names_s):
-            base[:, names.index(m)] += values[:, j]
-    regions = dict(spec.regions)
-    for region, fc in animated.items():
-        strength = np.clip([fc.evaluate(f) for f in frames], 0.0, MAX_STRENGTH)
-        own = spec.regions.get(region)
-        if isinstance(own, dict):
-            cols = tuple(sorted(own))
-            mixture = np.array([[own[c] for c in cols]] * n, dtype=np.float64)
-        else:
-            cols, mixture = names, base
-        samples = np.clip(mixture * strength[:, None], 0.0, MAX_INTENSITY)
-        if not cols:
-            continue
-        keep = np.unique(np.concatenate([reduce_channel(samples[:, j], SAMPLE_TOLERANCE)
-                                         for j in range(len(cols))]))
-        regions[region] = EmotionTimeline.from_samples(keep / float(fps), samples[keep], names=cols)
-    return (dataclasses.replace(spec, regions=regions),
-            region_balance(mix, folded=tuple(animated)))
+    emotion = EmotionSettings(**part, timelines=timelines)
+    spec, _ = emotion.resolve()
+    folded = ()
+    if spec is not None and animated:
+        frames = frame_start + np.arange(n, dtype=np.float64)
+        names = tuple(sorted(set(spec.mixture) | set(names_s)))
+        base = np.array([[spec.mixture.get(m, 0.0) for m in names]] * n, dtype=np.float64)
+        if values is not None:
+            for j, m in enumerate(names_s):
+                base[:, names.index(m)] += values[:, j]
+        regions = []
+        for region, fc in animated.items():
+            strength = np.clip([fc.evaluate(f) for f in frames], 0.0, MAX_STRENGTH)
+            own = spec.regions.get(region)
+            if isinstance(own, dict):
+                cols = tuple(sorted(own))
+                mixture = np.array([[own[c] for c in cols]] * n, dtype=np.float64)
+            else:
+                cols, mixture = names, base
+            if cols:
+                samples = np.clip(mixture * strength[:, None], 0.0, MAX_INTENSITY)
+                regions.append((region, _thinned_timeline(samples, cols, fps)))
+        emotion = replace(emotion, region_timelines=tuple(regions))
+        folded = tuple(animated)
+    balance = region_balance(mix, folded=folded)
+    if balance is not None:
+        emotion = replace(emotion, emotion_strength=tuple(balance.emotion.items()),
+                          speech_strength=tuple(balance.speech.items()))
+    return emotion

@@ -13,7 +13,7 @@ from pathlib import Path
 import bpy
 import numpy as np
 
-from ..core.curves import Performance
+from ..core.performance import Performance
 from ..core.errors import AudioNotFoundError, ExportError, RigMappingError
 from ..rigs.arkit import ARKIT_NAMES
 
@@ -205,7 +205,8 @@ def run_demo(out_dir, *, fps: float = 30.0, seed: int = 0) -> str:
     out.mkdir(parents=True, exist_ok=True)
     audio = out / "demo.wav"
     shutil.copyfile(wav, audio)
-    perf = bake(str(audio), text=text, fps=fps, seed=seed)
+    from ..core.settings import BakeSettings
+    perf = bake(str(audio), BakeSettings(fps=fps, seed=seed), text=text)
     write_curves(str(out / "demo.csv"), perf)
     speech = load_audio(str(audio))
     plot_performance(perf, speech.samples, speech.sr, str(out / "demo.png"),

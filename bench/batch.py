@@ -41,7 +41,7 @@ def make_manifest(folder: Path, *, n_lines: int) -> Path:
 
 
 def _run(manifest: Path, out_dir: Path, **kwargs) -> dict:
-    from talkrig.core.batch import load_manifest, run_batch, summarize
+    from talkrig.app.batch import load_manifest, run_batch, summarize
     shutil.rmtree(out_dir, ignore_errors=True)
     rows = load_manifest(manifest)
     t0 = time.perf_counter()

@@ -13,9 +13,7 @@ import numpy as np
 from .errors import CurveFormatError
 
 
-def n_frames_for(duration_s: float, fps: float) -> int:
-    """Number of frames that cover ``duration_s`` at ``fps``: frames at 0, 1/fps, ... <= duration."""
-    return int(np.floor(duration_s * fps + 1e-6)) + 1
+from .timebase import n_frames_for  # noqa: E402,F401  (re-exported: the frame count lives with the time base)
 
 
 @dataclass(frozen=True)
@@ -101,6 +99,7 @@ class PhoneTrack:
     emphasis: tuple = ()        # per phone 1.0 if its word was marked emphasised, else 0.0
     note: str = ""              # human-readable detail about fallbacks
     warnings: tuple = ()        # structured warnings of the timing stage: (code, message) pairs
+    recognizer: str = ""        # which recogniser timed the phones without a transcript, and why
 
     def __len__(self) -> int:
         return len(self.phones)
@@ -130,17 +129,6 @@ class Prosody:
     onsets: np.ndarray
     phrase_breaks: np.ndarray   # float64 [n_breaks, 2]
     loudness_db: Optional[np.ndarray] = None
-
-
-@dataclass(frozen=True)
-class Performance:
-    """Everything one bake produces."""
-
-    face: FaceCurves
-    visemes: Optional[VisemeTrack] = None
-    phones: Optional[PhoneTrack] = None
-    prosody: Optional[Prosody] = None
-    info: dict = field(default_factory=dict)
 
 
 #: SMPL-X joint count (body 22 + jaw + 2 eyes + 2 x 15 finger joints).

@@ -1,129 +1,124 @@
-"""The one entry point: audio (+ text, emotion, style) -> :class:`Performance`.
+"""The one entry point: audio (+ transcript) and :class:`BakeSettings` -> :class:`Performance`.
 
-The CLI, the batch runner and the Blender operators all call :func:`bake`; none of them
+The CLI, the batch runner and the Blender operators all build a
+:class:`~talkrig.core.settings.BakeSettings` and call :func:`bake`; none of them
 re-implements a stage. The stages, in order (each one a small function below, so new
 layers slot in without touching the others):
 
 1. **load** (:func:`load_speech`): decode the file, or check and resample a given
    :class:`Speech`, to 16 kHz mono; rejects files shorter than one frame.
 2. **prosody** (:func:`~talkrig.core.speech.prosody.analyze_prosody`): loudness, F0,
-   voicing, onsets, phrase breaks at the animation rate.
+   voicing, onsets, phrase breaks on the bake's :class:`~talkrig.core.timebase.FrameGrid`.
 3. **speech layer** (:func:`speech_stage`): the mouth on ARKit-52 from timed phones
    (alignment or recognition, visemes, coarticulation), or from loudness alone
-   (``style.mode == "loudness"``, :mod:`talkrig.core.face.loudness`).
+   (``face.mode == "loudness"``, :mod:`talkrig.core.face.loudness`).
 4. **expression layers + compose** (:func:`expression_stage`): emotion per face region,
    blinks, gaze and head, composed by :mod:`talkrig.core.face.compose` with speech in
    charge of closures and openings, as :class:`FaceCurves` with ``FACE_CHANNELS``.
+5. **body** (``body.enabled``): SMPL-X gestures (:mod:`talkrig.core.body`), whose neck and
+   head take the face's head rotation (one head, never two).
+6. **FLAME** (``flame.model_path``): the face curves as the user's FLAME model's
+   parameters (:mod:`talkrig.core.flame`).
 
-``Performance.info`` records what actually ran (``speech_driver``, notes about inputs that
-no stage used yet), so callers can tell the user.
+``Performance.report`` (:class:`~talkrig.core.performance.BakeReport`) records what
+actually ran and every warning, so callers can tell the user.
 """
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
+import warnings
 from typing import Callable, Optional
 
 import numpy as np
 
 from .audio import TARGET_SR, load_audio, resample
-from .curves import FaceCurves, Performance, Prosody, Speech, n_frames_for
+from .curves import FaceCurves, Prosody, Speech
 from .errors import (AudioEmptyError, AudioNonFiniteError, AudioTooLongError, AudioTooShortError,
                      StyleError)
-from .face.loudness import loudness_layer
-from .speech.prosody import analyze_prosody
-from .style import Style, as_style
+from .performance import BakeReport, Performance
+from .settings import MAX_DURATION_S, BakeSettings
+from .style import Style
+from .timebase import FrameGrid
 
-MAX_DURATION_S = 4 * 3600.0
-FPS_RANGE = (1.0, 240.0)
 Progress = Optional[Callable[[float, str], None]]
 
 
-def bake(audio, *, text: Optional[str] = None, emotion=None, style=None, fps: float = 30.0,
-         seed: int = 0, progress: Progress = None, region_balance=None,
-         max_duration_s: float = MAX_DURATION_S) -> Performance:
-    """Turn speech audio into face animation curves.
+def bake(audio, settings: Optional[BakeSettings] = None, *, text: Optional[str] = None,
+         progress: Progress = None) -> Performance:
+    """Turn speech audio into face (and, when asked, body and FLAME) animation curves.
 
     Parameters
     ----------
     audio : str, os.PathLike or Speech
         An audio file (wav, flac, ogg, mp3; any rate and channels) or decoded speech.
+    settings : BakeSettings, optional
+        Everything else (frame rate, seed, face style, eyes and head, emotion, body, FLAME,
+        output); defaults when None.
     text : str, optional
         Transcript (``*word*`` marks emphasis); forced alignment when it fits the audio,
         phoneme recognition otherwise.
-    emotion : EmotionSpec, str, dict or None
-        Emotion mixture (``"happiness=0.8,surprise=0.3"``), per-region mixes and timeline.
-    style : Style or dict, optional
-        Performance style (defaults when None).
-    fps : float
-        Frame rate of the curves, 1 to 240 (e.g. 24, 25, 29.97, 30, 60).
-    seed : int
-        Seed of every random choice (blinks, gaze, head); same inputs + seed = same curves.
-    region_balance : RegionBalance, optional
-        Per-region emotion and speech strengths (like upper/lower face strength).
     progress : callable, optional
         ``progress(fraction, message)`` with ``fraction`` rising from 0 to 1; an exception
         it raises aborts the bake (use that to cancel).
-    max_duration_s : float
-        Longest accepted audio in seconds.
 
     Returns
     -------
     Performance
         ``face``: FaceCurves with ``FACE_CHANNELS`` (52 ARKit weights in [0, 1], then 9
         rotations in radians), values float32 [shape=(n_frames_for(duration, fps), 61)];
-        ``prosody``; ``phones`` / ``visemes`` when the phoneme driver ran; ``info``.
+        ``prosody``; ``phones`` / ``visemes`` when the phoneme driver ran; ``body`` and
+        ``flame`` when asked for; ``report``.
 
     Raises
     ------
     TalkrigError
         An AudioError for unusable audio, StyleError for bad settings.
     """
-    report = _reporter(progress)
-    fps = check_fps(fps)
-    seed = check_seed(seed)
-    style = as_style(style)
-    info = {"fps": fps, "seed": seed, "style": style.to_dict(), "notes": []}
+    if settings is None:
+        settings = BakeSettings()
+    if not isinstance(settings, BakeSettings):
+        raise StyleError(f"settings must be a BakeSettings, got {type(settings).__name__}")
+    step = _reporter(progress)
+    fps, style = settings.fps, settings.style
+    report = BakeReport(fps=fps, seed=settings.seed, settings=settings.to_dict())
 
-    report(0.0, "loading audio")
-    speech = load_speech(audio, fps=fps, max_duration_s=max_duration_s)
-    info.update(duration_s=speech.duration, source=speech.source)
+    step(0.0, "loading audio")
+    speech = load_speech(audio, fps=fps, max_duration_s=settings.max_duration_s)
+    report = report.updated(duration_s=speech.duration, source=speech.source)
 
-    report(0.15, "analysing prosody")
+    step(0.15, "analysing prosody")
+    from .speech.prosody import analyze_prosody
     prosody = analyze_prosody(speech, fps=fps)
-    n_frames = n_frames_for(speech.duration, fps)
+    grid = FrameGrid.for_duration(speech.duration, fps)
 
-    report(0.2, "timing phonemes")
-    mouth, phones, visemes = speech_stage(
-        speech, prosody, text=text, style=style, n_frames=n_frames, info=info,
-        progress=lambda f, msg: report(0.2 + 0.6 * f, msg))
+    step(0.2, "timing phonemes")
+    mouth, phones, visemes, report = speech_stage(
+        speech, prosody, text=text, style=style, grid=grid, report=report,
+        progress=lambda f, msg: step(0.2 + 0.6 * f, msg))
 
-    report(0.85, "adding emotion, eyes and head")
-    face = expression_stage(mouth, prosody, emotion=emotion, style=style, seed=seed,
-                            n_frames=n_frames, info=info, text=text, phones=phones,
-                            region_balance=region_balance)
-    report(1.0, "done")
-    return Performance(face=face, visemes=visemes, phones=phones, prosody=prosody, info=info)
-
-
-def check_fps(fps) -> float:
-    """Validate a frame rate; returns it as float."""
-    try:
-        value = float(fps)
-    except (TypeError, ValueError):
-        raise StyleError(f"fps must be a number, got {fps!r}") from None
-    if not (math.isfinite(value) and FPS_RANGE[0] <= value <= FPS_RANGE[1]):
-        raise StyleError(f"fps={fps!r} is out of range; use {FPS_RANGE[0]:g} to {FPS_RANGE[1]:g} "
-                         "(e.g. 24, 25, 29.97, 30 or 60)")
-    return value
-
-
-def check_seed(seed) -> int:
-    """Validate a seed (a non-negative integer)."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise StyleError(f"seed must be a non-negative integer, got {seed!r}")
-    return int(seed)
+    step(0.85, "adding emotion, eyes and head")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        spec, balance = settings.emotion.resolve()
+    for w in caught:
+        report = report.with_warning(getattr(w.category, "code", "emotion"), str(w.message))
+    face, spec, report = expression_stage(mouth, prosody, spec=spec, style=style,
+                                          seed=settings.seed, grid=grid, report=report,
+                                          text=text, phones=phones, region_balance=balance)
+    body = flame = None
+    if settings.body.enabled:
+        step(0.9, "moving the body")
+        body = body_stage(face, prosody, phones=phones, spec=spec, settings=settings, grid=grid)
+        report = report.updated(body=True)
+    if settings.flame.enabled:
+        step(0.95, "fitting FLAME parameters")
+        from .flame import flame_from_settings
+        flame, _fit = flame_from_settings(face, settings.flame)
+        report = report.updated(flame=True)
+    step(1.0, "done")
+    return Performance(face=face, visemes=visemes, phones=phones, prosody=prosody, body=body,
+                       flame=flame, report=report)
 
 
 def load_speech(audio, *, fps: float, max_duration_s: float = MAX_DURATION_S) -> Speech:
@@ -156,36 +151,44 @@ def load_speech(audio, *, fps: float, max_duration_s: float = MAX_DURATION_S) ->
                   source_sr=audio.source_sr or audio.sr, source_channels=audio.source_channels or 1)
 
 
-def speech_stage(speech: Speech, prosody: Prosody, *, text, style: Style, n_frames: int,
-                 info: dict, progress: Progress = None):
-    """Stage 3: mouth weights float32 [n_frames, 52], plus phones and visemes (or None).
+def speech_stage(speech: Speech, prosody: Prosody, *, text, style: Style, grid: FrameGrid,
+                 report: BakeReport, progress: Progress = None):
+    """Stage 3: mouth weights float32 [n_frames, 52], phones and visemes (or None), report.
 
     ``style.mode`` "loudness" uses the audio-level driver (:mod:`core.face.loudness`, also
     right for non-speech sounds); "phonemes" and "auto" time phones (forced alignment with a
     transcript, recognition without one or when the transcript does not fit) and drive the
-    mouth by coarticulated visemes. ``info`` records the driver and how phones were timed.
+    mouth by coarticulated visemes. The report records the driver and how phones were timed.
     """
+    n_frames = grid.n_frames
     if style.mode == "loudness":
+        from .face.loudness import loudness_layer
+        report = report.updated(speech_driver="loudness", transcript="unused" if text else "none")
         if text:
-            info["notes"].append("the transcript is not used in loudness mode")
-        info["speech_driver"] = "loudness"
-        return _fit_frames(loudness_layer(prosody, style=style), n_frames), None, None
+            report = report.with_warning("transcript-unused",
+                                         "the transcript is not used in loudness mode")
+        return grid.fit(np.asarray(loudness_layer(prosody, style=style), np.float32)), None, None, report
     from .face.coarticulation import speech_layer
     from .face.visemes import viseme_track
     from .speech.align import phone_track
     phones = phone_track(speech, text=text, progress=progress)
-    info.update(speech_driver="phonemes", phone_source=phones.source,
-                n_phones=int(sum(p != "sil" for p in phones.phones)))
-    if phones.note:
-        info["phone_note"] = phones.note
+    n_phones = int(sum(p != "sil" for p in phones.phones))
+    transcript = "none"
+    if text:
+        transcript = "replaced" if phones.source.startswith("recognize") else "accepted"
+    report = report.updated(speech_driver="phonemes", phone_source=phones.source,
+                            recognizer=phones.recognizer, n_phones=n_phones, transcript=transcript)
     if phones.source == "recognize:mismatch":
-        info["notes"].append(phones.note)
-    if info["n_phones"] == 0:
-        info["notes"].append("no speech was found in the audio: the mouth stays at rest "
-                             "(use style mode 'loudness' to drive it from the sound level)")
+        report = report.with_warning("transcript-replaced", phones.note)
+    for code, message in phones.warnings:
+        report = report.with_warning(code, message)
+    if n_phones == 0:
+        report = report.with_warning("no-speech", "no speech was found in the audio: the mouth "
+                                     "stays at rest (use mode 'loudness' to drive it from the "
+                                     "sound level)")
     mouth = speech_layer(phones, prosody, fps=prosody.fps, n_frames=n_frames, style=style)
     visemes = viseme_track(phones, fps=prosody.fps, n_frames=n_frames, style=style)
-    return _fit_frames(mouth, n_frames), phones, visemes
+    return grid.fit(np.asarray(mouth, np.float32)), phones, visemes, report
 
 
 def emotion_spec(emotion):
@@ -198,20 +201,21 @@ def emotion_spec(emotion):
     return EmotionSpec(emotion)
 
 
-def expression_stage(mouth: np.ndarray, prosody: Prosody, *, emotion, style: Style, seed: int,
-                     n_frames: int, info: dict, text=None, phones=None,
-                     region_balance=None) -> FaceCurves:
+def expression_stage(mouth: np.ndarray, prosody: Prosody, *, spec, style: Style, seed: int,
+                     grid: FrameGrid, report: BakeReport, text=None, phones=None,
+                     region_balance=None):
     """Stages 4-5: emotion, eyes, blinks and head over the speech layer, composed.
 
     The emotion layer is resolved per face region; ``core.face.compose`` keeps speech in
-    charge where lips must close (p/b/m) or open (vowels). Returns FaceCurves with
-    ``FACE_CHANNELS`` (52 ARKit weights in [0, 1], then 9 rotations in radians).
+    charge where lips must close (p/b/m) or open (vowels). Returns ``(FaceCurves with
+    FACE_CHANNELS, the EmotionSpec used (with the automatic track), report)``.
     """
+    from .emotion.drive import EmotionDrive
     from .face.compose import compose
     from .face.emotion import emotion_layer
     from .face.eyes import layers_for_compose, performance_layers
-    from .face.head import emotion_weights_from_spec
-    spec = emotion_spec(emotion)
+    fps, n_frames = grid.fps, grid.n_frames
+    spec = emotion_spec(spec)
     if style.auto_emotion > 0:
         from .face.auto_emotion import auto_emotion
         from .face.emotion import EmotionSpec
@@ -220,19 +224,30 @@ def expression_stage(mouth: np.ndarray, prosody: Prosody, *, emotion, style: Sty
         own = base.timeline if isinstance(base.timeline, tuple) else (
             (base.timeline,) if base.timeline is not None else ())
         spec = dataclasses.replace(base, timeline=own + (track,))
-        info["auto_emotion"] = style.auto_emotion
-    fps = prosody.fps
+        report = report.updated(auto_emotion=style.auto_emotion)
     layer = None
     if spec is not None and not spec.is_neutral():
         layer = emotion_layer(spec, fps=fps, n_frames=n_frames)
-        info["emotion"] = {k: float(v) for k, v in spec.mixture.items()}
-    weights = emotion_weights_from_spec(spec, fps=fps, n_frames=n_frames) if spec else None
+        report = report.updated(emotion={k: float(v) for k, v in spec.mixture.items()})
+    drive = EmotionDrive.from_spec(spec, grid=grid)
     layers = performance_layers(prosody, fps=fps, n_frames=n_frames, seed=seed, style=style,
-                                emotion_weights=weights)
+                                emotion_weights=drive.weights)
     eyes, head = layers_for_compose(layers, n_frames=n_frames)
     closures = phone_closures(phones, fps=fps, n_frames=n_frames, lead_ms=style.lead_ms)
-    return compose(mouth, fps=fps, emotion=layer, eyes=eyes, head=head,
+    face = compose(mouth, fps=fps, emotion=layer, eyes=eyes, head=head,
                    region_balance=region_balance, closures=closures)
+    return face, spec, report
+
+
+def body_stage(face: FaceCurves, prosody: Prosody, *, phones, spec, settings: BakeSettings,
+               grid: FrameGrid):
+    """Stage 6: SMPL-X gestures; neck and head take the face's head rotation."""
+    from .body import generate_body
+    from .emotion.drive import EmotionDrive
+    head = np.stack([face.channel(n) for n in ("HeadYaw", "HeadPitch", "HeadRoll")], axis=1)
+    return generate_body(fps=grid.fps, n_frames=grid.n_frames, prosody=prosody, phones=phones,
+                         emotion_weights=EmotionDrive.from_spec(spec, grid=grid).weights,
+                         head=head, settings=settings.body, seed=settings.seed)
 
 
 def phone_closures(phones, *, fps: float, n_frames: int, lead_ms: float = 0.0):
@@ -256,16 +271,6 @@ def phone_closures(phones, *, fps: float, n_frames: int, lead_ms: float = 0.0):
         if i1 <= i0:                # a closure shorter than a frame still gets its frame
             mask[min(n_frames - 1, int(round((a + b) / 2 * fps - lead_ms / 1000.0 * fps)))] = 1.0
     return mask
-
-
-def _fit_frames(x: np.ndarray, n_frames: int) -> np.ndarray:
-    """Pad (repeat last row) or cut a layer to exactly ``n_frames`` rows."""
-    x = np.asarray(x, dtype=np.float32)
-    if len(x) >= n_frames:
-        return x[:n_frames]
-    pad = np.repeat(x[-1:] if len(x) else np.zeros((1, x.shape[1]), np.float32),
-                    n_frames - len(x), axis=0)
-    return np.concatenate([x, pad])
 
 
 def _reporter(progress: Progress):

@@ -176,15 +176,17 @@ def _drop_regions(regions: dict, entry: dict) -> None:
 
 
 def spec_from_options(*, emotion: str = "", regions: str = "", timeline_path=None,
-                      description: str = "", auto=None) -> Optional[EmotionSpec]:
-    """One :class:`EmotionSpec` from the user-facing options (CLI, batch, Blender panel).
+                      description: str = "", auto=None, mixture=None, region_mixtures=None,
+                      timelines=(), region_timelines=None) -> Optional[EmotionSpec]:
+    """One :class:`EmotionSpec` from the user-facing emotion controls.
 
     Parameters
     ----------
-    emotion : str
-        ``--emotion "happiness=0.8,surprise=0.3"``: static global mix.
-    regions : str
-        ``--emotion-regions "brows:anger=0.8;mouth:happiness"``: per-region mixes; these win
+    emotion, mixture : str or dict
+        Static global mix: the CLI string ``"happiness=0.8,surprise=0.3"`` or a dict
+        name -> intensity (both add up, capped at the intensity limit).
+    regions, region_mixtures : str or dict
+        Per-region mixes (``"brows:anger=0.8;mouth:happiness"`` or region -> dict); these win
         over region words of the description and over region timelines of the file.
     timeline_path : str or PathLike, optional
         ``--emotion-timeline FILE`` (.json / .csv, see :mod:`core.face.timeline`).
@@ -192,34 +194,44 @@ def spec_from_options(*, emotion: str = "", regions: str = "", timeline_path=Non
         ``--describe "nervous, half-smiling, brows raised"`` (unknown words are warned about).
     auto : EmotionTimeline, optional
         The automatic track (:func:`core.face.auto_emotion.auto_emotion`), added to the rest.
+    timelines : tuple of EmotionTimeline
+        Keys given directly (the panel's animated sliders), added to the global mix.
+    region_timelines : dict of region -> EmotionTimeline
+        Per-region keys given directly; they win over every other region entry.
 
     Returns
     -------
     EmotionSpec or None
-        None when no option was given.
+        None when no control was given.
     """
     from .emotion import parse_mixture, parse_region_mixtures
     from .timeline import read_emotion_timeline
-    mixture: dict = {}
+    mix: dict = {}
     region_mix: dict = {}
-    timelines = []
+    tls = []
     if description:
         d = describe(description)
-        mixture.update(d.mixture)
+        mix.update(d.mixture)
         region_mix.update(d.regions)
-    for name, w in parse_mixture(emotion or "").items():
-        mixture[name] = min(MAX_INTENSITY, mixture.get(name, 0.0) + w)
+    static = dict(parse_mixture(emotion or ""))
+    for name, w in (mixture or {}).items():
+        static[name] = static.get(name, 0.0) + w
+    for name, w in static.items():
+        mix[name] = min(MAX_INTENSITY, mix.get(name, 0.0) + w)
     if timeline_path:
         glob, region_tl = read_emotion_timeline(timeline_path)
         if glob is not None:
-            timelines.append(glob)
+            tls.append(glob)
         region_mix.update(region_tl)
+    tls.extend(timelines or ())
     if auto is not None:
-        timelines.append(auto)
+        tls.append(auto)
     region_mix.update(parse_region_mixtures(regions or ""))
-    if not (mixture or region_mix or timelines):
+    region_mix.update(region_mixtures or {})
+    region_mix.update(region_timelines or {})
+    if not (mix or region_mix or tls):
         return None
-    return EmotionSpec(mixture=mixture, regions=region_mix, timeline=tuple(timelines) or None)
+    return EmotionSpec(mixture=mix, regions=region_mix, timeline=tuple(tls) or None)
 
 
 def known_terms() -> tuple:

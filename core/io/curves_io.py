@@ -24,7 +24,8 @@ import tempfile
 
 import numpy as np
 
-from ..curves import FaceCurves, Performance
+from ..curves import FaceCurves
+from ..performance import Performance
 from ..errors import CurveFormatError, ExportError
 from .livelink import read_csv, write_csv
 
@@ -83,7 +84,8 @@ def write_curves(path, curves_or_performance) -> str:
             with os.fdopen(fd, "wb") as fh:
                 fd = None
                 np.savez_compressed(fh, names=np.array(curves.names, dtype=str),
-                                    fps=np.float64(curves.fps), values=curves.values)
+                                    fps=np.float64(curves.fps), values=curves.values,
+                                    **_npz_extras(curves_or_performance))
         else:
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
                 fd = None
@@ -105,6 +107,21 @@ def write_curves(path, curves_or_performance) -> str:
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
     return path
+
+
+def _npz_extras(obj) -> dict:
+    """FLAME parameters and the BEAT2/EMAGE body keys a Performance adds to an .npz."""
+    if not isinstance(obj, Performance):
+        return {}
+    extras = {}
+    if obj.flame is not None:
+        from .flame_npz import flame_arrays
+        extras.update(flame_arrays(obj.flame))
+    if obj.body is not None:
+        from .beat2 import beat2_arrays
+        extras.update(beat2_arrays(obj.body, face=obj.face, flame=obj.flame))
+    extras.pop("fps", None)                    # the face's fps is written as it always was
+    return extras
 
 
 def _umask() -> int:

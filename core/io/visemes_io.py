@@ -19,7 +19,8 @@ import os
 
 import numpy as np
 
-from ..curves import Performance, VisemeTrack
+from ..curves import VisemeTrack
+from ..performance import Performance
 from ..errors import CurveFormatError, ExportError
 
 VISEME_EXTENSIONS = (".json", ".csv")

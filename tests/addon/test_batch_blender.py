@@ -5,7 +5,7 @@ import json
 import bpy
 import pytest
 
-from talkrig.core import batch
+from talkrig.app import batch
 
 
 @pytest.fixture

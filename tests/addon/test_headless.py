@@ -115,7 +115,7 @@ def test_bake_to_files_unity_fbx_and_preview(speech_wav, tmp_path):
 
 
 def test_cli_fbx_preset_and_mp4_output(speech_wav, tmp_path, capsys):
-    from talkrig.core.cli import main
+    from talkrig.app.cli import main
 
     fbx, mp4 = tmp_path / "take.fbx", tmp_path / "take.mp4"
     assert main(["bake", str(speech_wav), "-o", str(fbx), "-o", str(mp4), "--fbx-preset",
@@ -129,7 +129,7 @@ def test_batch_preview_column_and_flag(speech_wav, tmp_path):
     """A manifest row with preview=1 also writes <output>.mp4, and the report lists it."""
     import imageio_ffmpeg
 
-    from talkrig.core import batch
+    from talkrig.app import batch
 
     manifest = tmp_path / "lines.csv"
     manifest.write_text(f"audio,output,preview\n{speech_wav},a.json,1\n{speech_wav},b.json,\n",

@@ -210,7 +210,7 @@ def test_headless_fbx_of_a_viseme_rig_keeps_the_animation(arctic, tmp_path):
 
 
 def test_cli_drive_and_batch_drive_column(arctic, tmp_path, monkeypatch):
-    from talkrig.core import batch, cli
+    from talkrig.app import batch, cli
 
     wav, text, _perf = arctic
     blend = tmp_path / "avatar.blend"

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from talkrig.core import batch
-from talkrig.core.batch import ManifestError, load_manifest, run_batch
+from talkrig.app import batch
+from talkrig.app.batch import ManifestError, load_manifest, run_batch
 
 
 def _speechlike(path, seconds=1.2, sr=22050, seed=0):
@@ -65,8 +65,12 @@ def test_manifest_errors(tmp_path):
         load_manifest(tmp_path / "nope.csv")
     bad = tmp_path / "bad.csv"
     bad.write_text("audio,text\nx.wav,hello\n")
-    with pytest.raises(ManifestError, match="row 1 has no output"):
-        load_manifest(bad)
+    row, = load_manifest(bad)                      # reported as that row's failure, not fatal
+    assert "row 1 has no output" in row.error
+    unknown = tmp_path / "unknown.csv"
+    unknown.write_text("audio,output,colour\nx.wav,x.json,red\n")
+    with pytest.raises(ManifestError, match="unknown column.*colour"):
+        load_manifest(unknown)
     empty = tmp_path / "empty.json"
     empty.write_text("[]")
     with pytest.raises(ManifestError, match="no rows"):

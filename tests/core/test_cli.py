@@ -12,13 +12,13 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from talkrig.core import cli
+from talkrig.app import cli
 from talkrig.core.io import read_curves
 from talkrig.rigs.arkit import FACE_CHANNELS
 
 
 def run(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "talkrig.core.cli", *map(str, args)],
+    return subprocess.run([sys.executable, "-m", "talkrig.app.cli", *map(str, args)],
                           capture_output=True, text=True, cwd=cwd, timeout=120)
 
 
@@ -71,7 +71,7 @@ def test_missing_audio_is_one_line_exit_2(tmp_path):
 def test_usage_errors_are_one_line_exit_2(tmp_path, wav):
     one_error_line(run(), 2, "give a command: bake, batch or demo")
     one_error_line(run("bake", wav), 2, "the following arguments are required: -o/--out")
-    one_error_line(run("bake", wav, "-o", tmp_path / "o.json", "--fps", "x"), 2, "invalid float")
+    one_error_line(run("bake", wav, "-o", tmp_path / "o.json", "--fps", "x"), 2, "--fps must be a number, got 'x'")
     one_error_line(run("bake", wav, "-o", tmp_path / "o.txt"), 2, "unknown output extension '.txt'")
     one_error_line(run("bake", wav, "-o", tmp_path / "no" / "o.json"), 2, "does not exist")
     one_error_line(run("bake", wav, "-o", tmp_path / "o.json", "--fps", "1000"), 2,

@@ -7,11 +7,19 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from talkrig.core.curves import Performance, Speech, n_frames_for
+from talkrig.core.curves import Speech, n_frames_for
+from talkrig.core.performance import Performance
 from talkrig.core.errors import (AudioEmptyError, AudioNotFoundError, AudioTooLongError,
                                  AudioTooShortError, StyleError)
-from talkrig.core.pipeline import bake
+from talkrig.core.pipeline import bake as _bake
+from talkrig.core.settings import BakeSettings, settings_from_options
 from talkrig.core.style import Style
+
+
+def bake(audio, *, text=None, progress=None, style=None, emotion="", **top):
+    """The pipeline with settings built from a Style, an emotion string and top-level fields."""
+    settings = settings_from_options({"emotion": emotion}, base=BakeSettings.from_style(style, **top))
+    return _bake(audio, settings, text=text, progress=progress)
 from talkrig.rigs.arkit import ARKIT_INDEX, FACE_CHANNELS
 
 
@@ -49,7 +57,7 @@ def test_bake_a_file(wav, fps):
     jaw = face.channel("jawOpen")
     assert jaw[(t > 0.3) & (t < 0.55)].min() > 0.2           # talking
     assert jaw[(t > 0.95) & (t < 1.15)].max() < 0.02         # pause: mouth closed
-    assert perf.info["speech_driver"] == "loudness" and perf.info["fps"] == fps
+    assert perf.report.speech_driver == "loudness" and perf.report.fps == fps
 
 
 def test_bake_speech_object_at_another_rate(wav):
@@ -67,8 +75,8 @@ def test_style_reaches_the_mouth(wav):
     still = bake(wav, style=LOUD.replace(articulation=0.0))
     assert not still.face.values[:, :52].any()
     loud_only = bake(wav, style={"mode": "loudness"})
-    assert loud_only.info["notes"] == [] and loud_only.info["speech_driver"] == "loudness"
-    assert bake(wav).info["speech_driver"] == "phonemes"     # auto mode times phonemes
+    assert loud_only.report.warnings == () and loud_only.report.speech_driver == "loudness"
+    assert bake(wav).report.speech_driver == "phonemes"     # auto mode times phonemes
 
 
 def _arctic():
@@ -81,7 +89,8 @@ def _arctic():
 def test_phoneme_path_on_real_speech_closes_lips_on_bilabials():
     wav, text = _arctic()
     perf = bake(wav, text=text, fps=60)
-    assert perf.info["speech_driver"] == "phonemes" and perf.info["phone_source"] == "align"
+    assert perf.report.speech_driver == "phonemes" and perf.report.phone_source == "align"
+    assert perf.report.transcript == "accepted" and perf.report.recognizer == ""
     assert perf.visemes is not None and perf.visemes.values.shape[0] == perf.face.n_frames
     face, t = perf.face, perf.face.times
     gap = face.channel("jawOpen") - face.channel("mouthClose")
@@ -102,7 +111,7 @@ def test_emotion_reaches_the_face_and_keeps_closures():
     happy = bake(wav, text=text, fps=30, emotion="happiness=1.0")
     smile = lambda p: p.face.channel("mouthSmileLeft").mean()
     assert smile(happy) > smile(neutral) + 0.2
-    assert happy.info["emotion"] == {"happiness": 1.0}
+    assert happy.report.emotion == {"happiness": 1.0}
     for p in (neutral, happy):
         gap = p.face.channel("jawOpen") - p.face.channel("mouthClose")
         t = p.face.times
@@ -110,7 +119,7 @@ def test_emotion_reaches_the_face_and_keeps_closures():
             if ph in ("P", "B", "M"):
                 assert gap[np.argmin(np.abs(t - (a + b) / 2))] < 0.05
     auto = bake(wav, text=text, fps=30, style={"auto_emotion": 1.0})
-    assert auto.info["auto_emotion"] == 1.0
+    assert auto.report.auto_emotion == 1.0
     assert not np.array_equal(auto.face.values, neutral.face.values)
 
 
@@ -141,6 +150,17 @@ def test_progress_exception_cancels(wav):
 def test_bad_settings(wav, kwargs, pattern):
     with pytest.raises(StyleError, match=pattern):
         bake(wav, **kwargs)
+
+
+def test_settings_must_be_bake_settings(wav):
+    with pytest.raises(StyleError, match="settings must be a BakeSettings"):
+        _bake(wav, {"fps": 30})
+
+
+def test_loudness_mode_reports_an_unused_transcript(wav):
+    perf = bake(wav, text="hello there", style=LOUD)
+    assert perf.report.transcript == "unused"
+    assert [w.code for w in perf.report.warnings] == ["transcript-unused"]
 
 
 def test_audio_errors_pass_through(tmp_path):

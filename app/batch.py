@@ -32,17 +32,17 @@ import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from multiprocessing import get_context
 from pathlib import Path
 
-from .errors import ExportError, TalkrigError, TranscriptError
+from ..core.errors import ExportError, TalkrigError, TranscriptError
+from ..core.io.formats import BLENDER_EXTS, CURVE_EXTS, check_output_paths
+from ..core.settings import OPTIONS, BakeSettings, option_key, settings_from_options
 
-BLENDER_EXTS = (".blend", ".fbx", ".glb", ".mp4")
-CURVE_EXTS = (".json", ".csv", ".npz")
-KNOWN_COLUMNS = ("audio", "text", "emotion", "output", "export", "target", "fps", "seed", "id",
-                 "preview", "drive")
-DRIVES = ("auto", "arkit", "visemes")
+#: Columns about the row itself; every other column is a bake option named as on the
+#: command line (``emotion``, ``emotion-regions``, ``describe``, ``articulation``, ``fps``...).
+ROW_COLUMNS = ("audio", "text", "output", "export", "preview", "id")
 TRUE_WORDS = ("1", "true", "yes", "y", "x", "on")
 
 
@@ -58,13 +58,18 @@ class BatchRow:
     audio: str
     output: str
     text: str = ""
-    emotion: str = ""
     exports: tuple = ()
-    target: str = ""
-    fps: float = 30.0
-    seed: int = 0
     preview: bool = False
-    drive: str = "auto"
+    settings: BakeSettings = field(default_factory=BakeSettings)
+    error: str = ""             # why this row cannot run (reported; the other rows go on)
+
+    @property
+    def fps(self) -> float:
+        return self.settings.fps
+
+    @property
+    def seed(self) -> int:
+        return self.settings.seed
 
     @property
     def preview_path(self) -> str:
@@ -89,6 +94,8 @@ class RowResult:
     message: str = ""
     seconds: float = 0.0
     outputs: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)     # {"code", "message"} of the bake
+    recognizer: str = ""
 
 
 def _resolve(base: Path, value: str) -> str:
@@ -103,13 +110,21 @@ def _looks_like_text_file(value: str) -> bool:
     return value.lower().endswith((".txt", ".lab", ".text")) and "\n" not in value
 
 
-def load_manifest(path, *, fps: float = 30.0, seed: int = 0, preview: bool = False) -> list:
+def load_manifest(path, *, fps: float = 30.0, seed: int = 0, preview: bool = False,
+                  base: BakeSettings | None = None) -> list:
     """Read a CSV or JSON manifest into :class:`BatchRow` objects.
+
+    Every column other than the row's own (``ROW_COLUMNS``) is a bake option with its
+    command-line name (``emotion``, ``emotion-regions``, ``describe``, ``articulation``,
+    ``body``, ``flame-model``, ...), parsed by the same table as the CLI
+    (:func:`core.settings.settings_from_options`), so values and errors match. A row with a
+    bad value or without ``audio``/``output`` is kept with its ``error`` set, so it is
+    reported while the other rows run; two rows writing the same file are both errors.
 
     Raises
     ------
     ManifestError
-        The file is missing, unreadable, empty, or a row lacks ``audio``/``output``.
+        The file is missing, unreadable, empty, or has an unknown column.
     """
     path = Path(path)
     if not path.is_file():
@@ -130,42 +145,63 @@ def load_manifest(path, *, fps: float = 30.0, seed: int = 0, preview: bool = Fal
         raise ManifestError(f"cannot read manifest {path}: {exc}") from None
     if not records:
         raise ManifestError(f"manifest {path} has no rows")
-    base = path.resolve().parent
-    rows = []
-    for i, rec in enumerate(records, start=1):
-        rec = {str(k).strip().lower(): ("" if v is None else str(v)) for k, v in rec.items() if k}
-        missing = [c for c in ("audio", "output") if not rec.get(c, "").strip()]
-        if missing:
-            raise ManifestError(f"{path}: row {i} has no {' or '.join(missing)} "
-                                f"(required columns: audio, output)")
-        output = _resolve(base, rec["output"])
-        exports = []
-        for item in rec.get("export", "").replace(";", ",").split(","):
-            item = item.strip()
-            if not item:
-                continue
-            if "/" not in item and "\\" not in item and not Path(item).suffix:
-                exports.append(str(Path(output).with_suffix("." + item.lstrip(".").lower())))
-            else:
-                exports.append(_resolve(base, item))
-        text = rec.get("text", "").strip()
-        if _looks_like_text_file(text):
-            text = _resolve(base, text)
-        try:
-            row_fps = float(rec["fps"]) if rec.get("fps", "").strip() else fps
-            row_seed = int(rec["seed"]) if rec.get("seed", "").strip() else seed
-        except ValueError:
-            raise ManifestError(f"{path}: row {i}: fps and seed must be numbers") from None
-        drive = rec.get("drive", "").strip().lower() or "auto"
-        if drive not in DRIVES:
-            raise ManifestError(f"{path}: row {i}: drive must be auto, arkit or visemes, "
-                                f"got {rec['drive']!r}")
-        rows.append(BatchRow(index=i, audio=_resolve(base, rec["audio"]), output=output,
-                             text=text, emotion=rec.get("emotion", "").strip(),
-                             exports=tuple(exports), target=_resolve(base, rec.get("target", "")),
-                             fps=row_fps, seed=row_seed, drive=drive,
-                             preview=preview or rec.get("preview", "").strip().lower() in TRUE_WORDS))
-    return rows
+    columns = {option_key(str(k)) for rec in records for k in rec if k}
+    unknown = sorted(c for c in columns if c not in ROW_COLUMNS and c not in OPTIONS)
+    if unknown:
+        raise ManifestError(f"{path}: unknown column(s) {', '.join(unknown)}; use audio, text, "
+                            f"output, export, preview, id and the bake options of "
+                            f"'talkrig bake --help' ({', '.join(k.replace('_', '-') for k in OPTIONS)})")
+    folder = path.resolve().parent
+    defaults = (base or BakeSettings()).replace(fps=fps, seed=seed)
+    rows = [_row(i, rec, folder, defaults, preview) for i, rec in enumerate(records, start=1)]
+    return _mark_duplicate_outputs(rows)
+
+
+def _row(index: int, rec: dict, folder: Path, defaults: BakeSettings, preview: bool) -> BatchRow:
+    """One manifest record -> BatchRow (``error`` set instead of raising for a bad value)."""
+    rec = {option_key(str(k)): ("" if v is None else v) for k, v in rec.items() if k}
+    cell = {k: (v if isinstance(v, (bool, int, float, dict, list)) else str(v)) for k, v in rec.items()}
+    audio = str(cell.get("audio", "")).strip()
+    output = _resolve(folder, str(cell.get("output", "")))
+    exports = []
+    for item in str(cell.get("export", "")).replace(";", ",").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        if "/" not in item and "\\" not in item and not Path(item).suffix:
+            exports.append(str(Path(output or "x").with_suffix("." + item.lstrip(".").lower())))
+        else:
+            exports.append(_resolve(folder, item))
+    text = str(cell.get("text", "")).strip()
+    if _looks_like_text_file(text):
+        text = _resolve(folder, text)
+    wants_preview = preview or str(cell.get("preview", "")).strip().lower() in TRUE_WORDS
+    row = BatchRow(index=index, audio=_resolve(folder, audio), output=output, text=text,
+                   exports=tuple(exports), preview=wants_preview, settings=defaults)
+    missing = [c for c, v in (("audio", audio), ("output", output)) if not v]
+    if missing:
+        return replace(row, error=f"row {index} has no {' or '.join(missing)} "
+                                  "(required columns: audio, output)")
+    options = {k: v for k, v in cell.items() if k in OPTIONS}
+    try:
+        settings = settings_from_options(options, base=defaults,
+                                         resolve_path=lambda p: _resolve(folder, p))
+        check_output_paths(row.outputs, settings=settings, check_folders=False)
+    except TalkrigError as exc:
+        return replace(row, error=str(exc))
+    return replace(row, settings=settings)
+
+
+def _mark_duplicate_outputs(rows: list) -> list:
+    """Rows that would write the same file are all errors (nothing of theirs runs)."""
+    owners: dict = {}
+    for row in rows:
+        for out in row.outputs:
+            owners.setdefault(os.path.normcase(os.path.abspath(out)), []).append(row.index)
+    clash = {i: p for p, idx in owners.items() if len(idx) > 1 for i in idx}
+    return [replace(r, error=f"rows {', '.join(map(str, owners[clash[r.index]]))} all write "
+                             f"{clash[r.index]}; give each row its own output")
+            if r.index in clash and not r.error else r for r in rows]
 
 
 def _transcript(row: BatchRow):
@@ -182,21 +218,6 @@ def _transcript(row: BatchRow):
     return row.text
 
 
-def _check_writable(paths) -> None:
-    for out in paths:
-        ext = Path(out).suffix.lower()
-        if ext not in CURVE_EXTS + BLENDER_EXTS:
-            raise ExportError(f"unknown output format '{ext}' for {out}; use one of "
-                              f"{', '.join(CURVE_EXTS + BLENDER_EXTS)}")
-        folder = Path(out).parent
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ExportError(f"cannot create output folder {folder}: {exc.strerror}") from None
-        if not os.access(folder, os.W_OK):
-            raise ExportError(f"output folder is not writable: {folder}")
-
-
 def _temp_name(path: str) -> str:
     p = Path(path)
     return str(p.with_name(f".{p.stem}.part{os.getpid()}{p.suffix}"))
@@ -206,31 +227,33 @@ def bake_row(row: BatchRow) -> RowResult:
     """Bake one manifest row; never raises, failures come back as a ``failed`` result."""
     t0 = time.perf_counter()
     temps = {}
+    if row.error:
+        return RowResult(row.index, row.audio, row.output, "failed", message=row.error)
     try:
-        _check_writable(row.outputs)
+        check_output_paths(row.outputs, settings=row.settings, create_folders=True)
         text = _transcript(row)
-        from .pipeline import bake
-        perf = bake(row.audio, text=text, emotion=row.emotion or None, fps=row.fps, seed=row.seed)
+        from ..core.pipeline import bake
+        perf = bake(row.audio, row.settings, text=text)
         temps = {out: _temp_name(out) for out in row.outputs}
         blender = {Path(o).suffix.lower()[1:]: temps[o] for o in row.outputs
                    if Path(o).suffix.lower() in BLENDER_EXTS}
         if "mp4" in blender:
             blender["preview"] = blender.pop("mp4")
-        from .io import write_curves
+        from ..core.io import write_curves
         for out in row.outputs:
             if Path(out).suffix.lower() in CURVE_EXTS:
                 write_curves(temps[out], perf)
         if blender:
             _drop_inherited_blender_paths()
             from ..addon import headless   # needs the bpy module in this worker
-            if row.drive != "auto":
-                blender["drive"] = row.drive
-            headless.bake_to_files(perf, audio_path=row.audio, target=row.target or None,
+            headless.bake_to_files(perf, audio_path=row.audio, **blender_options(row.settings),
                                    **blender)
         for out, tmp in temps.items():
             os.replace(tmp, out)
         return RowResult(row.index, row.audio, row.output, "ok",
-                         seconds=time.perf_counter() - t0, outputs=list(row.outputs))
+                         seconds=time.perf_counter() - t0, outputs=list(row.outputs),
+                         warnings=[w.to_dict() for w in perf.report.warnings],
+                         recognizer=perf.report.recognizer)
     except TalkrigError as exc:
         message = str(exc)
     except ImportError as exc:
@@ -242,6 +265,17 @@ def bake_row(row: BatchRow) -> RowResult:
             os.remove(tmp)
     return RowResult(row.index, row.audio, row.output, "failed", message=message,
                      seconds=time.perf_counter() - t0)
+
+
+def blender_options(settings: BakeSettings) -> dict:
+    """Keyword arguments of ``addon.headless.bake_to_files`` from the output settings."""
+    out = settings.output
+    extra = {"target": out.target} if out.target else {}
+    if out.drive != "auto":
+        extra["drive"] = out.drive
+    if out.fbx_preset != "default":
+        extra["fbx_preset"] = out.fbx_preset
+    return extra
 
 
 def _skipped(row: BatchRow) -> RowResult:
@@ -307,7 +341,7 @@ def run_batch(rows, *, jobs: int = 1, force: bool = False, scheduler: str | None
     """Bake every row; returns one :class:`RowResult` per row, in manifest order."""
     if jobs < 1:
         raise TalkrigError(f"--jobs must be at least 1, got {jobs}")
-    todo = [r for r in rows if force or not all(os.path.exists(o) for o in r.outputs)]
+    todo = [r for r in rows if force or r.error or not all(os.path.exists(o) for o in r.outputs)]
     results = {r.index: _skipped(r) for r in rows if r not in todo}
     from tqdm import tqdm
     bar = tqdm(total=len(rows), initial=len(results), unit="line", desc="baking",

@@ -1,6 +1,8 @@
 """``talkrig`` command line: bake speech to face curves, or run the demo.
 
-Run as ``talkrig ...`` (console script) or ``python -m talkrig.core.cli ...``.
+Run as ``talkrig ...`` (console script) or ``python -m talkrig.app.cli ...``. Options become a
+:class:`~talkrig.core.settings.BakeSettings` through the same table the batch manifest uses
+(:data:`talkrig.core.settings.OPTIONS`).
 Failures print ONE line ``talkrig: error: <message>`` on stderr and exit non-zero:
 2 for a talkrig error or a usage error, 1 for an unexpected failure (a bug: please report
 it with the command line).
@@ -8,18 +10,18 @@ it with the command line).
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import importlib.util
 import os
+import re
 import sys
-import warnings
 
-from .errors import ExportError, TalkrigError
+from ..core.errors import ExportError, TalkrigError
 
 PROG = "talkrig"
-CURVE_EXTS = (".json", ".csv", ".npz")
-BLENDER_EXTS = (".blend", ".fbx", ".glb", ".mp4")
 _ROOT = __package__.rsplit(".", 1)[0] if __package__ else "talkrig"
+#: Options whose value may start with a minus sign (``--vad -0.5,0.2,0``).
+_SIGNED_VALUE_OPTIONS = ("--vad", "--lead-ms", "--hand-height")
+_SIGNED = re.compile(r"^-\d*\.?\d+(,\s*-?\d*\.?\d+)*$")
 BPY_HINT = "install the bpy module (pip install bpy==5.0.1) for .blend/.fbx/.glb output"
 
 EPILOG = """examples:
@@ -68,12 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("-o", "--out", dest="outputs", metavar="OUT", action="append", required=True,
                      help="output file, format by extension (.json .csv .npz .blend .fbx .glb); "
                           "repeat for several outputs")
-    out.add_argument("--fps", type=float, default=30.0, help="frame rate (default 30; 29.97 works)")
-    out.add_argument("--fbx-preset", choices=("default", "unreal", "unity"), default="default",
+    out.add_argument("--fps", help="frame rate (default 30; 29.97 works)")
+    out.add_argument("--fbx-preset", metavar="{default,unreal,unity}",
                      help="FBX exporter settings for an engine (default: Blender's own)")
     out.add_argument("--target", metavar="BLEND", help="a .blend holding the face mesh to "
                      "animate for .blend/.fbx/.glb outputs (default: the generated demo head)")
-    out.add_argument("--drive", choices=("auto", "arkit", "visemes"), default="auto",
+    out.add_argument("--drive", metavar="{auto,arkit,visemes}",
                      help="which shape keys the mouth drives in .blend/.fbx/.glb outputs: "
                           "ARKit (jawOpen ...), viseme keys (vrc.v_aa, viseme_aa ...) or auto "
                           "(visemes on viseme rigs without ARKit mouth keys)")
@@ -84,56 +86,73 @@ def build_parser() -> argparse.ArgumentParser:
     speech.add_argument("--text", metavar="TEXT_OR_FILE",
                         help="transcript, or a .txt file holding it; *word* marks emphasis. "
                              "Without it phonemes are recognised from the audio")
-    speech.add_argument("--mode", choices=("auto", "phonemes", "loudness"), default="auto",
+    speech.add_argument("--mode", metavar="{auto,phonemes,loudness}",
                         help="mouth driver: phoneme timing (auto, phonemes) or loudness only "
                              "(for non-speech sounds)")
-    speech.add_argument("--articulation", type=float, default=1.0,
+    speech.add_argument("--articulation",
                         help="0 mumbled .. 1 normal .. 2 over-articulated")
-    speech.add_argument("--loudness-scale", type=float, default=1.0,
+    speech.add_argument("--loudness-scale",
                         help="how much loudness scales the lips (0 = ignore loudness)")
-    speech.add_argument("--lead-ms", type=float, default=0.0,
+    speech.add_argument("--lead-ms",
                         help="mouth moves this many ms ahead of the sound (negative = behind)")
     emo = bake.add_argument_group("emotion", "how it feels (names: neutral, happiness, sadness, "
                                   "surprise, fear, disgust, anger, contempt and compounds)")
-    emo.add_argument("--emotion", default="", metavar="MIX",
+    emo.add_argument("--emotion", metavar="MIX",
                      help='emotion mix, e.g. "happiness=0.8,surprise=0.3" (0-1, up to 1.5 '
                           "exaggerated)")
-    emo.add_argument("--emotion-regions", default="", metavar="SPEC",
+    emo.add_argument("--emotion-regions", metavar="SPEC",
                      help='per-region mixes, e.g. "brows:anger=0.8;mouth:happiness" (regions: '
                           "brows, eyes, cheeks, mouth, jaw)")
     emo.add_argument("--emotion-timeline", metavar="FILE",
                      help="emotion keys over time (.json or .csv)")
-    emo.add_argument("--vad", default="", metavar="V,A,D",
+    emo.add_argument("--vad", metavar="V,A,D",
                      help="add the mix at a point of valence, arousal, dominance space, each "
-                          '-1..1, e.g. "0.6,0.5,0.2"; write --vad=-0.5,0.2,0 when it starts with a minus '
-                          "(anchors in docs/EMOTION.md)")
-    emo.add_argument("--describe", default="", metavar="TEXT",
+                          '-1..1, e.g. "0.6,0.5,0.2" or -0.5,0.2,0 (anchors in docs/EMOTION.md)')
+    emo.add_argument("--describe", metavar="TEXT",
                      help='emotion from words, e.g. "nervous, half-smiling, brows raised"')
-    emo.add_argument("--auto-emotion", type=float, nargs="?", const=0.6, default=0.0,
+    emo.add_argument("--auto-emotion", nargs="?", const="0.6",
                      metavar="AMOUNT", help="add the emotion track suggested by the speech "
                                             "and wording (default amount 0.6)")
-    emo.add_argument("--emotion-strength", default="", metavar="SPEC",
+    emo.add_argument("--emotion-strength", metavar="SPEC",
                      help='emotion strength per region, e.g. "upper=1.2,lower=0.8" or "brows=0"')
-    emo.add_argument("--speech-strength", default="", metavar="SPEC",
+    emo.add_argument("--speech-strength", metavar="SPEC",
                      help='speech strength per region, e.g. "mouth=1.2"')
     perf = bake.add_argument_group("performance", "eyes, head, randomness")
-    perf.add_argument("--blink-rate", type=float, default=1.0, help="blink rate multiplier")
-    perf.add_argument("--head-amount", type=float, default=1.0, help="head motion multiplier")
-    perf.add_argument("--gaze-amount", type=float, default=1.0, help="gaze shift multiplier")
+    perf.add_argument("--blink-rate", help="blink rate multiplier")
+    perf.add_argument("--head-amount", help="head motion multiplier")
+    perf.add_argument("--gaze-amount", help="gaze shift multiplier")
     perf.add_argument("--no-eyes", action="store_true", help="no gaze movement")
     perf.add_argument("--no-blinks", action="store_true", help="no blinks")
     perf.add_argument("--no-head", action="store_true", help="no head motion")
-    perf.add_argument("--seed", type=int, default=0, help="seed of blinks, gaze and head motion "
+    perf.add_argument("--seed", help="seed of blinks, gaze and head motion "
                                                           "(default 0; same seed = same curves)")
-    perf.add_argument("--max-duration", type=float, default=4 * 3600.0, metavar="SECONDS",
+    perf.add_argument("--max-duration", metavar="SECONDS",
                       help="longest accepted audio (default 14400 s)")
+    body = bake.add_argument_group("body", "SMPL-X gestures from the same speech (needs an output "
+                                   "that holds a body: .npz .bvh .blend .fbx .glb)")
+    onoff = body.add_mutually_exclusive_group()
+    onoff.add_argument("--body", action="store_true", default=None, help="bake body gestures too")
+    onoff.add_argument("--no-body", action="store_true", default=None, help="no body (the default)")
+    body.add_argument("--gesture-amount", metavar="0..2", help="0 = idle only, 1 = normal, 2 = animated")
+    body.add_argument("--energy", metavar="0..2", help="speed and sharpness of gestures (1 = normal)")
+    body.add_argument("--hand-height", metavar="-1..1", help="-1 = hands low, 0 = normal, 1 = high")
+    body.add_argument("--handedness", metavar="{right,left,both}", help="which hand leads gestures")
+    flame = bake.add_argument_group("FLAME", "FLAME parameters from your own FLAME model file")
+    flame.add_argument("--flame-model", metavar="PATH", help="FLAME model (.pkl 2020/2023 or .npz) "
+                       "to express the face in; writes expression, jaw, neck and eye poses into .npz")
+    flame.add_argument("--flame-expressions", metavar="N", help="expression coefficients to write "
+                       "(default: all the model has)")
+    out.add_argument("--no-pack-sound", action="store_true", default=None,
+                     help="do not pack the speech into saved .blend files (they then refer to it by path)")
     bake.set_defaults(func=run_bake)
 
     batch = sub.add_parser("batch", help="bake every line of a manifest (.csv or .json)",
                            formatter_class=argparse.RawDescriptionHelpFormatter,
                            description="Bake many lines: one manifest row per line with columns "
-                                       "audio, text, emotion, output (+ optional export, target, "
-                                       "drive, fps, seed). Bad rows are reported, the rest "
+                                       "audio, output (+ optional text, export, preview, id) and "
+                                       "any bake option by its long name (emotion, "
+                                       "emotion-regions, describe, articulation, body, target, "
+                                       "drive, fps, seed, ...). Bad rows are reported, the rest "
                                        "continue.")
     batch.add_argument("manifest", metavar="MANIFEST", help="manifest file (.csv or .json)")
     batch.add_argument("-j", "--jobs", type=int, default=1, help="parallel worker processes")
@@ -142,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--force", action="store_true", help="bake rows whose outputs exist")
     batch.add_argument("--report", metavar="FILE", help="JSON report path "
                        "(default: <manifest>.report.json)")
-    batch.add_argument("--fps", type=float, default=30.0, help="default frame rate")
+    batch.add_argument("--fps", default="30", help="default frame rate")
     batch.add_argument("--preview", action="store_true", help="also render <output>.mp4 "
                        "(preview video with the speech) for every row (needs bpy)")
     batch.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -170,28 +189,9 @@ def _headless():
     return headless
 
 
-def _split_outputs(outputs):
-    curves, blender = [], {}
-    for path in outputs:
-        ext = os.path.splitext(path)[1].lower()
-        if ext in CURVE_EXTS:
-            curves.append(path)
-        elif ext in BLENDER_EXTS:
-            if ext[1:] in blender:
-                raise ExportError(f"two {ext} outputs given ({blender[ext[1:]]}, {path}); give one")
-            blender[ext[1:]] = path
-        else:
-            raise ExportError(f"unknown output extension {ext or '(none)'!r} in '{path}'; use "
-                              f"{', '.join(CURVE_EXTS + BLENDER_EXTS)}")
-        folder = os.path.dirname(os.path.abspath(path))
-        if not os.path.isdir(folder):
-            raise ExportError(f"cannot write '{path}': folder '{folder}' does not exist; create it first")
-    return curves, blender
-
-
 def read_text_option(value):
     """``--text``: the transcript itself, or the path of a text file holding it."""
-    from .errors import TranscriptError
+    from ..core.errors import TranscriptError
     if not value:
         return None
     if os.path.isfile(value):
@@ -206,79 +206,60 @@ def read_text_option(value):
     return value
 
 
-def parse_vad(text: str) -> tuple:
-    """``--vad "0.6,0.5,0.2"`` -> (valence, arousal, dominance); ranges are checked later."""
-    from .errors import EmotionSpecError
-    try:
-        values = tuple(float(v) for v in text.split(","))
-    except ValueError:
-        values = ()
-    if len(values) != 3:
-        raise EmotionSpecError(f"--vad needs three numbers 'valence,arousal,dominance' "
-                               f"(each -1..1), got {text!r}")
-    return values
+#: argparse destinations that are bake options (the rest are the command's own).
+_NOT_SETTINGS = ("audio", "outputs", "quiet", "visemes", "text", "command", "func")
 
 
-def bake_options(args) -> dict:
-    """Keyword arguments for :func:`~talkrig.core.pipeline.bake` from parsed options."""
-    from .face.describe import spec_from_options
-    from .face.emotion import EmotionSpec
-    from .face.regions import RegionBalance
-    from .style import Style
-    style = Style(articulation=args.articulation, loudness_scale=args.loudness_scale,
-                  lead_ms=args.lead_ms, blink_rate=args.blink_rate, head_amount=args.head_amount,
-                  gaze_amount=args.gaze_amount, eyes=not args.no_eyes, blinks=not args.no_blinks,
-                  head=not args.no_head, auto_emotion=args.auto_emotion, mode=args.mode)
-    spec = spec_from_options(emotion=args.emotion, regions=args.emotion_regions,
-                             timeline_path=args.emotion_timeline, description=args.describe)
-    if args.vad:
-        spec = dataclasses.replace(spec or EmotionSpec(), vad=parse_vad(args.vad))
-    balance = None
-    if args.emotion_strength or args.speech_strength:
-        balance = RegionBalance.parse(args.emotion_strength, args.speech_strength)
-    return {"fps": args.fps, "seed": args.seed, "max_duration_s": args.max_duration,
-            "text": read_text_option(args.text), "emotion": spec, "style": style,
-            "region_balance": balance}
+def settings_from_args(args):
+    """``(BakeSettings, transcript or None)`` from parsed ``bake`` options."""
+    from ..core.settings import OPTIONS, settings_from_options
+    options = {k: v for k, v in vars(args).items() if k in OPTIONS and k not in _NOT_SETTINGS}
+    return settings_from_options(options), read_text_option(args.text)
 
 
 def run_bake(args) -> int:
-    from .io import write_curves
-    from .pipeline import bake
+    from ..core.io.formats import check_output_paths, write_output
+    from ..core.pipeline import bake
 
-    curves_out, blender_out = _split_outputs(args.outputs)
+    settings, text = settings_from_args(args)
+    formats = check_output_paths(args.outputs, settings=settings)
     if args.visemes:
-        _split_outputs([os.path.splitext(args.visemes)[0] + ".json"])   # folder must exist
+        check_output_paths([os.path.splitext(args.visemes)[0] + ".json"])   # folder must exist
+    blender_out = {f.ext[1:]: p for f, p in zip(formats, args.outputs) if f.needs_bpy}
     headless = _headless() if blender_out else None      # fail before a long bake
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        options = bake_options(args)
-    perf = bake(args.audio, **options)
-    for path in curves_out:
-        write_curves(path, perf)
+    perf = bake(args.audio, settings, text=text)
+    for fmt, path in zip(formats, args.outputs):
+        if not fmt.needs_bpy:
+            write_output(path, perf)
     if args.visemes:
-        from .io import write_visemes
+        from ..core.io import write_visemes
         if perf.visemes is None:
             raise ExportError("no viseme track in loudness mode; use --mode auto or phonemes")
         write_visemes(args.visemes, perf)
     if headless is not None:
-        extra = {k: v for k, v in (("fbx_preset", args.fbx_preset), ("preview", blender_out.get("mp4")),
-                                   ("target", args.target), ("drive", args.drive))
-                 if v and v not in ("default", "auto")}
+        from .batch import blender_options
+        extra = blender_options(settings)
+        if "mp4" in blender_out:
+            extra["preview"] = blender_out["mp4"]
         headless.bake_to_files(perf, audio_path=args.audio, blend=blender_out.get("blend"),
                                fbx=blender_out.get("fbx"), glb=blender_out.get("glb"), **extra)
     if not args.quiet:
-        face = perf.face
-        notes = "".join(f"\n  note: {n}" for n in
-                        [str(w.message) for w in caught] + perf.info.get("notes", []))
+        face, report = perf.face, perf.report
+        how = report.recognizer or {"align": "forced alignment to the transcript"}.get(
+            report.phone_source, report.speech_driver)
+        notes = "".join(f"\n  warning: {w.message}" for w in report.warnings)
         print(f"{PROG}: wrote {', '.join(args.outputs)} ({face.n_frames} frames at "
-              f"{face.fps:g} fps, {perf.info.get('duration_s', 0):.2f} s){notes}", file=sys.stderr)
+              f"{face.fps:g} fps, {report.duration_s:.2f} s; phonemes: {how}){notes}",
+              file=sys.stderr)
     return 0
 
 
 def run_batch(args) -> int:
     import time
+    from ..core.settings import settings_from_options
     from . import batch
-    rows = batch.load_manifest(args.manifest, fps=args.fps, preview=args.preview)
+    fps = settings_from_options({"fps": args.fps}).fps
+    rows = batch.load_manifest(args.manifest, fps=fps, preview=args.preview)
     t0 = time.perf_counter()
     results = batch.run_batch(rows, jobs=args.jobs, force=args.force, scheduler=args.scheduler,
                               show_progress=not args.no_progress)
@@ -301,6 +282,19 @@ def run_demo(args) -> int:
     return 0
 
 
+def _join_signed_values(argv: list) -> list:
+    """``--vad -0.5,0.2,0`` -> ``--vad=-0.5,0.2,0``: argparse would take the value for an option."""
+    out, i = [], 0
+    while i < len(argv):
+        if argv[i] in _SIGNED_VALUE_OPTIONS and i + 1 < len(argv) and _SIGNED.match(argv[i + 1]):
+            out.append(f"{argv[i]}={argv[i + 1]}")
+            i += 2
+            continue
+        out.append(argv[i])
+        i += 1
+    return out
+
+
 def _fail(message: str, code: int) -> int:
     print(f"{PROG}: error: {' '.join(str(message).split())}", file=sys.stderr)
     return code
@@ -310,7 +304,7 @@ def main(argv=None) -> int:
     """Run the CLI; returns the exit status (0 ok, 2 talkrig/usage error, 1 unexpected)."""
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(_join_signed_values(sys.argv[1:] if argv is None else list(argv)))
         if not getattr(args, "command", None):
             raise _UsageError(f"give a command: bake, batch or demo (see '{PROG} --help')")
         return args.func(args)

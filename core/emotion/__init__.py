@@ -1,0 +1,1 @@
+"""Emotion: from the user's controls to per-frame drive curves (``drive.EmotionDrive``)."""
