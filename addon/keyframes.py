@@ -35,8 +35,8 @@ from ..core.curves import FaceCurves
 from ..core.errors import RigMappingError
 from ..rigs.arkit import ARKIT_NAMES, HEAD_EYE_NAMES
 from ..rigs.visemes import VISEME_NAMES
+from .fcurves import INTERPOLATIONS, write_channel as _write_channel  # noqa: F401
 
-INTERPOLATIONS = {"CONSTANT": 0, "LINEAR": 1, "BEZIER": 2}
 ARKIT_GROUP = "ARKit"
 ROTATION_GROUP = "Head/Eyes"
 PREVIOUS_TRACK_PREFIX = "[talkrig] previous: "
@@ -109,18 +109,6 @@ def _new_fcurve_collection(key, ad, action, id_type: str = "KEY"):
             return ensure(action, ad.action_slot).fcurves, "group_name"
         return action.fcurves, "action_group"          # 4.4 legacy proxy for the first slot
     return action.fcurves, "action_group"
-
-
-def _write_channel(fcurves, group_kw, data_path, group, frames, values, interp, index=0) -> None:
-    fc = fcurves.new(data_path, index=index, **{group_kw: group})
-    n = len(values)
-    fc.keyframe_points.add(n)
-    co = np.empty(2 * n, dtype=np.float32)
-    co[0::2] = frames
-    co[1::2] = values
-    fc.keyframe_points.foreach_set("co", co)
-    fc.keyframe_points.foreach_set("interpolation", np.full(n, interp, dtype=np.int32))
-    fc.update()
 
 
 def write_face_curves(obj: bpy.types.Object, curves: FaceCurves, *, mapping=None,

@@ -153,7 +153,7 @@ def write_viseme_channels(fcurves, group_kw: str, track, plan: DrivePlan, frames
     """
     import bpy
 
-    from .keyframes import _write_channel
+    from .fcurves import write_channel as _write_channel
 
     values = np.asarray(track.values, dtype=np.float32)
     if values.shape[0] != len(frames):

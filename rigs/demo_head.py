@@ -15,20 +15,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .arkit import ARKIT_INDEX, ARKIT_NAMES
+from .demo_head_geometry import (EYE_HALF_WIDTH, EYE_RADIUS, EYE_X, EYE_Z, HEAD_RADII,  # noqa: F401
+                                 JAW_HINGE, LID_RADIUS, MOUTH_HALF_WIDTH, MOUTH_Z, PART_INDEX,
+                                 PART_NAMES, _rot_yz, _smoothstep)
 
-PART_NAMES = ("skin", "lips", "brows", "eye_white", "iris", "pupil", "teeth", "mouth", "tongue")
-PART_INDEX = {n: i for i, n in enumerate(PART_NAMES)}
-
-# Landmarks (metres). Head centre at the origin.
-HEAD_RADII = (0.074, 0.098, 0.118)          # x, y, z semi-axes of the skull ellipsoid
-MOUTH_Z = -0.062                             # lip seam height
-MOUTH_HALF_WIDTH = 0.025                     # seam corners at |x| <= this
-EYE_Z = 0.010
-EYE_X = 0.033
-EYE_RADIUS = 0.0120
-LID_RADIUS = 0.0134                          # lids slide on this sphere around the eye centre
-EYE_HALF_WIDTH = 0.0135                      # eye opening corners at |x - EYE_X| <= this
-JAW_HINGE = (0.010, -0.012)                 # y, z of the jaw rotation axis (along X)
 
 
 @dataclass(frozen=True)
@@ -142,11 +132,6 @@ def _snap(samples, value):
     return i
 
 
-def _smoothstep(x):
-    x = np.clip(x, 0.0, 1.0)
-    return x * x * (3.0 - 2.0 * x)
-
-
 def _gauss(p, cx, cz, sx, sz, sy=None, cy=None):
     g = np.exp(-0.5 * (((p[:, 0] - cx) / sx) ** 2 + ((p[:, 2] - cz) / sz) ** 2))
     if sy is not None:
@@ -218,18 +203,6 @@ def _skin_surface(uu, vv):
     dy = (brow + nose + lips + chin + cheeks + socket) * front ** 2
     y -= dy
     return np.stack([x, y, z], axis=-1).reshape(*uu.shape, 3)
-
-
-def _rot_yz(p, center, angle):
-    """Rotate points about the X axis through ``center``; positive angle lifts the front."""
-    d = p - center
-    ca, sa = np.cos(angle), np.sin(angle)
-    out = p.copy()
-    # forward is -y: (f, z) with f = -dy rotates by +angle towards +z
-    f = -d[:, 1]
-    out[:, 1] = center[1] - (f * ca - d[:, 2] * sa)
-    out[:, 2] = center[2] + (f * sa + d[:, 2] * ca)
-    return out
 
 
 def _build_skin(m: _Mesh, info: dict):

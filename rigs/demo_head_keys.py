@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .demo_head import (EYE_HALF_WIDTH, EYE_X, EYE_Z, JAW_HINGE, LID_RADIUS,
+from .demo_head_geometry import (EYE_HALF_WIDTH, EYE_X, EYE_Z, JAW_HINGE, LID_RADIUS,
                         MOUTH_HALF_WIDTH, MOUTH_Z, PART_INDEX, _rot_yz, _smoothstep)
 
 JAW_OPEN_RAD = 0.27          # full jawOpen: about 3 cm between the lips

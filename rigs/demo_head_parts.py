@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .demo_head import EYE_Z, HEAD_RADII, MOUTH_Z
+from .demo_head_geometry import EYE_Z, HEAD_RADII, MOUTH_Z
 
 
 def _sphere(center, radii, n_lon, n_lat, axis_forward=True):

@@ -30,7 +30,7 @@ from typing import Optional
 import numpy as np
 
 from ..errors import EmotionSpecError
-from .emotion import check_intensity, normalize_mixture, parse_mixture
+from ..emotion.mixture import check_intensity, normalize_mixture, parse_mixture
 from .regions import region_names_for
 
 DEFAULT_ONSET_S = 0.5
