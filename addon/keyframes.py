@@ -7,7 +7,8 @@ gets a slot for the shape-key datablock and its channelbag; Blender 4.2 LTS writ
 
 Non-destructive: each bake makes a NEW action. The action the shape keys had before is
 kept (``use_fake_user``) and pushed onto a muted NLA track, so the user's animation stays
-intact and reachable.
+intact and reachable (the panel's takes, ``addon.takes.write_take``, unmute it when it is the
+user's own action, so the channels the take does not write keep playing).
 
 Head and eye rotation channels (``HeadYaw`` ... ``RightEyeRoll``, radians): when the mesh
 has an armature (its parent or Armature modifier) with a head and/or eye bones

@@ -5,9 +5,17 @@ A *take* is an action written by :func:`write_take` and marked with custom prope
 ``talkrig_keys_full`` / ``talkrig_keys_written``). Placement:
 
 - ``"ACTIVE"``: the take becomes the active action; the keyframe writer moves the previous
-  action to a muted NLA track (kept with a fake user), so nothing is lost.
+  action to an NLA track (kept with a fake user), so nothing is lost. The user's own action
+  keeps playing there, unmuted and held over the whole timeline like an active action: the
+  active action is evaluated above the NLA stack and replaces only the channels it has, so
+  every channel the take does not write (``MyCustomSmile``, a blink the take leaves out, a
+  custom property) plays as before, and the take wins on the channels it writes. A previous
+  *take* is muted instead (a take replaces a take as a whole). Exports of a take mute those
+  tracks for the export (:func:`export_take`), so files hold the take alone.
 - ``"NLA"``: the take goes on a new NLA track as a strip at its start frame (extrapolation
   off, so takes side by side do not cover each other); the active action stays as it was.
+
+With ``set_fps`` the scene's frame range grows to cover the take; it never shrinks.
 
 :func:`clear_take` removes one take (its strips, its empty tracks, the action, and the
 companion head/eye bone action if the writer made one) and puts back the action it had
@@ -168,6 +176,47 @@ def _move_to_nla(before: dict, take, frame_start: int) -> None:
     strip.blend_type = "REPLACE"
 
 
+def _keep_playing(before: dict) -> None:
+    """Unmute the NLA track the writer just moved the user's own (non-take) action to.
+
+    The strip holds its first and last frames outside its range (``HOLD``), as an active
+    action's F-curves do, so the channels look the same at every frame.
+    """
+    prev = before["action"]
+    ad = before["id"].animation_data
+    if prev is None or is_take(prev) or ad is None:
+        return
+    for track in ad.nla_tracks:
+        if (track.name not in before["tracks"] and track.name == PREVIOUS_TRACK_PREFIX + prev.name
+                and len(track.strips) and track.strips[0].action == prev):
+            track.mute = False
+            track.strips[0].extrapolation = "HOLD"
+            track.strips[0].blend_type = "REPLACE"
+
+
+def _previous_tracks(obj) -> list:
+    """Unmuted '[talkrig] previous' NLA tracks of the face's shape keys (a rig's body
+    action beneath the head/eye take is left playing, as before)."""
+    key = obj.data.shape_keys if obj is not None and obj.type == "MESH" else None
+    ad = key.animation_data if key is not None else None
+    if ad is None:
+        return []
+    return [t for t in ad.nla_tracks if t.name.startswith(PREVIOUS_TRACK_PREFIX) and not t.mute]
+
+
+@contextlib.contextmanager
+def take_alone(obj):
+    """Mute the user's animation kept playing under the take for a while (exports)."""
+    tracks = _previous_tracks(obj)
+    try:
+        for t in tracks:
+            t.mute = True
+        yield
+    finally:
+        for t in tracks:
+            t.mute = False
+
+
 def write_take(obj, curves, *, mapping, line: str, frame_start: int = 1,
                interpolation: str = "LINEAR", placement: str = "ACTIVE", tolerance=None,
                set_fps: bool = True, visemes=None, drive: str = "auto") -> TakeResult:
@@ -188,7 +237,8 @@ def write_take(obj, curves, *, mapping, line: str, frame_start: int = 1,
     tolerance : float or None
         None: a key on every frame; else reduce keys to within this max abs error.
     set_fps : bool
-        Set the scene frame rate (and, for the active placement, frame range) to the take.
+        Set the scene frame rate to the take's and extend the frame range to cover it
+        (never shrinking it).
     visemes : VisemeTrack, optional
         The bake's viseme track; with ``drive`` it can drive the rig's viseme keys
         (``addon.viseme_keys``; the action records ``talkrig_drive``).
@@ -234,9 +284,11 @@ def write_take(obj, curves, *, mapping, line: str, frame_start: int = 1,
             if ad is not None and ad.action in actions:
                 _move_to_nla(state, ad.action, frame_start)
         action.pop("talkrig_previous", None)
-        if set_fps and frame_range[1] >= frame_range[0]:   # keep the frame range covering all
-            scene.frame_start = min(frame_range[0], scene.frame_start)
-            scene.frame_end = max(frame_range[1], scene.frame_end)
+    else:
+        _keep_playing(before[0])       # the rig's own body action: see _write_bone_rotations
+    if set_fps and frame_range[1] >= frame_range[0]:   # only ever extend the frame range
+        scene.frame_start = min(frame_range[0], scene.frame_start)
+        scene.frame_end = max(frame_range[1], scene.frame_end)
     return TakeResult(action=action, keys_full=full, keys_written=written, max_error=max_error)
 
 
@@ -374,5 +426,5 @@ def export_take(obj, filepath: str, *, take=None, preset=None) -> str:
                           ".csv (Live Link Face), .json or .npz (curves)")
     if obj is None:
         raise ExportError("select the face mesh to export")
-    with playing(obj, take):
+    with playing(obj, take), take_alone(obj):
         return export_active(obj, path, preset=preset if ext == ".fbx" else None)

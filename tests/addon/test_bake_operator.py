@@ -40,7 +40,8 @@ def test_operator_matches_direct_pipeline_call(demo_head, speech_wav, direct_bak
     assert demo_head.data.shape_keys.key_blocks["jawOpen"].value == pytest.approx(
         float(face.channel("jawOpen")[i]), abs=1e-5)
     assert face.channel("jawOpen").max() > 0.05, "the speech should open the jaw"
-    assert scene.frame_start == 1 and scene.frame_end == face.n_frames
+    # the frame range only grows (a factory scene's 1-250 covers this short take)
+    assert scene.frame_start == 1 and scene.frame_end == max(250, face.n_frames)
 
 
 def test_pre_existing_animation_is_kept(demo_head, speech_wav):
@@ -56,7 +57,7 @@ def test_pre_existing_animation_is_kept(demo_head, speech_wav):
     assert ad.action is not None and ad.action.name != user_name
     assert bpy.data.actions.get(user_name) is user_action and user_action.use_fake_user
     tracks = [t for t in ad.nla_tracks if any(s.action == user_action for s in t.strips)]
-    assert len(tracks) == 1 and tracks[0].mute
+    assert len(tracks) == 1 and not tracks[0].mute       # it keeps playing under the take
     # the user's keys are untouched
     from talkrig.addon.keyframes import action_fcurves
 
