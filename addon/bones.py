@@ -22,54 +22,23 @@ so eye rotations are relative to the head, as the channels are. Keys go to
 """
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
-from ..rigs.arkit import HEAD_EYE_NAMES
-
-# channel group -> (channel names, normalised bone names in order of preference)
-BONE_GROUPS = {
-    "head": (HEAD_EYE_NAMES[0:3], ("head", "defhead", "ccbasehead", "jbipchead", "bip01head",
-                                   "headjnt", "headjoint")),
-    "eye_left": (HEAD_EYE_NAMES[3:6], ("eyel", "lefteye", "eyeleft", "leye", "defeyel",
-                                       "ccbaseleye", "jadjlfaceeye", "facialleye", "lefteyeball",
-                                       "eyeballl", "eyeballleft")),
-    "eye_right": (HEAD_EYE_NAMES[6:9], ("eyer", "righteye", "eyeright", "reye", "defeyer",
-                                        "ccbasereye", "jadjrfaceeye", "facialreye", "righteyeball",
-                                        "eyeballr", "eyeballright")),
-}
+from ..core.motion.head_axes import channel_matrices, matrices_to_channels  # noqa: F401
+from ..core.motion.rotations import matrix_to_quaternion, quaternion_to_matrix
+from ..rigs.bones import BONE_GROUPS, match_bones, normalise_bone_name  # noqa: F401
 
 
-def normalise_bone_name(name: str) -> str:
-    """``mixamorig:LeftEye`` -> ``lefteye``; ``eye.L``/``eye_l``/``Eye-L`` -> ``eyel``."""
-    name = name.rsplit(":", 1)[-1].rsplit("|", 1)[-1]
-    return re.sub(r"[\s._\-]+", "", name).lower()
+def matrices_to_quaternions(R) -> np.ndarray:
+    """Rotation matrices [n, 3, 3] -> unit quaternions [n, 4] (w, x, y, z), sign-continuous
+    from frame to frame (so Blender interpolates the short way)."""
+    q = matrix_to_quaternion(R)
+    flips = np.cumsum(np.r_[0, np.einsum("ij,ij->i", q[1:], q[:-1]) < 0.0]) % 2
+    return np.where(flips[:, None] == 1, -q, q)
 
 
-def match_bones(bone_names) -> dict:
-    """Bones of a rig for the head and the eyes.
-
-    Parameters
-    ----------
-    bone_names : iterable of str
-        e.g. ``head``, ``Head``, ``mixamorig:Head``, ``eye.L``, ``LeftEye``, ``eye_l``.
-
-    Returns
-    -------
-    dict ``{"head" | "eye_left" | "eye_right": bone name}`` for the groups found (exact
-    match of the normalised name; the first preference wins, ties by name).
-    """
-    names = sorted(bone_names)
-    found = {}
-    for group, (_, wanted) in BONE_GROUPS.items():
-        for w in wanted:
-            hits = [n for n in names if normalise_bone_name(n) == w]
-            if hits:
-                found[group] = hits[0]
-                break
-    return found
-
+def quaternions_to_matrices(q) -> np.ndarray:
+    return quaternion_to_matrix(q)
 
 def find_armature(obj):
     """The armature deforming or parenting ``obj`` (a mesh), or None."""
@@ -78,54 +47,6 @@ def find_armature(obj):
             return mod.object
     parent = getattr(obj, "parent", None)
     return parent if parent is not None and parent.type == "ARMATURE" else None
-
-
-def channel_matrices(yaw, pitch, roll) -> np.ndarray:
-    """``Rz(yaw) @ Rx(-pitch) @ Ry(-roll)`` per frame [shape=(n, 3, 3)] (radians in)."""
-    a, b, c = (np.asarray(v, dtype=np.float64) for v in (yaw, -np.asarray(pitch), -np.asarray(roll)))
-    n = len(a)
-    one, zero = np.ones(n), np.zeros(n)
-    rz = np.stack([np.cos(a), -np.sin(a), zero, np.sin(a), np.cos(a), zero, zero, zero, one], 1)
-    rx = np.stack([one, zero, zero, zero, np.cos(b), -np.sin(b), zero, np.sin(b), np.cos(b)], 1)
-    ry = np.stack([np.cos(c), zero, np.sin(c), zero, one, zero, -np.sin(c), zero, np.cos(c)], 1)
-    return rz.reshape(n, 3, 3) @ rx.reshape(n, 3, 3) @ ry.reshape(n, 3, 3)
-
-
-def matrices_to_channels(R) -> tuple:
-    """Inverse of :func:`channel_matrices`: (yaw, pitch, roll) arrays in radians."""
-    R = np.asarray(R, dtype=np.float64)
-    b = np.arcsin(np.clip(R[:, 2, 1], -1.0, 1.0))
-    c = np.arctan2(-R[:, 2, 0], R[:, 2, 2])
-    a = np.arctan2(-R[:, 0, 1], R[:, 1, 1])
-    return a, -b, -c
-
-
-def matrices_to_quaternions(R) -> np.ndarray:
-    """Rotation matrices [n, 3, 3] -> unit quaternions [n, 4] (w, x, y, z), sign-continuous."""
-    R = np.asarray(R, dtype=np.float64)
-    w = np.sqrt(np.clip(1.0 + R[:, 0, 0] + R[:, 1, 1] + R[:, 2, 2], 0.0, None)) / 2.0
-    x = np.sqrt(np.clip(1.0 + R[:, 0, 0] - R[:, 1, 1] - R[:, 2, 2], 0.0, None)) / 2.0
-    y = np.sqrt(np.clip(1.0 - R[:, 0, 0] + R[:, 1, 1] - R[:, 2, 2], 0.0, None)) / 2.0
-    z = np.sqrt(np.clip(1.0 - R[:, 0, 0] - R[:, 1, 1] + R[:, 2, 2], 0.0, None)) / 2.0
-    x = np.copysign(x, R[:, 2, 1] - R[:, 1, 2])
-    y = np.copysign(y, R[:, 0, 2] - R[:, 2, 0])
-    z = np.copysign(z, R[:, 1, 0] - R[:, 0, 1])
-    q = np.stack([w, x, y, z], 1)
-    q /= np.linalg.norm(q, axis=1, keepdims=True)
-    for i in range(1, len(q)):                      # no sign flips between frames
-        if np.dot(q[i], q[i - 1]) < 0.0:
-            q[i] = -q[i]
-    return q
-
-
-def quaternions_to_matrices(q) -> np.ndarray:
-    q = np.asarray(q, dtype=np.float64)
-    q = q / np.linalg.norm(q, axis=1, keepdims=True)
-    w, x, y, z = q.T
-    return np.stack([1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w),
-                     2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w),
-                     2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
-                    1).reshape(-1, 3, 3)
 
 
 def rest_orientation(armature, bone_name: str) -> np.ndarray:

@@ -43,7 +43,7 @@ def _emotion_curves(emotion_weights, n_frames: int) -> dict:
     try:
         from ..emotion.drive import emotion_curves
     except ImportError:                                    # before the emotion package lands
-        from ..face.head import emotion_curves
+        from ..emotion.drive import emotion_curves
     return emotion_curves(emotion_weights, EMOTIONS, n_frames)
 
 

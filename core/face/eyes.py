@@ -19,9 +19,10 @@ from scipy.signal import lfilter
 
 from ...rigs.arkit import ARKIT_NAMES, HEAD_EYE_NAMES
 from ..curves import Prosody
-from .head import (activity_from_frames, ar1_noises, emotion_curves, gaussian_bumps,
-                   head_motion, min_jerk_steps, phrase_bounds, prosody_frames,
-                   speaking_activity)
+from ..emotion.drive import emotion_curves
+from ..motion.signals import (activity_from_frames, ar1_noises, gaussian_bumps, min_jerk_steps,
+                              phrase_bounds, prosody_frames, speaking_activity)
+from .head import head_motion
 from .kernels import seeded_rng
 
 BLINK_RATE_TALK = 26.0      # blinks/min in conversation

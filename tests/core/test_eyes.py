@@ -10,7 +10,8 @@ from talkrig.core.errors import CurveFormatError, EmotionSpecError
 from talkrig.core.face.eyes import (GAZE_CHANNELS, LID_DOWN_GAIN, LOOK_RANGE_DEG, WIDE_UP_GAIN,
                                     _gaze_fixations, blink_layer, combine_lids, gaze_channels,
                                     gaze_layer, performance_layers)
-from talkrig.core.face.head import emotion_curve, speaking_activity
+from talkrig.core.emotion.drive import emotion_curve
+from talkrig.core.motion.signals import speaking_activity
 from talkrig.rigs.arkit import ARKIT_NAMES, HEAD_EYE_NAMES
 
 sys.path.insert(0, os.path.dirname(__file__))

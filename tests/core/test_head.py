@@ -7,7 +7,8 @@ import pytest
 
 from talkrig.core.curves import Prosody
 from talkrig.core.face.eyes import performance_layers
-from talkrig.core.face.head import HEAD_JERK_MAX, HEAD_STD_RANGE_DEG, head_motion, min_jerk_steps
+from talkrig.core.face.head import HEAD_JERK_MAX, HEAD_STD_RANGE_DEG, head_motion
+from talkrig.core.motion.signals import min_jerk_steps
 
 sys.path.insert(0, os.path.dirname(__file__))
 from prosody_data import FPS, N, SILENT, TALK, synthetic_prosody  # noqa: E402,F401
@@ -121,7 +122,7 @@ def test_performance_layers_head_switch_and_eye_head_coordination():
 
 def test_emotion_names_compounds_and_spec():
     from talkrig.core.face.emotion import EmotionSpec
-    from talkrig.core.face.head import emotion_curve, emotion_weights_from_spec
+    from talkrig.core.emotion.drive import emotion_curve, emotion_weights_from_spec
     ones = np.ones(N)
     assert emotion_curve({"Sad": ones}, "sadness", N).min() == 1.0
     assert emotion_curve({"grief": 0.5 * ones}, "sadness", N).max() == pytest.approx(0.5)
@@ -146,7 +147,7 @@ def test_nods_without_onsets_use_loudness_rises():
 
 def test_emotion_weights_from_spec_timelines():
     from talkrig.core.face.emotion import EmotionSpec
-    from talkrig.core.face.head import emotion_weights_from_spec
+    from talkrig.core.emotion.drive import emotion_weights_from_spec
     from talkrig.core.face.timeline import EmotionTimeline
     tl = EmotionTimeline.from_keys([{"time": 10.0, "mixture": {"surprise": 1.0}, "onset": 0.5}])
     w = emotion_weights_from_spec(EmotionSpec(mixture={"sadness": 0.5}, timeline=tl),
