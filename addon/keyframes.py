@@ -34,6 +34,7 @@ import numpy as np
 
 from ..core.curves import FaceCurves
 from ..core.errors import RigMappingError
+from ..core.timebase import check_fps
 from ..rigs.arkit import ARKIT_NAMES, HEAD_EYE_NAMES
 from ..rigs.visemes import VISEME_NAMES
 from .fcurves import INTERPOLATIONS, write_channel as _write_channel  # noqa: F401
@@ -73,8 +74,7 @@ def set_scene_fps(scene: bpy.types.Scene, fps: float) -> None:
 
     29.97 becomes fps=30, fps_base=30/29.97 (1.001001...); integer rates keep fps_base=1.
     """
-    if not (fps > 0 and np.isfinite(fps)):
-        raise ValueError(f"fps must be positive, got {fps!r}")
+    fps = check_fps(fps)
     whole = max(1, int(round(fps)))
     scene.render.fps = whole
     scene.render.fps_base = whole / float(fps)

@@ -47,6 +47,7 @@ from ..curves import PhoneTrack, Prosody
 from ..errors import AlignmentError
 from ..style import Style
 from .kernels import gaussian_filter1d
+from ..timebase import check_fps
 
 _FAR = 1.0e6          # sentinel silence reaches this far before / after the track
 _CHUNK = 32768        # internal samples blended at once (bounds memory)
@@ -372,8 +373,7 @@ def speech_layer(phones: PhoneTrack, prosody: Optional[Prosody], *, fps: float,
     np.ndarray [shape=(n_frames, 52), dtype=float32]
         Weights in [0, 1] in ARKit order; channels the layer does not drive are 0.
     """
-    if not (fps > 0 and np.isfinite(fps)):
-        raise ValueError(f"fps must be a positive number, got {fps!r}")
+    fps = check_fps(fps)
     n_frames = int(n_frames)
     if n_frames <= 0:
         return np.zeros((0, N_ARKIT), dtype=np.float32)

@@ -30,6 +30,7 @@ from ..curves import FaceCurves
 from ..errors import CurveFormatError, EmotionSpecError
 from .emotion import EmotionSpec, emotion_layer
 from .regions import RegionBalance
+from ..timebase import check_fps
 
 OPEN_REF = 0.25          # speech jawOpen at which a vowel counts as fully open
 GAP_CLOSED = 0.04        # lip gap (jawOpen units) under which speech lips count as sealed
@@ -173,8 +174,7 @@ def compose(speech_layer: np.ndarray, *, fps: float, emotion=None, eyes=None, he
     FaceCurves
         ``names == FACE_CHANNELS`` (52 ARKit weights in [0, 1], then 9 rotations).
     """
-    if not (fps > 0 and np.isfinite(fps)):
-        raise CurveFormatError(f"fps must be a positive number, got {fps!r}")
+    fps = check_fps(fps)
     s = np.asarray(speech_layer, dtype=np.float64)
     if s.ndim != 2 or s.shape[1] != N_ARKIT:
         raise CurveFormatError(f"speech layer must have shape (n_frames, 52), got {s.shape}")

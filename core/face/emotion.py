@@ -28,6 +28,7 @@ from ..emotion.mixture import (MAX_INTENSITY, canonical_name, check_intensity,  
                                normalize_mixture, parse_mixture, parse_region_mixtures,
                                valid_names)
 from .regions import REGION_NAMES, apply_region_mix, region_names_for
+from ..timebase import check_fps
 
 DEFAULT_MAX_RATE = 4.0       # weight units per second: no frame-to-frame step above rate / fps
 VAD_KAPPA = 10.0             # sharpness of the angular softmax in vad_to_mixture
@@ -258,8 +259,7 @@ def emotion_layer(spec: Optional[EmotionSpec], *, fps: float, n_frames: int,
     np.ndarray [shape=(n_frames, 52), dtype=float32]
         Weights in [0, 1]; region-resolved, before the speech/emotion balance of compose.
     """
-    if not (fps > 0 and np.isfinite(fps)):
-        raise EmotionSpecError(f"fps must be a positive number, got {fps!r}")
+    fps = check_fps(fps)
     n_frames = int(n_frames)
     if n_frames < 0:
         raise EmotionSpecError(f"n_frames must be >= 0, got {n_frames}")

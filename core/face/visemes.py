@@ -36,6 +36,7 @@ from .coarticulation import (
     articulation_gain, blend, constraint_envelope, internal_grid, prepare_segments,
     style_values)
 from .kernels import gaussian_filter1d
+from ..timebase import check_fps
 
 _SIL = VISEME_NAMES.index("sil")
 _OTHERS = np.delete(np.arange(len(VISEME_NAMES)), _SIL)
@@ -63,8 +64,7 @@ def viseme_track(phones: PhoneTrack, *, fps: float, n_frames: int,
         ``names`` = the 15 visemes (``sil PP FF TH DD kk CH SS nn RR aa E ih oh ou``),
         ``values`` float32 [shape=(n_frames, 15)], each row non-negative and summing to 1.
     """
-    if not (fps > 0 and np.isfinite(fps)):
-        raise ValueError(f"fps must be a positive number, got {fps!r}")
+    fps = check_fps(fps)
     n_frames = int(n_frames)
     nv = len(VISEME_NAMES)
     if n_frames <= 0:

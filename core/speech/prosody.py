@@ -29,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..curves import Prosody, Speech, n_frames_for
+from ..timebase import check_fps
 
 F0_MIN_HZ = 55.0
 F0_MAX_HZ = 600.0
@@ -62,9 +63,7 @@ def analyze_prosody(speech: Speech, *, fps: float) -> Prosody:
         ``f0`` float32 [n_frames] Hz (0 unvoiced), ``voicing`` float32 [n_frames] in [0, 1],
         ``onsets`` float64 [n_onsets] s, ``phrase_breaks`` float64 [n_breaks, 2] s.
     """
-    fps = float(fps)
-    if not (fps > 0 and np.isfinite(fps)):
-        raise ValueError(f"fps must be a positive number, got {fps!r}")
+    fps = check_fps(fps)
     x = np.asarray(speech.samples, dtype=np.float32)
     sr = int(speech.sr)
     n = n_frames_for(speech.duration, fps)

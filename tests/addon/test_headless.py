@@ -58,7 +58,8 @@ def test_bake_to_files_onto_a_target_blend(speech_wav, tmp_path):
 
 def test_bake_to_files_errors(tmp_path):
     from talkrig.addon.headless import bake_to_files
-    from talkrig.core.curves import FaceCurves, Performance
+    from talkrig.core.curves import FaceCurves
+    from talkrig.core.performance import Performance
     from talkrig.core.errors import ExportError
     from talkrig.rigs.arkit import FACE_CHANNELS
 

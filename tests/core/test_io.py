@@ -6,7 +6,8 @@ import json
 import numpy as np
 import pytest
 
-from talkrig.core.curves import FaceCurves, Performance
+from talkrig.core.curves import FaceCurves
+from talkrig.core.performance import Performance
 from talkrig.core.errors import CurveFormatError, ExportError
 from talkrig.core.io import read_curves, write_curves
 from talkrig.core.io.livelink import COLUMNS, format_timecode

@@ -121,5 +121,7 @@ def test_deterministic():
 
 
 def test_bad_fps():
-    with pytest.raises(ValueError, match="fps must be a positive number"):
+    """The one frame-rate check (core.timebase.check_fps): one error type everywhere."""
+    from talkrig.core.errors import StyleError
+    with pytest.raises(StyleError, match="fps=0 is out of range; use 1 to 240"):
         analyze_prosody(Speech(voiced(150, 0.5), SR), fps=0)
