@@ -257,7 +257,10 @@ def bake_row(row: BatchRow) -> RowResult:
     except TalkrigError as exc:
         message = str(exc)
     except ImportError as exc:
-        message = f"this row needs the bpy module (pip install bpy==5.0.1): {exc}"
+        if getattr(exc, "name", None) in ("bpy", "mathutils", "bpy_extras"):
+            message = f"this row needs the bpy module (pip install bpy): {exc}"
+        else:
+            message = f"unexpected ImportError: {exc}"
     except Exception as exc:  # a bad row must not stop the batch; report it precisely
         message = f"unexpected {type(exc).__name__}: {exc}"
     for tmp in temps.values():
