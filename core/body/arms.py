@@ -32,6 +32,14 @@ def _unit(v: np.ndarray) -> np.ndarray:
     return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-9)
 
 
+def _soft_clip(x: np.ndarray, lo: float, hi: float, knee: float) -> np.ndarray:
+    """``x`` within [lo, hi] with a smooth (tanh) knee of width ``knee`` at each end, so a
+    target moving past the arm's reach slows down instead of stopping dead."""
+    a, b = lo + knee, hi - knee
+    x = np.where(x > b, b + knee * np.tanh((x - b) / knee), x)
+    return np.where(x < a, a - knee * np.tanh((a - x) / knee), x)
+
+
 def shoulder_position(collar_aa: np.ndarray) -> np.ndarray:
     """Left shoulder positions [T, 3] in the chest frame for collar axis-angles [T, 3]."""
     return COLLAR + np.einsum("tij,j->ti", axis_angle_to_matrix(collar_aa), SHOULDER - COLLAR)
@@ -64,7 +72,7 @@ def solve_left_arm(target: np.ndarray, pole: np.ndarray, collar_aa: np.ndarray,
     dist = np.linalg.norm(d_vec, axis=1)
     lo = np.sqrt(UPPER ** 2 + FORE ** 2 - 2 * UPPER * FORE * np.cos(np.pi - MAX_FLEX))
     hi = np.sqrt(UPPER ** 2 + FORE ** 2 - 2 * UPPER * FORE * np.cos(np.pi - MIN_FLEX))
-    d = np.clip(dist, lo, hi)
+    d = _soft_clip(dist, lo, hi, 0.07)
     u = _unit(d_vec)
     cos_a = np.clip((UPPER ** 2 + d ** 2 - FORE ** 2) / (2 * UPPER * d), -1.0, 1.0)
     v = _unit(pole - np.sum(pole * u, axis=1, keepdims=True) * u)

@@ -26,7 +26,7 @@ EMOTIONS = ("happiness", "sadness", "surprise", "fear", "anger")
 # left-hand convention), collar lift (rad), forward lean (rad), pole (elbows out), palm up,
 # extra shape weights (open, fist).
 EMOTION_SHAPING = {
-    "anger": dict(speed=0.45, amp=0.3, off=(0.0, -0.02, 0.045), collar=0.0, lean=0.06,
+    "anger": dict(speed=0.45, amp=0.45, off=(0.0, -0.02, 0.05), collar=0.0, lean=0.09,
                   pole=0.1, palm=-0.3, open=0.0, fist=0.6),
     "sadness": dict(speed=-0.35, amp=-0.45, off=(-0.05, -0.09, -0.05), collar=-0.03,
                     lean=0.08, pole=-0.3, palm=0.0, open=-0.3, fist=0.0),
@@ -100,7 +100,10 @@ def generate_body(*, fps: float, n_frames: int, prosody: Prosody, phones=None,
     n = int(n_frames)
     if n < 1 or not (fps > 0 and np.isfinite(fps)):
         raise BodyOptionError(f"a body needs n_frames >= 1 and fps > 0, got {n_frames!r}, {fps!r}")
-    rng = np.random.default_rng([int(seed) & 0xFFFFFFFF, 0xB0D7])
+    seed = int(seed) & 0xFFFFFFFF
+    # independent streams per stage, so one stage's draws never shift another's
+    r_sel, r_noise, r_breath, r_spine, r_hand = (np.random.default_rng(s) for s in
+                                                 np.random.SeedSequence([seed, 0xB0D7]).spawn(5))
     loud = _frames(prosody.loudness, n, "loudness")
     f0 = _frames(prosody.f0, n, "f0")
     voi = _frames(prosody.voicing, n, "voicing")
@@ -121,23 +124,23 @@ def generate_body(*, fps: float, n_frames: int, prosody: Prosody, phones=None,
         accents = plan.accents_from_phones(phones, loud, f0z, fps)
     else:
         accents = plan.accents_from_prosody(prosody.onsets, loud, f0z, fps)
-    min_gap = 0.36 / (0.7 + 0.3 * max(amount, 0.3)) / float(np.median(speed))
-    strokes = plan.select_strokes(accents, min_gap=min_gap, keep=min(amount, 1.0), rng=rng)
+    min_gap = 0.36 / (0.7 + 0.3 * max(amount, 0.3)) / float(np.median(speed)) ** 0.3
+    strokes = plan.select_strokes(accents, min_gap=min_gap, keep=min(amount, 1.0), rng=r_sel)
     duration = (n - 1) / fps
-    moves, events = units.realise(plan.group_units(strokes, breaks), rng=rng, duration=duration,
+    moves, events = units.realise(plan.group_units(strokes, breaks), seed=seed, duration=duration,
                                   handedness=settings.handedness, speed=speed, amp=amp, fps=fps,
                                   hand_height=settings.hand_height)
     rest = plan.target(lexicon.REST, palm=0.0, pole=0.2)
     chans = {s: synth.submovements(moves[s], rest, n, fps) for s in ("left", "right")}
 
     # 2. liveliness, emotion and the settings' offsets
-    lively = 0.35 + 0.65 * active
+    lively = (0.35 + 0.65 * active) * np.sqrt(amp * speed)
     for s, c in chans.items():
-        c[:, 0:3] += synth.smooth_noise(rng, n, 3, fps=fps, sigma_s=0.15,
+        c[:, 0:3] += synth.smooth_noise(r_noise, n, 3, fps=fps, sigma_s=0.15,
                                         std=[0.012, 0.012, 0.010]) * lively[:, None]
-        c[:, 0:3] += synth.smooth_noise(rng, n, 3, fps=fps, sigma_s=0.05,
+        c[:, 0:3] += synth.smooth_noise(r_noise, n, 3, fps=fps, sigma_s=0.05,
                                         std=[0.0025, 0.0025, 0.0025]) * lively[:, None]
-        c[:, 3] += synth.smooth_noise(rng, n, 1, fps=fps, sigma_s=0.3, std=0.08)[:, 0]
+        c[:, 3] += synth.smooth_noise(r_noise, n, 1, fps=fps, sigma_s=0.3, std=0.08)[:, 0]
         c[:, 0:3] += off
         c[:, 3] += k["palm"]
         c[:, 5] = np.clip(c[:, 5] + k["pole"], 0.0, 1.0)
@@ -148,14 +151,14 @@ def generate_body(*, fps: float, n_frames: int, prosody: Prosody, phones=None,
 
     # 3. skeleton: spine, breathing, arms, fingers, neck and head
     rot = np.zeros((n, smplx.N_JOINTS, 3))
-    breath = synth.breathing(n, fps, breaks, active, rng)
+    breath = synth.breathing(n, fps, breaks, active, r_breath)
     for s in chans:
         chans[s][:, 6] += 0.02 * breath
     # The torso follows the hands a little (a linear map of both wrists' targets, so its
     # speed dips where theirs do), and the clavicles rise and reach with the arm.
     (xl, yl, zl), (xr, yr, zr) = chans["left"][:, 0:3].T, chans["right"][:, 0:3].T
     spine = synth.spine_rotations(
-        n, fps, rng, breath=breath,
+        n, fps, r_spine, breath=breath,
         lean=k["lean"] + 0.10 * (0.5 * (zl + zr) - 0.22) - 0.05 * (0.5 * (yl + yr) - 1.05),
         twist=0.12 * (xl - xr) + 0.10 * (zl - zr), side_lean=0.06 * (yl - yr) + 0.05 * (xl - xr))
     for s in chans:
@@ -164,7 +167,7 @@ def generate_body(*, fps: float, n_frames: int, prosody: Prosody, phones=None,
     for j, name in enumerate(("spine1", "spine2", "spine3")):
         rot[:, smplx.INDEX[name]] = spine[:, j]
     synth.pose_arms(rot, chans)
-    for s, f in synth.fingers(chans, rng, fps).items():
+    for s, f in synth.fingers(chans, r_hand, fps).items():
         rot[:, list(smplx.FINGERS[s])] = f
     neck, head_aa = synth.head_rotations(head, n)
     rot[:, smplx.INDEX["neck"]] = neck

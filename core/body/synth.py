@@ -18,16 +18,22 @@ _I = smplx.INDEX
 _MX = np.array([-1.0, 1.0, 1.0])
 
 
-def submovements(moves: list, start_row: np.ndarray, n_frames: int, fps: float) -> np.ndarray:
+def submovements(moves: list, start_row: np.ndarray, n_frames: int, fps: float, *,
+                 loop: float = 0.3, loop_axis=(0.35, 0.25, 1.0)) -> np.ndarray:
     """Sum of minimum-jerk sub-movements, float64 [n_frames, N_CH].
 
     Each move ``(arrival, duration, row)`` adds ``row - previous row`` along a minimum-jerk
     step that starts at ``arrival - duration``; overlapping moves blend, and the curve
-    always ends on the last row.
+    always ends on the last row. The wrist path of each move bows sideways by ``loop``
+    times its length (at most 4 cm) as ``sin(pi p)``, always turning the same way about
+    ``loop_axis``: back-and-forth strokes become flat loops, so the hand turns round at
+    the end of a stroke instead of stopping dead.
     """
     out = np.zeros((n_frames, N_CH))
     step = np.zeros((n_frames + 1, N_CH))
     prev = np.asarray(start_row, dtype=np.float64)
+    axis = np.asarray(loop_axis, dtype=np.float64)
+    axis = axis / np.linalg.norm(axis)
     for t_arr, dur, row in moves:
         delta = row - prev
         prev = row
@@ -38,6 +44,11 @@ def submovements(moves: list, start_row: np.ndarray, n_frames: int, fps: float) 
             p = (np.arange(i0, i1 + 1) / fps - t0) / dur
             s = p * p * p * (10.0 - 15.0 * p + 6.0 * p * p)
             out[i0:i1 + 1] += s[:, None] * delta
+            side = np.cross(axis, delta[:3])
+            norm = np.linalg.norm(side)
+            if norm > 1e-6 and loop > 0:
+                bow = min(loop * np.linalg.norm(delta[:3]), 0.04) / norm * side
+                out[i0:i1 + 1, :3] += np.sin(np.pi * p)[:, None] * bow
         step[max(i1 + 1, 0)] += delta
     return out + start_row + np.cumsum(step, axis=0)[:n_frames]
 

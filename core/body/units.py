@@ -41,7 +41,7 @@ def _pick(rng, options, weights=None, avoid=None):
     return options[idx[int(rng.choice(len(idx), p=None if w is None else w / w.sum()))]]
 
 
-def realise(units: list, *, rng, duration: float, handedness: str, speed: np.ndarray,
+def realise(units: list, *, seed: int, duration: float, handedness: str, speed: np.ndarray,
             amp: np.ndarray, fps: float, hand_height: float = 0.0):
     """Sub-movements per hand and the list of chosen gestures.
 
@@ -49,7 +49,10 @@ def realise(units: list, *, rng, duration: float, handedness: str, speed: np.nda
     ----------
     units : list of list of :class:`~.plan.Accent`
         Gesture units from :func:`~.plan.group_units`.
-    rng : np.random.Generator
+    seed : int
+        Random choices are drawn per unit and per stroke from generators keyed by the seed
+        and the stroke's frame, so a change of tempo or emotion elsewhere in the take does
+        not reshuffle them.
     duration : float  take length, s.
     handedness : {"right", "left", "both"}
     speed, amp : np.ndarray [shape=(n_frames,)]
@@ -71,6 +74,7 @@ def realise(units: list, *, rng, duration: float, handedness: str, speed: np.nda
     prev_gesture = None
     dominant = "left" if handedness == "left" else "right"
     for u, unit in enumerate(units):
+        rng = np.random.default_rng([seed, int(round(unit[0].t * fps)), 1])
         if handedness == "both":
             dom = _SIDES[u % 2]
         else:
@@ -84,6 +88,7 @@ def realise(units: list, *, rng, duration: float, handedness: str, speed: np.nda
         beat_shape = {"relaxed": 1.0 - (w := rng.uniform(0.2, 0.8)), "open": w}
         for i, acc in enumerate(unit):
             f = int(min(max(round(acc.t * fps), 0), n - 1))
+            rng = np.random.default_rng([seed, f, 2])
             sp, am = float(speed[f]), float(amp[f]) * (0.8 + 0.4 * acc.strength)
             ds, dp = 0.23 / sp, 0.36 / sp
             g = None
@@ -155,18 +160,20 @@ def realise(units: list, *, rng, duration: float, handedness: str, speed: np.nda
         elif gap > 1.6:
             for s in _SIDES:
                 hands[s].go(t_last + 0.75, 0.6, low)
-    _idle_adjustments(hands, rng, duration, rest)
-    return {s: _overlap(hands[s].moves) for s in _SIDES}, events
+    _idle_adjustments(hands, np.random.default_rng([seed, 3]), duration, rest)
+    return {s: _overlap(hands[s].moves, speed, fps) for s in _SIDES}, events
 
 
-def _overlap(moves: list, factor: float = OVERLAP, longest: float = 0.6) -> list:
+def _overlap(moves: list, speed: np.ndarray, fps: float, factor: float = OVERLAP,
+             longest: float = 0.6) -> list:
     """Lengthen each move to ``factor`` times the time since the previous arrival (at most
-    ``longest`` s), so it starts before the previous one ends: hands flow from stroke to
-    stroke with dips in speed instead of stops (as in natural gesture)."""
+    ``longest`` s at tempo 1), so it starts before the previous one ends: hands flow from
+    stroke to stroke with dips in speed instead of stops (as in natural gesture)."""
     out, prev = [], None
     for t, d, row in moves:
         if prev is not None:
-            d = max(d, min(factor * (t - prev), longest))
+            sp = float(speed[int(min(max(round(t * fps), 0), speed.size - 1))])
+            d = max(d, min(factor * (t - prev), longest / sp ** 0.5))
         out.append((t, d, row))
         prev = t
     return out
