@@ -1,6 +1,6 @@
 """Head and eye rotation channels on pose bones: bone matching, axis convention, read-back.
 
-Channels (radians, ``rigs.arkit.HEAD_EYE_NAMES``, signs as in ``core/face/head.py`` and
+Channels (radians, ``rigs.arkit.HEAD_EYE_NAMES``, signs as in ``core/motion/head.py`` and
 ``core/face/eyes.py``): ``yaw > 0`` turns the face (eye) to the character's own left,
 ``pitch > 0`` looks up, ``roll > 0`` tilts the top of the head towards the character's
 right shoulder.

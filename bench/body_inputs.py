@@ -62,7 +62,7 @@ def face_inputs(wav: Path, text=None, *, seed: int = 0):
 
 def _stages(samples, sr, *, seed: int):
     from talkrig.core.curves import Speech, n_frames_for
-    from talkrig.core.face.head import head_motion
+    from talkrig.core.motion.head import head_motion
     from talkrig.core.speech.prosody import analyze_prosody
     speech = Speech(samples.astype(np.float32), sr)
     prosody = analyze_prosody(speech, fps=FPS)
@@ -77,7 +77,7 @@ def _load(wav: Path):
     x = np.asarray(sp.samples, dtype=np.float32)
     if sp.sr != TARGET_SR:
         from talkrig.core.audio import resample
-        x = resample(x, sp.sr, TARGET_SR)
+        x = resample(x, sr_in=sp.sr, sr_out=TARGET_SR)
     return x, TARGET_SR
 
 

@@ -9,7 +9,7 @@ phoneme timing when LJSpeech is absent), baked at 60 fps with its transcript:
 - each basic emotion of ``rigs/data/emotions.json`` at intensity 1: closure recall and
   false closure on the demo head (:mod:`bench.lips`) next to neutral, plus blinks and head.
 
-Stages that have not landed yet (``core.face.eyes``, ``core.face.head``, ``core.face.emotion``)
+Stages that have not landed yet (``core.face.eyes``, ``core.motion.head``, ``core.face.emotion``)
 are reported as notes, not failures.
 """
 from __future__ import annotations

@@ -244,7 +244,8 @@ def body_stage(face: FaceCurves, prosody: Prosody, *, phones, spec, settings: Ba
     """Stage 6: SMPL-X gestures; neck and head take the face's head rotation."""
     from .body import generate_body
     from .emotion.drive import EmotionDrive
-    head = np.stack([face.channel(n) for n in ("HeadYaw", "HeadPitch", "HeadRoll")], axis=1)
+    from .motion.head import HeadMotion
+    head = HeadMotion.from_face(face).rotations
     return generate_body(fps=grid.fps, n_frames=grid.n_frames, prosody=prosody, phones=phones,
                          emotion_weights=EmotionDrive.from_spec(spec, grid=grid).weights,
                          head=head, settings=settings.body, seed=settings.seed)

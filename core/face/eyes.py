@@ -22,7 +22,7 @@ from ..curves import Prosody
 from ..emotion.drive import emotion_curves
 from ..motion.signals import (activity_from_frames, ar1_noises, gaussian_bumps, min_jerk_steps,
                               phrase_bounds, prosody_frames, speaking_activity)
-from .head import head_motion
+from ..motion.head import head_motion
 from .kernels import seeded_rng
 
 BLINK_RATE_TALK = 26.0      # blinks/min in conversation

@@ -7,7 +7,7 @@ import pytest
 
 from talkrig.core.curves import Prosody
 from talkrig.core.face.eyes import performance_layers
-from talkrig.core.face.head import HEAD_JERK_MAX, HEAD_STD_RANGE_DEG, head_motion
+from talkrig.core.motion.head import HEAD_JERK_MAX, HEAD_STD_RANGE_DEG, head_motion
 from talkrig.core.motion.signals import min_jerk_steps
 
 sys.path.insert(0, os.path.dirname(__file__))

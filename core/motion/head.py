@@ -1,4 +1,7 @@
-"""Head rotation during speech, plus the frame helpers the eye layers share.
+"""Head rotation during speech: the one owner of the head (:func:`head_motion`, :class:`HeadMotion`).
+
+The face's Live Link head channels and the body's SMPL-X neck and head joints both come
+from here, so a take never has two heads.
 
 Head motion is the sum of (1) nods and tilts on stressed syllables (onsets weighted by
 loudness and F0 peaks), (2) a slow pitch that follows F0, (3) posture changes at phrase
@@ -13,6 +16,7 @@ when writing that format.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -21,9 +25,9 @@ from scipy.signal import find_peaks
 
 from ..curves import Prosody
 from ..emotion.drive import emotion_curves
-from ..motion.signals import (activity_from_frames, ar1_noise, ar1_noises, min_jerk_steps,
+from .signals import (activity_from_frames, ar1_noise, ar1_noises, min_jerk_steps,
                               phrase_bounds, prosody_frames)
-from .kernels import fft_convolve_full, gaussian_filter1d, seeded_rng
+from ..face.kernels import fft_convolve_full, gaussian_filter1d, seeded_rng
 
 # Target speaking ranges at amount=1, neutral emotion (std over a talking take, degrees).
 HEAD_STD_RANGE_DEG = {"yaw": (1.5, 6.0), "pitch": (1.0, 5.0), "roll": (0.7, 4.0)}
@@ -200,3 +204,26 @@ def head_motion(prosody: Prosody, *, fps: float, n_frames: int, seed: int = 0,
     out = HEAD_LIMIT_DEG * np.tanh(out * amount / HEAD_LIMIT_DEG)
     out = gaussian_filter1d(out, 0.04 * fps, axis=0, mode="nearest")   # bounds jerk
     return np.radians(out).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class HeadMotion:
+    """Head rotation of one take: yaw, pitch, roll in radians per frame (signs above).
+
+    rotations : float32 [shape=(n_frames, 3)]  HeadYaw, HeadPitch, HeadRoll.
+    """
+
+    fps: float
+    rotations: np.ndarray
+
+    CHANNELS = ("HeadYaw", "HeadPitch", "HeadRoll")
+
+    @classmethod
+    def from_face(cls, face) -> "HeadMotion":
+        """The head channels a :class:`~talkrig.core.curves.FaceCurves` carries."""
+        return cls(face.fps, np.stack([face.channel(n) for n in cls.CHANNELS], axis=1))
+
+    def matrices(self) -> np.ndarray:
+        """World-space rotation per frame [n_frames, 3, 3] (``core.motion.head_axes``)."""
+        from .head_axes import channel_matrices
+        return channel_matrices(*np.asarray(self.rotations, np.float64).T)
