@@ -40,20 +40,23 @@ def _slider(name: str):
 
 
 TalkrigEmotion = type("TalkrigEmotion", (bpy.types.PropertyGroup,), {
-    "__doc__": "One animatable intensity slider per emotion (core.face.emotion names)",
+    "__doc__": "One animatable intensity slider per emotion",
     "__annotations__": {name: _slider(name) for name in EMOTION_NAMES},
 })
 
 
 def _strength(region: str, layer: str):
-    return FloatProperty(name=region.capitalize(), default=1.0, min=0.0, max=MAX_STRENGTH,
+    # unique names ("Brows Emotion", "Brows Speech"): they label the animation channels too;
+    # the panel shows the region alone under its column's heading
+    return FloatProperty(name=f"{region.capitalize()} {layer.capitalize()}", default=1.0,
+                         min=0.0, max=MAX_STRENGTH,
                          subtype="FACTOR",
                          description=f"Strength of the {layer} layer on the {region} "
                                      f"(0 off, 1 normal, {MAX_STRENGTH:g} doubled)")
 
 
 TalkrigRegionMix = type("TalkrigRegionMix", (bpy.types.PropertyGroup,), {
-    "__doc__": "Per-region emotion and speech strengths (core.face.regions.RegionBalance)",
+    "__doc__": "Per-region emotion and speech strengths (brows, eyes, cheeks, mouth, jaw)",
     "__annotations__": {
         **{f"emotion_{r}": _strength(r, "emotion") for r in REGION_NAMES},
         **{f"speech_{r}": _strength(r, "speech") for r in REGION_NAMES},

@@ -66,12 +66,15 @@ class TALKRIG_OT_bake(bpy.types.Operator):
     text: StringProperty(name="Transcript", description="What is said (empty: the panel's)")
     fps: FloatProperty(name="FPS", default=0.0, min=0.0, max=240.0,
                        description="Frame rate of the take (0 = the scene's frame rate)")
-    seed: IntProperty(name="Seed", default=0, min=0)
+    seed: IntProperty(name="Seed", default=0, min=0,
+                      description="Seed of blinks, gaze and head motion (same seed = same take)")
     frame_start: IntProperty(name="Start Frame", default=1,
                              description="Blender frame of the take's first frame (t = 0)")
-    add_sound: BoolProperty(name="Add Sound Strip", default=True)
-    drive: EnumProperty(name="Drive", default="PANEL", items=(
-        ("PANEL", "Panel", "The Target section's Drive setting"),
+    add_sound: BoolProperty(name="Add Sound Strip", default=True,
+                            description="Put the speech into the sequencer for playback")
+    drive: EnumProperty(name="Mouth Shapes", default="PANEL",
+                        description="Which shape keys the lip sync animates", items=(
+        ("PANEL", "Panel", "The Target section's Mouth Shapes setting"),
         ("auto", "Auto", "Viseme keys on viseme rigs, ARKit keys otherwise"),
         ("arkit", "ARKit", "The ARKit shape keys"),
         ("visemes", "Visemes", "The 15 viseme shape keys (vrc.v_aa, viseme_aa, ...)")))
@@ -224,7 +227,8 @@ class TALKRIG_OT_export(bpy.types.Operator):
     bl_label = "Export Face"
     bl_options = {"REGISTER"}
 
-    filepath: StringProperty(name="File", subtype="FILE_PATH", options=_RELATIVE_PATH)
+    filepath: StringProperty(name="File", subtype="FILE_PATH", options=_RELATIVE_PATH,
+                             description="File to export to; its ending picks the format")
     filter_glob: StringProperty(default="*.fbx;*.glb;*.csv;*.json;*.npz", options={"HIDDEN"})
 
     @classmethod
@@ -334,8 +338,12 @@ class TALKRIG_OT_mapping_save_preset(bpy.types.Operator):
 def _preset_items(_self, _context):
     from .presets import preset_files
 
-    items = [(name, name, str(path)) for name, path in preset_files().items()]
-    _preset_items.cache = items or [("", "(no presets)", "")]   # Blender needs the strings alive
+    from .presets import SHIPPED_DIR
+
+    items = [(name, name, f"Mapping preset '{name}' "
+              + ("shipped with talkrig" if path.parent == SHIPPED_DIR else "you saved"))
+             for name, path in preset_files().items()]
+    _preset_items.cache = items or [("", "(no presets)", "No mapping presets found")]
     return _preset_items.cache
 
 
@@ -347,7 +355,8 @@ class TALKRIG_OT_mapping_load_preset(bpy.types.Operator):
     bl_options = {"REGISTER", "UNDO"}
     bl_property = "preset"
 
-    preset: EnumProperty(name="Preset", items=_preset_items)
+    preset: EnumProperty(name="Preset", items=_preset_items,
+                         description="Mapping preset to apply (shipped or your own)")
     filepath: StringProperty(name="File", subtype="FILE_PATH",
                              description="A preset file (instead of a named preset)")
 

@@ -44,6 +44,16 @@ class TALKRIG_UL_mapping(bpy.types.UIList):
             row.label(text="", icon="GREASEPENCIL")           # edited by the user
 
 
+def offer_demo_head(context) -> bool:
+    """Whether the main panel offers Add Demo Head: no face mesh with shape keys is picked
+    (nothing active, or a mesh without shape keys such as the default cube)."""
+    from .bake_job import face_object
+
+    obj = face_object(context)
+    keys = obj.data.shape_keys if obj is not None else None
+    return keys is None or len(keys.key_blocks) < 2
+
+
 class TALKRIG_PT_main(_Base, bpy.types.Panel):
     bl_label = "talkrig"
     bl_idname = "TALKRIG_PT_main"
@@ -54,8 +64,9 @@ class TALKRIG_PT_main(_Base, bpy.types.Panel):
         layout = self.layout
         settings = context.scene.talkrig
         obj = face_object(context)
-        if obj is None:
-            layout.label(text="Select the face mesh (ARKit shape keys)", icon="INFO")
+        if offer_demo_head(context):
+            layout.label(text="Select the face mesh (ARKit shape keys)" if obj is None else
+                         f"'{obj.name}' has no shape keys: select the face mesh", icon="INFO")
             layout.operator("talkrig.add_demo_head", icon="USER")
         job = current_job()
         if job is not None and not job.finished:
@@ -226,7 +237,7 @@ class TALKRIG_PT_emotion(_Sub, bpy.types.Panel):
                 col = grid.column(align=True)
                 col.label(text=layer.capitalize())
                 for r in REGION_NAMES:
-                    col.prop(s.region, f"{layer}_{r}", slider=True)
+                    col.prop(s.region, f"{layer}_{r}", slider=True, text=r.capitalize())
         layout.label(text="Sliders are animatable: key them over the take", icon="DECORATE_KEYFRAME")
 
 

@@ -339,7 +339,8 @@ class TALKRIG_OT_preview(bpy.types.Operator):
     bl_options = {"REGISTER"}
 
     filepath: bpy.props.StringProperty(name="File", subtype="FILE_PATH", default="//talkrig_preview.mp4",
-                                       options=_RELATIVE_PATH)
+                                       options=_RELATIVE_PATH,
+                                       description="Video file to write (.mp4)")
     resolution: bpy.props.IntProperty(name="Size", default=320, min=16, max=4096,
                                       description="width and height in pixels")
     max_seconds: bpy.props.FloatProperty(name="Max Seconds", default=0.0, min=0.0,

@@ -121,10 +121,12 @@ def plan_drive(key_names, arkit_matched, *, drive: str = "auto",
     if drive == "visemes":
         if not match.matched:
             raise RigMappingError(f"'{object_name}' has no viseme shape keys (vrc.v_aa, viseme_aa, "
-                                  "aa, ...): set Drive to ARKit or Auto, or pick the avatar's face")
+                                  "aa, ...): set Mouth Shapes (--drive) to ARKit or Auto, or "
+                                  "pick the avatar's face")
         if not have_track:
-            raise RigMappingError("this bake has no viseme track (the Loudness driver makes "
-                                  "none): use the Auto or Phonemes driver to drive viseme keys")
+            raise RigMappingError("this bake has no viseme track (lip sync from Loudness makes "
+                                  "none): set Lip Sync From (--mode) to Auto or Phonemes to "
+                                  "animate viseme keys")
         return DrivePlan(mode="visemes", visemes=dict(match.matched), **base)
     if (drive == "auto" and have_track and len(match.matched) >= MIN_VISEME_KEYS
             and n_speech < MIN_ARKIT_SPEECH):
