@@ -19,7 +19,7 @@ from scipy.ndimage import maximum_filter1d, uniform_filter1d
 from scipy.signal import get_window
 
 from talkrig.core.body import BodySettings, generate_body, stats
-from talkrig.core.curves import BodyCurves, Prosody
+from talkrig.core.curves import BodyCurves, PhoneTrack, Prosody
 from talkrig.rigs.skeletons import smplx
 
 from . import body_inputs
@@ -90,15 +90,22 @@ def onset_times(y: np.ndarray, sr: int, hop: int = 512) -> np.ndarray:
 
 
 def still_body(take, fps: float) -> BodyCurves:
-    from talkrig.core.body.synth import head_rotations
-    rot = np.zeros((take.n_frames, 55, 3))
-    rot[:, smplx.INDEX["neck"]], rot[:, smplx.INDEX["head"]] = head_rotations(take.head, take.n_frames)
-    from talkrig.core.body.arms import solve_arm  # noqa: F401  (same rest as the generator)
-    return BodyCurves(smplx.JOINT_NAMES, fps, rot, np.zeros((take.n_frames, 3)))
+    """Arms resting by the sides, relaxed hands, no breathing; only the face's head moves."""
+    from talkrig.core.body import lexicon, plan, synth
+    from talkrig.core.body.hands import finger_rotations
+    n = take.n_frames
+    rot = np.zeros((n, 55, 3))
+    rest = np.tile(plan.target(lexicon.REST, palm=0.0, pole=0.2), (n, 1))
+    synth.pose_arms(rot, {"left": rest, "right": rest.copy()})
+    for side in ("left", "right"):
+        rot[:, list(smplx.FINGERS[side])] = finger_rotations(rest[:, 7:], side)
+    rot[:, smplx.INDEX["neck"]], rot[:, smplx.INDEX["head"]] = synth.head_rotations(take.head, n)
+    return BodyCurves(smplx.JOINT_NAMES, fps, rot, np.zeros((n, 3)))
 
 
 def jitter_body(take, fps: float, seed: int = 0) -> BodyCurves:
-    """Gaussian frame-to-frame jitter (3 deg) on the upper-body joints around the still body."""
+    """Gaussian frame-to-frame jitter (3 deg) on the upper-body joints around the still body
+    (joint limits are not enforced on it)."""
     rng = np.random.default_rng(seed)
     rot = np.array(still_body(take, fps).rotations, dtype=np.float64)
     rot[:, list(smplx.UPPER_BODY)] += rng.normal(0, np.radians(3.0), (take.n_frames, 13, 3))
@@ -135,14 +142,21 @@ def speed_10min(take, fps: float) -> dict:
     br = np.concatenate([np.asarray(p.phrase_breaks).reshape(-1, 2) + k * dur for k in range(reps)])
     pro = Prosody(fps, tile(p.loudness), tile(p.f0), tile(p.voicing), on[on < 600], br[br[:, 1] < 600])
     head = np.tile(take.head, (reps, 1))[:n]
+    phones = None
+    if take.phones is not None and len(take.phones):
+        ph = take.phones
+        k = len(ph)
+        cat = lambda a: np.concatenate([np.asarray(a, float) + r * dur for r in range(reps)])  # noqa: E731
+        phones = PhoneTrack(ph.phones * reps, cat(ph.starts), cat(ph.ends), ph.words * reps,
+                            stress=tuple(ph.stress) * reps if len(ph.stress) == k else ())
+    kw = dict(fps=fps, n_frames=n, prosody=pro, phones=phones, head=head,
+              settings=BodySettings(enabled=True), seed=3)
     cpu = time.process_time()
-    body = generate_body(fps=fps, n_frames=n, prosody=pro, head=head,
-                         settings=BodySettings(enabled=True), seed=3)
+    body = generate_body(**kw)
     gen = time.process_time() - cpu
     stats.positions(body)
     total = time.process_time() - cpu
-    again = generate_body(fps=fps, n_frames=n, prosody=pro, head=head,
-                          settings=BodySettings(enabled=True), seed=3)
+    again = generate_body(**kw)
     return {"frames": n, "cpu_generate_s": gen, "cpu_with_fk_s": total,
             "x_realtime": 600.0 / total,
             "deterministic": bool(np.array_equal(body.rotations, again.rotations))}
@@ -168,8 +182,24 @@ def run_section(*, quick: bool = False, results_dir: Path = None) -> dict:
         res["takes"][take.name] = {"seconds": take.n_frames / fps, "inputs": take.path,
                                    "n_onsets": int(onsets.size), "rows": rows}
     if takes:
+        res["summary"] = _summary(res["takes"])
         res["speed"] = speed_10min(takes[0], fps)
     return res
+
+
+def _summary(takes: dict) -> dict:
+    """Duration-weighted means over the takes, per row (what the acceptance reads)."""
+    out = {}
+    total = sum(t["seconds"] for t in takes.values())
+    for row in next(iter(takes.values()))["rows"]:
+        keys = next(iter(takes.values()))["rows"][row].keys()
+        out[row] = {k: sum(t["rows"][row][k] * t["seconds"] for t in takes.values()) / total
+                    for k in keys}
+        for k in ("limit_violations", "penetrations"):
+            out[row][k] = sum(t["rows"][row][k] for t in takes.values())
+        out[row]["max_penetration"] = max(t["rows"][row]["max_penetration"] for t in takes.values())
+        out[row]["root_drift"] = max(t["rows"][row]["root_drift"] for t in takes.values())
+    return {"seconds": total, "rows": out}
 
 
 _COLS = ("bc", "angular_speed", "angular_speed_p95", "wrist_speed", "wrist_speed_p95",
@@ -180,7 +210,10 @@ _COLS = ("bc", "angular_speed", "angular_speed_p95", "wrist_speed", "wrist_speed
 
 def print_table(res: dict) -> None:
     ref = res["reference"]
-    for name, tk in res["takes"].items():
+    tables = dict(res["takes"])
+    if "summary" in res:
+        tables["all takes (duration-weighted)"] = dict(res["summary"], inputs="-", n_onsets=0)
+    for name, tk in tables.items():
         print(f"\n{name}: {tk['seconds']:.0f} s, inputs via {tk['inputs']}, {tk['n_onsets']} onsets")
         rows = tk["rows"]
         print(f"  {'metric':20s} {'ref':>8s} " + " ".join(f"{r:>9s}" for r in rows))
@@ -188,6 +221,10 @@ def print_table(res: dict) -> None:
             r = ref.get(c)
             print(f"  {c:20s} {'' if r is None else format(r, '8.3g'):>8s} "
                   + " ".join(f"{rows[k][c]:9.3g}" for k in rows))
+        main = rows.get("neutral", {})
+        ratios = {c: main[c] / ref[c] for c in ("angular_speed", "wrist_speed",
+                                                 "wrist_height_range", "wrist_jerk") if c in main}
+        print("  neutral / reference: " + ", ".join(f"{c} {v:.2f}x" for c, v in ratios.items()))
     if "speed" in res:
         s = res["speed"]
         print(f"\n10-minute take: generate {s['cpu_generate_s']:.2f} s CPU, with FK "

@@ -23,6 +23,8 @@ for _names, _deg in (
 LIMIT_DEG[list(smplx.FINGER_JOINTS)] = 100.0
 LIMIT_DEG[list(smplx.LEG_JOINTS) + [0]] = 0.5          # upper-body mode: pelvis and legs still
 LIMIT_DEG.setflags(write=False)
+#: Largest wrist jerk (m/s^3, third difference of position) a generated body may show.
+JERK_MAX = 3000.0
 #: Elbows bend one way: the flexion component (about -Y left, +Y right) may not go below this.
 ELBOW_HYPEREXTENSION_DEG = 5.0
 

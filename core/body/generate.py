@@ -40,10 +40,7 @@ EMOTION_SHAPING = {
 
 
 def _emotion_curves(emotion_weights, n_frames: int) -> dict:
-    try:
-        from ..emotion.drive import emotion_curves
-    except ImportError:                                    # before the emotion package lands
-        from ..emotion.drive import emotion_curves
+    from ..emotion.drive import emotion_curves
     return emotion_curves(emotion_weights, EMOTIONS, n_frames)
 
 

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from ..errors import BodyOptionError
+from ..io.formats import FORMATS
 
-#: Output extensions that carry the body: BEAT2/EMAGE npz, BVH skeleton, Blender scenes.
-BODY_OUTPUTS = (".npz", ".bvh", ".blend", ".fbx", ".glb", ".gltf")
+#: Output extensions that carry the body (the output-format registry's ``holds_body``).
+BODY_OUTPUTS = tuple(ext for ext, fmt in FORMATS.items() if fmt.holds_body)
 
 
 def check_body_output(path_or_ext: str) -> str:

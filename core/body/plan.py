@@ -111,15 +111,25 @@ def select_strokes(accents: list, *, min_gap: float, keep: float, rng) -> list:
     return sorted(chosen, key=lambda a: a.t)
 
 
-def group_units(strokes: list, breaks: np.ndarray, *, max_gap: float = 1.6) -> list:
-    """Split strokes into gesture units at long gaps and at phrase breaks over 0.7 s."""
+def group_units(strokes: list, breaks: np.ndarray, *, max_gap: float = 1.6,
+                soft_len: float = 4.0, hard_len: float = 8.0) -> list:
+    """Split strokes into gesture units: at gaps over ``max_gap`` s and phrase breaks over
+    0.7 s; past ``soft_len`` s also at any phrase break (> 0.2 s) or stroke gap over
+    0.8 s; never longer than ``hard_len`` s (real units last a few seconds)."""
     units, cur = [], []
-    long_breaks = [(a, b) for a, b in np.asarray(breaks).reshape(-1, 2) if b - a > 0.7]
+    br = np.asarray(breaks, dtype=np.float64).reshape(-1, 2)
+
+    def pause_between(a, b, min_len):
+        return bool(np.any((br[:, 0] > a) & (br[:, 1] < b + 0.3) & (br[:, 1] - br[:, 0] > min_len)))
+
     for s in strokes:
-        if cur and (s.t - cur[-1].t > max_gap or
-                    any(cur[-1].t < a and b < s.t + 0.3 for a, b in long_breaks)):
-            units.append(cur)
-            cur = []
+        if cur:
+            gap, length = s.t - cur[-1].t, s.t - cur[0].t
+            split = gap > max_gap or pause_between(cur[-1].t, s.t, 0.7) or length > hard_len or \
+                (length > soft_len and (gap > 0.8 or pause_between(cur[-1].t, s.t, 0.2)))
+            if split:
+                units.append(cur)
+                cur = []
         cur.append(s)
     if cur:
         units.append(cur)

@@ -16,6 +16,9 @@ from .plan import N_CH
 
 _I = smplx.INDEX
 _MX = np.array([-1.0, 1.0, 1.0])
+#: Peak wrist-target jerk one sub-movement may have, m/s^3 (the sum of overlapping moves
+#: stays within about twice this; constraints.JERK_MAX is what the tests hold).
+MOVE_JERK = 1200.0
 
 
 def submovements(moves: list, start_row: np.ndarray, n_frames: int, fps: float, *,
@@ -37,6 +40,8 @@ def submovements(moves: list, start_row: np.ndarray, n_frames: int, fps: float, 
     for t_arr, dur, row in moves:
         delta = row - prev
         prev = row
+        # a minimum-jerk step of length D over T peaks at 60 D / T^3: keep it under the bound
+        dur = max(dur, (60.0 * float(np.linalg.norm(delta[:3])) / MOVE_JERK) ** (1.0 / 3.0))
         t0 = t_arr - dur
         i0 = max(int(np.ceil(t0 * fps)), 0)
         i1 = min(int(np.floor(t_arr * fps)), n_frames - 1)
