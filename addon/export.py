@@ -53,6 +53,7 @@ import os
 import bpy
 import numpy as np
 
+from ..core.io.formats import CURVE_EXTS
 from ..core.errors import ExportError
 from .keyframes import action_fcurves, bones_action
 
@@ -71,7 +72,9 @@ FBX_PRESETS = {
     "unity": dict(_FBX_COMMON, apply_scale_options="FBX_SCALE_UNITS", mesh_smooth_type="FACE",
                   use_armature_deform_only=True, bake_anim_use_all_bones=True),
 }
-TAKE_EXTS = (".fbx", ".glb", ".csv", ".json", ".npz")
+#: What a take exports to from the panel: the Blender formats that hold a take, then the
+#: curve files (the output-format registry, ``core.io.formats``).
+TAKE_EXTS = (".fbx", ".glb") + CURVE_EXTS
 
 
 def face_mesh(obj):

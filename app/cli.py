@@ -218,7 +218,8 @@ def settings_from_args(args):
 
 
 def run_bake(args) -> int:
-    from ..core.io.formats import check_output_paths, write_output
+    from ..core.io.formats import check_output_paths
+    from ..core.io.outputs import write_output
     from ..core.pipeline import bake
 
     settings, text = settings_from_args(args)

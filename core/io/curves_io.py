@@ -27,9 +27,10 @@ import numpy as np
 from ..curves import FaceCurves
 from ..performance import Performance
 from ..errors import CurveFormatError, ExportError
+from .formats import CURVE_EXTS
 from .livelink import read_csv, write_csv
 
-EXTENSIONS = (".json", ".csv", ".npz")
+EXTENSIONS = CURVE_EXTS
 
 
 def _extension(path) -> str:

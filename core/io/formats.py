@@ -2,8 +2,8 @@
 
 The CLI, the batch runner and the panel's export all ask this table (:data:`FORMATS`)
 instead of keeping their own extension lists. ``kind`` says who writes a format:
-``curves`` and ``body`` files are written by ``core`` (:func:`write_output`), ``blender``
-files through Blender's ``bpy`` module (``addon.headless``).
+``curves`` and ``body`` files are written by ``core`` (``core.io.outputs.write_output``),
+``blender`` files through Blender's ``bpy`` module (``addon.headless``).
 """
 from __future__ import annotations
 
@@ -96,17 +96,3 @@ def check_output_paths(paths, *, settings=None, create_folders: bool = False,
     if not body and any(f.kind == "body" for f in formats):
         raise BodyOptionError("a .bvh output holds only the body: add --body")
     return formats
-
-
-def write_output(path, performance) -> str:
-    """Write a ``curves`` or ``body`` format file (atomically); returns the path."""
-    fmt = output_format(path)
-    if fmt.kind == "curves":
-        from .curves_io import write_curves
-        return write_curves(path, performance)
-    if fmt.kind == "body":
-        if performance.body is None:
-            raise BodyOptionError(f"{path}: the bake has no body to write; bake with --body")
-        from .bvh import write_bvh
-        return write_bvh(path, performance.body)
-    raise ExportError(f"{fmt.ext} files are written through Blender (addon.headless), not core")
