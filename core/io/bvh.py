@@ -5,6 +5,8 @@ rest pose (a T-pose whose every joint frame is aligned with the world, so a BVH 
 rotation equals the SMPL-X local rotation). The root has six channels (position, then
 ``Zrotation Xrotation Yrotation``), every other joint three; angles in degrees with
 ``R = Rz @ Rx @ Ry``. Leaf joints end in an ``End Site`` (finger tips, feet, jaw, eyes).
+The ROOT OFFSET is zero and the root's position channels are absolute (rest pelvis
+height plus ``BodyCurves.translation``), as in most mocap files.
 Blender: File > Import > Motion Capture (.bvh) with Forward -Z, Up Y (its defaults).
 """
 from __future__ import annotations
