@@ -18,7 +18,7 @@ Words with no Latin spelling (Chinese, Greek, Cyrillic, ...; accented Latin lett
 folded to their base letters by ``text.py`` and align normally) have no phones. Each run of
 them becomes one stand-in word (a schwa per estimated syllable) that holds their stretch of
 the audio during alignment; that stretch is then recognised. A transcript without any
-Latin word is recognised as a whole. Both add a ``("transcript_unspelled", message)`` entry
+Latin word is recognised as a whole. Both add a ``("transcript-unspelled", message)`` entry
 to ``PhoneTrack.warnings``.
 """
 from __future__ import annotations
@@ -38,7 +38,7 @@ MAX_STAND_IN = 40
 #: audio either side of a stand-in's stretch that its recognition hears (seconds)
 STAND_IN_CONTEXT_S = 0.5
 #: ``PhoneTrack.warnings`` code for transcript words that had to be recognised
-UNSPELLED = "transcript_unspelled"
+UNSPELLED = "transcript-unspelled"
 
 
 
@@ -288,10 +288,10 @@ def phone_track(speech: Speech, *, text=None, progress=None) -> PhoneTrack:
         holds the transcript word of each phone ('' for silence); recognised speech has
         pseudo-words spelled as phones ('r-ow') from hama, or recognised words from
         pocketsphinx.
-        ``source`` is 'align', 'recognize' (no text), 'recognize:mismatch' (text did not
-        fit the audio, or holds no word spelled in Latin letters; ``note`` gives the
-        reason) or 'none' (no speech at all). ``warnings`` holds
-        ``("transcript_unspelled", message)`` when words with no Latin spelling were
+        ``source`` is 'align', 'recognize' (no text, or no word of it spelled in Latin
+        letters), 'recognize:mismatch' (text did not fit the audio; ``note`` gives the
+        measured reason) or 'none' (no speech at all). ``warnings`` holds
+        ``("transcript-unspelled", message)`` when words with no Latin spelling were
         recognised instead of aligned (for their stretch, or the whole clip).
 
     Raises
@@ -323,7 +323,7 @@ def phone_track(speech: Speech, *, text=None, progress=None) -> PhoneTrack:
         rows, src = recognize_rows(x, progress=progress)
         msg = (f"the transcript has no word spelled in Latin letters ({runs[0][:60]!r}); "
                f"used {src}")
-        return _as_track(rows, duration=duration, source="recognize:mismatch", note=msg,
+        return _as_track(rows, duration=duration, source=src, note=msg,
                          warnings=((UNSPELLED, msg),))
     if prons:
         ensure_words(list(prons), prons)
@@ -338,7 +338,6 @@ def phone_track(speech: Speech, *, text=None, progress=None) -> PhoneTrack:
         src = "recognize" if hama_model() is not None else "recognize:pocketsphinx"
         note = (f"transcript does not match the audio on {failed_s:.1f} s of {duration:.1f} s "
                 f"({'; '.join(reasons[:3])}); used {src}")
-        note += "".join(f"; {m}" for _, m in warns)
         return _as_track(merge_segments(pieces), duration=duration,
                          source="recognize:mismatch", note=note, warnings=warns)
     note = f"alignment score {mean:.1f}/frame"

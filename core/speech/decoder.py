@@ -142,6 +142,7 @@ def _read_alignment(dec, n_words: int, offset_s: float, first_index: int):
     if alignment is None:
         return None
     out, score, frames, idx, words = [], 0.0, 0, first_index - 1, []
+    last_pause, after_stand_in = None, False
     for w in alignment:
         name = _base(w.name)
         filler = name.startswith("<") or name.startswith("[")
@@ -155,8 +156,17 @@ def _read_alignment(dec, n_words: int, offset_s: float, first_index: int):
             out.append((ph, start, end, "" if filler else name, -1 if filler else idx))
             w_score += p.score
             w_frames += p.duration
+        # A stand-in's stretch (with the pauses either side, which the aligner may have
+        # given part of it) is recognised afterwards: its poor fit does not judge the piece.
         if name.startswith(STAND_IN_PREFIX):
-            continue      # recognised afterwards: its (poor) fit does not judge the piece
+            if last_pause is not None:
+                score, frames = score - last_pause[0], frames - last_pause[1]
+            last_pause, after_stand_in = None, True
+            continue
+        if filler and after_stand_in:
+            after_stand_in = False
+            continue
+        last_pause, after_stand_in = ((w_score, w_frames) if filler else None), False
         score += w_score
         frames += w_frames
         if not filler:
