@@ -4,21 +4,10 @@ import os
 
 import numpy as np
 import pytest
-import soundfile as sf
 
 from talkrig.app import batch
 from talkrig.app.batch import ManifestError, load_manifest, run_batch
-
-
-def _speechlike(path, seconds=1.2, sr=22050, seed=0):
-    """Voiced-ish signal with syllable-rate amplitude modulation."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(int(seconds * sr)) / sr
-    env = np.clip(np.sin(2 * np.pi * 4.0 * t), 0, None) ** 2
-    sig = env * (0.4 * np.sin(2 * np.pi * 140 * t) + 0.2 * np.sin(2 * np.pi * 280 * t)
-                 + 0.02 * rng.standard_normal(t.size))
-    sf.write(path, sig.astype(np.float32), sr)
-    return path
+from synth import syllable_wav as _speechlike
 
 
 @pytest.fixture

@@ -21,15 +21,7 @@ def bake(audio, *, text=None, progress=None, style=None, emotion="", **top):
     settings = settings_from_options({"emotion": emotion}, base=BakeSettings.from_style(style, **top))
     return _bake(audio, settings, text=text, progress=progress)
 from talkrig.rigs.arkit import ARKIT_INDEX, FACE_CHANNELS
-
-
-def speechlike(sr=22050, seconds=2.0):
-    """Two voiced 'syllables' with a silent pause between them (the pause is 0.6-1.2 s)."""
-    t = np.arange(int(sr * seconds)) / sr
-    x = 0.3 * np.sin(2 * np.pi * 140 * t) + 0.1 * np.sin(2 * np.pi * 280 * t)
-    x[(t > 0.6) & (t < 1.2)] = 0
-    x[t < 0.1] = 0
-    return x.astype(np.float32)
+from synth import pulsed_tone as speechlike
 
 
 # The loudness driver alone: no blinks, gaze or head moving the face.
