@@ -218,3 +218,11 @@ def emotion_settings_for_take(scene, *, description: str, frame_start: int, fps:
         emotion = replace(emotion, emotion_strength=tuple(balance.emotion.items()),
                           speech_strength=tuple(balance.speech.items()))
     return emotion
+
+
+def emotion_spec_for_take(scene, *, description: str, frame_start: int, fps: float,
+                          n_frames: int):
+    """The take's ``EmotionSpec`` (None when nothing is set): what
+    :func:`emotion_settings_for_take` resolves to."""
+    return emotion_settings_for_take(scene, description=description, frame_start=frame_start,
+                                     fps=fps, n_frames=n_frames).resolve()[0]

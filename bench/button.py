@@ -57,6 +57,7 @@ def run_section(*, quick: bool, results_dir: Path) -> dict:
     import talkrig
     from talkrig.addon.demo_head import create_demo_head
     from talkrig.core.pipeline import bake
+    from talkrig.core.settings import BakeSettings
 
     folder = results_dir / "button"
     folder.mkdir(parents=True, exist_ok=True)
@@ -74,7 +75,7 @@ def run_section(*, quick: bool, results_dir: Path) -> dict:
                  ("no transcript, every frame", None, None)]
         for name, text, tol in (cases[:1] if quick else cases):
             t0 = time.perf_counter()
-            bake(str(line.wav), text=text, fps=float(bpy.context.scene.render.fps))
+            bake(str(line.wav), BakeSettings(fps=float(bpy.context.scene.render.fps)), text=text)
             base = time.perf_counter() - t0
             runs[name] = dict(_press(settings, text=text, tolerance=tol), bake_only_s=base)
     finally:

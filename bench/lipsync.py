@@ -9,8 +9,8 @@ For every utterance of a corpus (:mod:`bench.corpora`):
 - full pipeline at 60 fps, four ways, all measured on the demo head's geometry
   (:mod:`bench.lips`):
 
-  ``text``       ``core.pipeline.bake(wav, text=transcript, fps=60)``
-  ``audio``      ``core.pipeline.bake(wav, fps=60)`` (no transcript: recognition route)
+  ``text``       ``core.pipeline.bake(wav, BakeSettings(fps=60), text=transcript)``
+  ``audio``      ``core.pipeline.bake(wav, BakeSettings(fps=60))`` (no transcript: recognition route)
   ``loudness``   ``bake(..., style=Style(mode="loudness"))``: the documented fallback
   ``rms-jaw``    the naive floor: RMS loudness -> jawOpen only (:func:`bench.metrics.rms_jaw`)
 
@@ -161,7 +161,9 @@ def evaluate_utterance(u, deps) -> dict:
         for m, kw in runs.items():
             try:
                 t0 = time.perf_counter()
-                perf = deps["bake"](str(u.wav), fps=FPS, **kw)
+                from talkrig.core.settings import BakeSettings
+                settings = BakeSettings.from_style(kw.pop("style", None), fps=FPS)
+                perf = deps["bake"](str(u.wav), settings, **kw)
                 dt = time.perf_counter() - t0
             except Exception as exc:
                 rec["errors"].append(f"{m}: {type(exc).__name__}: {exc}")
@@ -181,6 +183,8 @@ def evaluate_utterance(u, deps) -> dict:
 
 def stage_times(deps, speech, phones) -> dict:
     """CPU seconds of prosody and of the stages after phonemes, on these timed phones."""
+    from talkrig.core.performance import BakeReport
+    from talkrig.core.timebase import FrameGrid
     st, style = deps["stages"], deps["Style"]()
     prosody, c_pros = _cpu(lambda: st["prosody"](speech, fps=FPS), STAGE_REPEATS)
     n = st["n_frames_for"](speech.duration, FPS)
@@ -188,8 +192,8 @@ def stage_times(deps, speech, phones) -> dict:
     def after():
         mouth = st["speech_layer"](phones, prosody, fps=FPS, n_frames=n, style=style)
         st["viseme_track"](phones, fps=FPS, n_frames=n, style=style)
-        return st["expression"](mouth, prosody, emotion=None, style=style, seed=0,
-                                n_frames=n, info={"notes": []}, phones=phones)
+        return st["expression"](mouth, prosody, spec=None, style=style, seed=0,
+                                grid=FrameGrid(FPS, n), report=BakeReport(), phones=phones)
     _, c_after = _cpu(after, STAGE_REPEATS)
     return {"cpu_prosody": c_pros, "cpu_after_phonemes": c_after}
 

@@ -87,11 +87,12 @@ def _worker(wav: str, truth: str, out: str) -> None:
     try:
         from talkrig.core.audio import load_audio
         from talkrig.core.pipeline import bake
+    from talkrig.core.settings import BakeSettings
         load_audio(wav)
         res["rss_after_load_mb"] = rss()
         text = Path(wav).with_suffix(".txt").read_text()
         t0 = time.perf_counter()
-        perf = bake(wav, text=text, fps=FPS)
+        perf = bake(wav, BakeSettings(fps=FPS), text=text)
         res["bake_s"] = time.perf_counter() - t0
         dur = sf.info(wav).duration
         res.update(completed=True, n_frames=perf.face.n_frames,

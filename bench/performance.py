@@ -98,10 +98,11 @@ def run_section(*, quick: bool, results_dir: Path) -> dict:
     if quick:
         emotions = emotions[:3]
     for emo in ["neutral"] + emotions:
-        kw = {} if emo == "neutral" else {"emotion": EmotionSpec(mixture={emo: 1.0})}
+        from talkrig.core.settings import BakeSettings, EmotionSettings
+        emotion = EmotionSettings() if emo == "neutral" else EmotionSettings(mixture={emo: 1.0})
         try:
             t0 = time.perf_counter()
-            perf = bake(str(u.wav), text=u.text, fps=FPS, seed=0, **kw)
+            perf = bake(str(u.wav), BakeSettings(fps=FPS, seed=0, emotion=emotion), text=u.text)
             dt = time.perf_counter() - t0
         except Exception as exc:
             res["notes"].append(f"{emo}: bake failed: {type(exc).__name__}: {exc}")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 bpy = pytest.importorskip("bpy", reason="the bpy module (requirements/dev.txt) is needed")
@@ -42,24 +41,10 @@ def factory_scene(talkrig_addon):
 def speech_wav(tmp_path_factory) -> Path:
     """A short, deterministic speech-like wav (voiced syllables, closures, fricatives)."""
     import soundfile as sf
-    from scipy.signal import lfilter
+    from synth import speech_like
 
-    rng = np.random.default_rng(7)
-    parts = [np.zeros(int(SR * 0.2))]
-    for i, (f1, f2) in enumerate([(700, 1200), (300, 2300), (500, 900), (600, 1800)] * 2):
-        n = int(SR * 0.18)
-        pulses = np.zeros(n)
-        pulses[np.arange(0, n, SR / rng.uniform(110, 140)).astype(int)] = 1.0
-        sig = pulses
-        for f, bw in ((f1, 90), (f2, 120)):
-            r = np.exp(-np.pi * bw / SR)
-            sig = lfilter([1.0], [1, -2 * r * np.cos(2 * np.pi * f / SR), r * r], sig)
-        parts.append(0.3 * sig / np.abs(sig).max() * np.sin(np.linspace(0, np.pi, n)) ** 0.6)
-        parts.append(np.zeros(int(SR * 0.08)) if i % 2 else
-                     0.02 * rng.standard_normal(int(SR * 0.07)))
-    parts.append(np.zeros(int(SR * 0.2)))
     path = tmp_path_factory.mktemp("speech") / "speech.wav"
-    sf.write(path, np.concatenate(parts).astype(np.float32), SR, subtype="PCM_16")
+    sf.write(path, speech_like(2.6, seed=7), SR, subtype="PCM_16")
     return path
 
 

@@ -38,8 +38,9 @@ def test_job_runs_in_a_thread_reports_progress_and_writes_once(demo_head, speech
     key = demo_head.data.shape_keys
     assert key.animation_data.action == result.action
     from talkrig.core.pipeline import bake
+    from talkrig.core.settings import BakeSettings
 
-    direct = bake(str(speech_wav), fps=request.fps, seed=3).face
+    direct = bake(str(speech_wav), BakeSettings(fps=request.fps, seed=3)).face
     fc_values = {fc.data_path: fc for fc in _fcurves(result.action)}
     jaw = fc_values['key_blocks["jawOpen"].value']
     values = np.array([p.co[1] for p in jaw.keyframe_points])

@@ -16,8 +16,9 @@ def _path(name):
 @pytest.fixture(scope="module")
 def direct_bake(speech_wav):
     from talkrig.core.pipeline import bake
+    from talkrig.core.settings import BakeSettings
 
-    return {fps: bake(str(speech_wav), fps=fps, seed=3) for fps in (30.0, 29.97)}
+    return {fps: bake(str(speech_wav), BakeSettings(fps=fps, seed=3)) for fps in (30.0, 29.97)}
 
 
 def test_operator_matches_direct_pipeline_call(demo_head, speech_wav, direct_bake):

@@ -105,7 +105,8 @@ def test_the_child_process_bakes_the_same_animated_emotion(demo_head, speech_wav
     s.emotion.keyframe_insert("surprise", frame=40)
     s.region.emotion_brows, s.articulation, s.description = 1.5, 1.3, "slightly smiling"
     request = gather_request(bpy.context, filepath=str(speech_wav), seed=5)
-    assert request.emotion.timeline and request.region_balance is not None
+    emotion = request.settings.emotion
+    assert emotion.timelines and emotion.emotion_strength and request.settings.face.articulation == 1.3
     process = BakeJob(request).start()
     thread = BakeJob(request, mode="thread").start()
     assert process.wait(120) and thread.wait(120), (process.error, thread.error)

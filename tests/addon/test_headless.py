@@ -28,6 +28,7 @@ def test_bake_to_files_onto_a_target_blend(speech_wav, tmp_path):
     from talkrig.addon.demo_head import create_demo_head
     from talkrig.addon.headless import bake_to_files
     from talkrig.core.pipeline import bake
+    from talkrig.core.settings import BakeSettings
 
     create_demo_head("MyFace")
     decoy = bpy.data.objects.new("Empty", None)
@@ -35,7 +36,7 @@ def test_bake_to_files_onto_a_target_blend(speech_wav, tmp_path):
     bpy.context.view_layer.objects.active = decoy
     target = tmp_path / "rig.blend"
     bpy.ops.wm.save_as_mainfile(filepath=str(target))
-    perf = bake(str(speech_wav), fps=24.0, seed=1)
+    perf = bake(str(speech_wav), BakeSettings(fps=24.0, seed=1))
     out = bake_to_files(perf, audio_path=str(speech_wav), target=str(target),
                         blend=str(tmp_path / "baked.blend"), fbx=str(tmp_path / "baked.fbx"))
     assert out["object"] == "MyFace" and out["matched"] == 52 and out["missing"] == ()
@@ -103,8 +104,9 @@ def test_bake_to_files_unity_fbx_and_preview(speech_wav, tmp_path):
 
     from talkrig.addon.headless import bake_to_files
     from talkrig.core.pipeline import bake
+    from talkrig.core.settings import BakeSettings
 
-    perf = bake(str(speech_wav), fps=30.0, seed=2)
+    perf = bake(str(speech_wav), BakeSettings(fps=30.0, seed=2))
     out = bake_to_files(perf, audio_path=str(speech_wav), fbx=str(tmp_path / "u.fbx"),
                         fbx_preset="unity", preview=str(tmp_path / "u.mp4"),
                         preview_options={"resolution": 64})

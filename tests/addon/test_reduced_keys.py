@@ -12,8 +12,9 @@ from talkrig.rigs.arkit import ARKIT_NAMES
 @pytest.fixture(scope="module")
 def full_face(speech_wav):
     from talkrig.core.pipeline import bake
+    from talkrig.core.settings import BakeSettings
 
-    return bake(str(speech_wav), fps=30.0, seed=0).face
+    return bake(str(speech_wav), BakeSettings(fps=30.0, seed=0)).face
 
 
 @pytest.mark.parametrize("interpolation", ["LINEAR", "BEZIER"])
