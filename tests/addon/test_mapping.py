@@ -72,8 +72,9 @@ def test_override_saved_as_preset_loaded_back_and_baked(face_cap_rig, preset_dir
     got = read_face_curves(face_cap_rig)
     assert f'key_blocks["{CUSTOM}"].value' in got
     scene = bpy.context.scene
-    face = bake(str(speech_wav), fps=scene.render.fps / scene.render.fps_base, seed=2,
-                emotion="happiness=1").face
+    from talkrig.core.settings import BakeSettings, EmotionSettings
+    face = bake(str(speech_wav), BakeSettings(fps=scene.render.fps / scene.render.fps_base, seed=2,
+                                              emotion=EmotionSettings(mixture={"happiness": 1.0}))).face
     np.testing.assert_allclose(got[f'key_blocks["{CUSTOM}"].value'][1],
                                np.clip(face.channel("mouthSmileLeft"), 0, 1), atol=1e-5)
     assert got[f'key_blocks["{CUSTOM}"].value'][1].max() > 0.3
