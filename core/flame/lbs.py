@@ -1,0 +1,89 @@
+"""FLAME forward model in numpy: expression blend shapes, pose correctives, linear blend
+skinning over the five joints (global, neck, jaw, left eye, right eye).
+
+Axis-angle vectors are in the FLAME frame (metres, Y up, face along +Z, subject's left +X):
+a positive X rotation of the jaw opens the mouth, a positive Y rotation of the neck turns
+the face to the subject's left.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .model import FlameModel
+
+
+def rodrigues(aa: np.ndarray) -> np.ndarray:
+    """Axis-angle [shape=(..., 3)] (radians) -> rotation matrices [shape=(..., 3, 3)]."""
+    aa = np.asarray(aa, dtype=np.float64)
+    theta = np.linalg.norm(aa, axis=-1, keepdims=True)
+    safe = np.where(theta > 1e-12, theta, 1.0)
+    k = aa / safe
+    kx, ky, kz = k[..., 0], k[..., 1], k[..., 2]
+    zero = np.zeros_like(kx)
+    K = np.stack([zero, -kz, ky, kz, zero, -kx, -ky, kx, zero], -1).reshape(*aa.shape[:-1], 3, 3)
+    s, c = np.sin(theta)[..., None], np.cos(theta)[..., None]
+    eye = np.broadcast_to(np.eye(3), K.shape)
+    R = eye + s * K + (1.0 - c) * (K @ K)
+    return np.where((theta > 1e-12)[..., None], R, eye)
+
+
+def matrix_to_axis_angle(R: np.ndarray) -> np.ndarray:
+    """Rotation matrices [shape=(..., 3, 3)] -> axis-angle [shape=(..., 3)] (angles < pi)."""
+    R = np.asarray(R, dtype=np.float64)
+    cos = np.clip((np.trace(R, axis1=-2, axis2=-1) - 1.0) * 0.5, -1.0, 1.0)
+    theta = np.arccos(cos)
+    v = np.stack([R[..., 2, 1] - R[..., 1, 2], R[..., 0, 2] - R[..., 2, 0],
+                  R[..., 1, 0] - R[..., 0, 1]], -1)
+    s = np.sin(theta)
+    scale = np.where(s > 1e-9, theta / (2.0 * np.where(s > 1e-9, s, 1.0)), 0.5)
+    return v * scale[..., None]
+
+
+def pose_feature(pose: np.ndarray) -> np.ndarray:
+    """Pose-corrective weights (R_j - I, joints 1..4, row-major) [shape=(..., 36)]."""
+    R = rodrigues(np.asarray(pose, dtype=np.float64).reshape(*np.shape(pose)[:-2], 5, 3))
+    return (R[..., 1:, :, :] - np.eye(3)).reshape(*R.shape[:-3], 36)
+
+
+def forward(model: FlameModel, expression=None, pose=None, *, correctives: bool = True
+            ) -> np.ndarray:
+    """Posed vertices for one or many frames.
+
+    Parameters
+    ----------
+    expression : np.ndarray [shape=(K,) or (n, K)] or None  (K <= model.n_expression)
+    pose : np.ndarray [shape=(5, 3) or (n, 5, 3)] or None  axis-angle per joint, radians.
+    correctives : bool  add the pose-corrective blend shapes.
+
+    Returns
+    -------
+    np.ndarray [shape=(V, 3) or (n, V, 3)], metres.
+    """
+    single = (expression is None or np.ndim(expression) == 1) and (pose is None or np.ndim(pose) == 2)
+    V = model.n_vertices
+    e = np.zeros((1, 0)) if expression is None else np.atleast_2d(np.asarray(expression, np.float64))
+    p = np.zeros((1, 5, 3)) if pose is None else np.asarray(pose, np.float64).reshape(-1, 5, 3)
+    n = max(len(e), len(p))
+    k = e.shape[1]
+    dirs = model.exprdirs[:, :, :k].reshape(V * 3, k)
+    v_shaped = model.v_template[None] + (e @ dirs.T).reshape(-1, V, 3)
+    v_shaped = np.broadcast_to(v_shaped, (n, V, 3))
+    J = np.einsum("jv,nvc->njc", model.J_regressor, v_shaped)
+    R = rodrigues(np.broadcast_to(p, (n, 5, 3)))
+    v_posed = v_shaped
+    if correctives:
+        feat = (R[:, 1:] - np.eye(3)).reshape(n, 36)
+        v_posed = v_shaped + np.einsum("vcp,np->nvc", model.posedirs, feat)
+    G = np.zeros((n, 5, 4, 4))
+    G[:, :, 3, 3] = 1.0
+    for j, parent in enumerate(model.parents):
+        local = np.zeros((n, 4, 4))
+        local[:, :3, :3] = R[:, j]
+        local[:, :3, 3] = J[:, j] - (J[:, parent] if parent >= 0 else 0.0)
+        local[:, 3, 3] = 1.0
+        G[:, j] = local if parent < 0 else G[:, parent] @ local
+    # remove the rest joint position: G_j * [I | -J_j]
+    G[:, :, :3, 3] -= np.einsum("njab,njb->nja", G[:, :, :3, :3], J)
+    T = np.einsum("vj,njab->nvab", model.weights, G)
+    out = np.einsum("nvab,nvb->nva", T[:, :, :3, :3], v_posed) + T[:, :, :3, 3]
+    return out[0] if single else out

@@ -1,0 +1,188 @@
+"""Synthetic FLAME / SMPL-X model files built on the real FLAME 2023 Open template
+(``tests/data/flame2023_open_partial``, CC BY 4.0, see its README): the layouts of FLAME
+2020/2023 pickles (with chumpy-like objects made from stub classes, and a scipy-sparse-like
+J_regressor), npz conversions and an SMPL-X npz whose head is the FLAME template.
+Nothing here is the licensed FLAME expression space: expression bases are made by tests.
+"""
+from __future__ import annotations
+
+import copyreg
+import pickle
+import sys
+import types
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "flame2023_open_partial" / \
+    "flame2023_open_partial.npz"
+SMPLX_PARENTS = [-1, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 12, 13, 14, 16, 17, 18, 19, 15, 15,
+                 15, 20, 25, 26, 20, 28, 29, 20, 31, 32, 20, 34, 35, 20, 37, 38, 21, 40, 41, 21,
+                 43, 44, 21, 46, 47, 21, 49, 50, 21, 52, 53]
+
+
+@lru_cache(maxsize=1)
+def real() -> dict:
+    """The real FLAME 2023 Open geometry (float64 copies)."""
+    with np.load(DATA) as z:
+        return {k: np.asarray(z[k]) for k in z.files}
+
+
+def flame_raw(exprdirs: np.ndarray, *, n_shape: int = 300) -> dict:
+    """FLAME-layout arrays: real template/skinning, 60 real identity PCs padded to
+    ``n_shape``, then ``exprdirs`` [5023, 3, K]."""
+    r = real()
+    V = r["v_template"].shape[0]
+    shape = np.zeros((V, 3, n_shape))
+    shape[:, :, :min(60, n_shape)] = r["shapedirs"][:, :, :min(60, n_shape)]
+    return {"v_template": r["v_template"].astype(np.float64), "f": r["f"].astype(np.uint32),
+            "shapedirs": np.concatenate([shape, exprdirs], axis=2),
+            "posedirs": r["posedirs"].astype(np.float64),
+            "J_regressor": r["J_regressor"].astype(np.float64),
+            "weights": r["weights"].astype(np.float64),
+            "kintree_table": np.array([[4294967295, 0, 1, 1, 1], [0, 1, 2, 3, 4]], np.int64)}
+
+
+def random_basis(k: int, seed: int = 0, scale: float = 1e-3) -> np.ndarray:
+    """Smooth random expression components [5023, 3, k] (metres per unit)."""
+    rng = np.random.default_rng(seed)
+    v = real()["v_template"].astype(np.float64)
+    centres = v[rng.choice(len(v), size=(k, 4))]
+    out = np.zeros((len(v), 3, k))
+    for j in range(k):
+        for c in centres[j]:
+            g = np.exp(-0.5 * ((v - c) ** 2).sum(1) / 0.015 ** 2)
+            out[:, :, j] += g[:, None] * rng.normal(size=3)[None, :] * scale
+    return out
+
+
+# ------------------------------------------------------------ pickles with stub classes
+
+class _FakeModules:
+    """Temporarily install modules so pickle can name classes 'chumpy.ch.Ch' etc."""
+
+    def __init__(self, classes: dict):
+        self.classes = classes
+        self.saved = {}
+
+    def __enter__(self):
+        for modname, classes in self.classes.items():
+            parts = modname.split(".")
+            for i in range(1, len(parts) + 1):
+                name = ".".join(parts[:i])
+                self.saved.setdefault(name, sys.modules.get(name))
+                if name not in sys.modules or i == len(parts):
+                    mod = sys.modules.get(name) if i < len(parts) else types.ModuleType(name)
+                    sys.modules[name] = mod or types.ModuleType(name)
+            for cls in classes:
+                cls.__module__ = modname
+                setattr(sys.modules[modname], cls.__name__, cls)
+        return self
+
+    def __exit__(self, *exc):
+        for name, mod in self.saved.items():
+            if mod is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = mod
+
+
+class Ch:
+    """Stands in for chumpy.ch.Ch when writing test pickles: same state layout."""
+
+    def __init__(self, x):
+        self.x = np.asarray(x, dtype=np.float64)
+        self._dirty_vars = set()
+        self._itr = None
+        self._depends_on_deps = {}
+        self._make_dense = False
+        self._make_sparse = False
+
+    def __reduce_ex__(self, protocol):
+        return (copyreg.__newobj__, (type(self),), dict(self.__dict__))
+
+
+class Select(Ch):
+    """A derived chumpy node (talkrig cannot evaluate these)."""
+
+    def __init__(self, a):
+        self.a = a
+        self._dirty_vars = set()
+
+    def __reduce_ex__(self, protocol):
+        return (copyreg.__newobj__, (type(self),), dict(self.__dict__))
+
+
+class csc_matrix:                                   # noqa: N801 (scipy's name)
+    """Pickles like scipy.sparse.csc.csc_matrix of the 2017-era files."""
+
+    def __init__(self, dense):
+        dense = np.asarray(dense, dtype=np.float64)
+        rows, cols = np.nonzero(dense.T)            # column-major order
+        self.data = dense.T[rows, cols]
+        self.indices = cols.astype(np.int32)
+        self.indptr = np.searchsorted(rows, np.arange(dense.shape[1] + 1)).astype(np.int32)
+        self._shape = dense.shape
+        self.maxprint = 50
+
+    def __reduce_ex__(self, protocol):
+        return (copyreg.__newobj__, (type(self),), dict(self.__dict__))
+
+
+def write_pickle(path, raw: dict, *, chumpy: bool = True, sparse: bool = True,
+                 derived: bool = False) -> Path:
+    """A FLAME-style pickle (protocol 2): chumpy-like ``shapedirs``/``v_template``/
+    ``weights``, a csc-like ``J_regressor``, like the released files."""
+    d = dict(raw)
+    d["bs_style"], d["bs_type"] = "lbs", "lrotmin"
+    if chumpy:
+        for key in ("shapedirs", "v_template", "weights"):
+            d[key] = Ch(d[key])
+    if derived:
+        d["shapedirs"] = Select(d["shapedirs"])
+    if sparse:
+        d["J_regressor"] = csc_matrix(d["J_regressor"])
+    with _FakeModules({"chumpy.ch": [Ch], "chumpy.reordering": [Select],
+                       "scipy.sparse.csc": [csc_matrix]}):
+        with open(path, "wb") as fh:
+            pickle.dump(d, fh, protocol=2)
+    return Path(path)
+
+
+def write_npz(path, raw: dict) -> Path:
+    np.savez(path, **{k: np.asarray(v) for k, v in raw.items()})
+    return Path(path)
+
+
+def smplx_raw(exprdirs: np.ndarray, *, seed: int = 0) -> dict:
+    """An SMPL-X-layout model (10475 vertices, 55 joints) whose head is the FLAME template
+    (vertices 0..5022) with FLAME's skinning on joints neck, head, jaw and eyes."""
+    r = real()
+    rng = np.random.default_rng(seed)
+    nf, V = 5023, 10475
+    v = np.zeros((V, 3))
+    v[:nf] = r["v_template"]
+    v[nf:] = rng.uniform([-0.3, -1.2, -0.15], [0.3, -0.2, 0.15], size=(V - nf, 3))
+    body_f = nf + rng.integers(0, V - nf, size=(2000, 3))
+    f = np.concatenate([r["f"].astype(np.int64), body_f])
+    joints = [12, 15, 22, 23, 24]
+    J = np.zeros((55, V))
+    J[:, nf:] = 1.0 / (V - nf)
+    for k, j in enumerate(joints):
+        J[j] = 0.0
+        J[j, :nf] = r["J_regressor"][k]
+    w = np.zeros((V, 55))
+    w[:nf, joints] = r["weights"]
+    w[nf:, 9] = 1.0
+    pd = np.zeros((V, 3, 486))
+    for k, j in enumerate(joints[1:]):
+        pd[:nf, :, (j - 1) * 9:(j - 1) * 9 + 9] = r["posedirs"][:, :, k * 9:k * 9 + 9]
+    K = exprdirs.shape[2]
+    sd = np.zeros((V, 3, 300 + K))
+    sd[:nf, :, 300:] = exprdirs
+    kt = np.array([[p if p >= 0 else 4294967295 for p in SMPLX_PARENTS], list(range(55))])
+    return {"v_template": v, "f": f.astype(np.uint32), "shapedirs": sd, "posedirs": pd,
+            "J_regressor": J, "weights": w, "kintree_table": kt,
+            "hands_componentsl": np.zeros((45, 45)), "hands_componentsr": np.zeros((45, 45)),
+            "hands_meanl": np.zeros(45), "hands_meanr": np.zeros(45)}
