@@ -190,16 +190,19 @@ def run_section(*, quick: bool = False, results_dir: Path = None) -> dict:
 def _summary(takes: dict) -> dict:
     """Duration-weighted means over the takes, per row (what the acceptance reads)."""
     out = {}
-    total = sum(t["seconds"] for t in takes.values())
     for row in next(iter(takes.values()))["rows"]:
         keys = next(iter(takes.values()))["rows"][row].keys()
-        out[row] = {k: sum(t["rows"][row][k] * t["seconds"] for t in takes.values()) / total
-                    for k in keys}
+        out[row] = {}
+        for k in keys:                       # a take too short for a number (nan) is left out
+            got = [(t["rows"][row][k], t["seconds"]) for t in takes.values()
+                   if t["rows"][row][k] == t["rows"][row][k]]
+            out[row][k] = sum(v * w for v, w in got) / max(sum(w for _, w in got), 1e-9) \
+                if got else float("nan")
         for k in ("limit_violations", "penetrations"):
             out[row][k] = sum(t["rows"][row][k] for t in takes.values())
         out[row]["max_penetration"] = max(t["rows"][row]["max_penetration"] for t in takes.values())
         out[row]["root_drift"] = max(t["rows"][row]["root_drift"] for t in takes.values())
-    return {"seconds": total, "rows": out}
+    return {"seconds": sum(t["seconds"] for t in takes.values()), "rows": out}
 
 
 _COLS = ("bc", "angular_speed", "angular_speed_p95", "wrist_speed", "wrist_speed_p95",

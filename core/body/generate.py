@@ -121,7 +121,7 @@ def generate_body(*, fps: float, n_frames: int, prosody: Prosody, phones=None,
         accents = plan.accents_from_phones(phones, loud, f0z, fps)
     else:
         accents = plan.accents_from_prosody(prosody.onsets, loud, f0z, fps)
-    min_gap = 0.36 / (0.7 + 0.3 * max(amount, 0.3)) / float(np.median(speed)) ** 0.3
+    min_gap = 0.36 / (0.7 + 0.3 * max(amount, 0.3)) / (0.55 + 0.45 * energy) ** 0.3
     strokes = plan.select_strokes(accents, min_gap=min_gap, keep=min(amount, 1.0), rng=r_sel)
     duration = (n - 1) / fps
     moves, events = units.realise(plan.group_units(strokes, breaks), seed=seed, duration=duration,

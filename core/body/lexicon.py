@@ -98,6 +98,8 @@ BASES = ((0.15, 1.13, 0.24), (0.19, 1.08, 0.22), (0.12, 1.20, 0.26), (0.22, 1.16
 
 #: Hands at rest: hanging by the sides (listening), and lowered in front between phrases.
 REST = (0.235, 0.92, 0.07)
+#: Listening stance in long silences: hands loosely together in front of the belly.
+LISTEN = (0.085, 1.00, 0.19)
 LOW = (0.17, 1.00, 0.21)
 
 

@@ -68,6 +68,7 @@ def realise(units: list, *, seed: int, duration: float, handedness: str, speed: 
     lift = np.array([0.0, 0.09 * hand_height, 0.0])
     rest = target(lexicon.REST, palm=0.0, pole=0.2)
     low = target(np.add(lexicon.LOW, lift * 0.5), palm=0.3, pole=0.35)
+    listen = target(lexicon.LISTEN, palm=0.1, pole=0.3, shape={"relaxed": 1.0})
     hands = {s: _Hand(rest) for s in _SIDES}
     events = []
     n = speed.size
@@ -154,7 +155,11 @@ def realise(units: list, *, seed: int, duration: float, handedness: str, speed: 
         t_last = unit[-1].t
         t_next = units[u + 1][0].t if u + 1 < len(units) else duration + 10.0
         gap = t_next - t_last
-        if gap > 3.0:
+        listens = np.random.default_rng([seed, int(round(t_last * fps)), 4]).random() < 0.6
+        if gap > 5.0 and listens:                                     # listening stance
+            for s in _SIDES:
+                hands[s].go(t_last + 1.2, 1.0, listen)
+        elif gap > 3.0:
             for s in _SIDES:
                 hands[s].go(t_last + 1.1, 0.9, rest)
         elif gap > 1.6:
