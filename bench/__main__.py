@@ -8,6 +8,7 @@ Sections (``--only`` picks some, default all):
   batch        many lines through `talkrig batch`: jobs 1 vs 2 vs Dask (bench/batch.py)
   button       time from the panel's Bake button to keys for a 30 s line (bench/button.py)
   long         2b. one hour of generated speech through the full pipeline: peak memory
+  recognizer   phoneme recognisers side by side, audio only: lips, boundaries, speed
   body         SMPL-X gestures vs real-gesture statistics, still/jitter floors (bench/body.py)
 
 ``--quick`` runs small subsets (minutes on 2 cores); ``--corpus`` narrows section 2.
@@ -29,7 +30,8 @@ from pathlib import Path
 RESULTS = Path(__file__).resolve().parent / "results"
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
-SECTIONS = ("keyframes", "lipsync", "performance", "batch", "button", "long", "body")
+SECTIONS = ("keyframes", "lipsync", "recognizer", "performance", "batch", "button", "long",
+            "body")
 
 
 def _clean(o):
@@ -77,6 +79,10 @@ def main(argv=None) -> int:
             from . import lipsync as mod
             res = mod.run_section(quick=a.quick, results_dir=a.results, corpora=a.corpus)
             mod.print_tables(res)
+        elif sec == "recognizer":
+            from . import recognizer as mod
+            res = mod.run_section(quick=a.quick, results_dir=a.results, corpora=a.corpus)
+            mod.print_table(res)
         elif sec == "performance":
             from . import performance as mod
             res = mod.run_section(quick=a.quick, results_dir=a.results)

@@ -55,12 +55,15 @@ def _as_track(rows, *, duration: float, source: str, note: str = "",
     rows[0] = (rows[0][0], 0.0) + tuple(rows[0][2:])
     rows[-1] = tuple(rows[-1][:2]) + (duration,) + tuple(rows[-1][3:])
     emph = set(emphasis)
+    from .recognize import recognition_summary
+    recognizer, rec_warnings = recognition_summary()
     return PhoneTrack(
         phones=tuple(r[0] for r in rows),
         starts=np.array([r[1] for r in rows], dtype=np.float64),
         ends=np.array([r[2] for r in rows], dtype=np.float64),
         words=tuple(r[3] for r in rows),
-        source=source, note=note, warnings=tuple(warnings),
+        source=source, note=note, warnings=tuple(warnings) + rec_warnings,
+        recognizer=recognizer,
         emphasis=tuple(1.0 if (r[0] != "sil" and r[4] in emph) else 0.0 for r in rows)
         if emph else ())
 
@@ -313,7 +316,7 @@ def phone_track(speech: Speech, *, text=None, progress=None) -> PhoneTrack:
     if len(x) < SR * 0.05 or float(np.max(np.abs(x), initial=0.0)) < 1e-4:
         return _as_track([], duration=duration, source="none", note="no audible signal")
     transcript = normalize_transcript(text) if text is not None else None
-    from .recognize import hama_model, recognize_rows
+    from .recognize import recognize_rows
     if transcript is None or not transcript.words:
         rows, src = recognize_rows(x, progress=progress)
         return _as_track(rows, duration=duration, source=src)
@@ -335,7 +338,8 @@ def phone_track(speech: Speech, *, text=None, progress=None) -> PhoneTrack:
             if k not in recognised:
                 recognised[k] = recognize_rows(x[ch.start:ch.end], offset_s=ch.start / SR)[0]
             pieces.append(recognised[k])
-        src = "recognize" if hama_model() is not None else "recognize:pocketsphinx"
+        from .recognize import recognition_source
+        src = recognition_source()
         note = (f"transcript does not match the audio on {failed_s:.1f} s of {duration:.1f} s "
                 f"({'; '.join(reasons[:3])}); used {src}")
         return _as_track(merge_segments(pieces), duration=duration,

@@ -1,9 +1,13 @@
 """Cutting long speech into pieces at pauses.
 
 The aligner and the phoneme recogniser both work on bounded pieces: pocketsphinx's
-alignment memory grows with length and fails more often on long utterances, and hama
-silently stops after 30 s. Pieces are cut at the quietest point inside a pause, found
-from short-time energy, so no word is split when the speaker pauses at all.
+alignment memory grows with length and fails more often on long utterances, and the
+phoneme network is fastest on pieces of a few seconds (hama 1.7.0's engine also stops
+after 30 s). Pieces are cut at the quietest point inside a pause, found from short-time
+energy, so no word is split when the speaker pauses at all. A framed network hears each
+piece with some context either side (:func:`with_context`) and keeps only the piece's own
+frames, so a phone at a seam where the speaker did not pause is heard whole and emitted
+once.
 """
 from __future__ import annotations
 
@@ -187,3 +191,44 @@ def merge_segments(pieces) -> tuple:
             if e - s > 1e-6:
                 out.append((ph, s, e, w, *rest))
     return out
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What a framed network hears for one piece: samples ``[lo, hi)`` of the signal (the
+    piece plus context either side); the piece's own output frames are
+    ``[skip, skip + keep)`` of the network's output."""
+
+    lo: int
+    hi: int
+    skip: int
+    keep: int
+
+
+def with_context(chunk: Chunk, n: int, *, context: int, hop: int) -> Heard:
+    """The stretch a network with output hop ``hop`` (samples) hears for ``chunk``.
+
+    Parameters
+    ----------
+    chunk : Chunk
+        The piece, samples ``[start, end)`` of a signal of ``n`` samples.
+    context : int
+        Samples of neighbouring audio to add either side (fewer at the signal's ends).
+    hop : int
+        Samples per output frame; ``lo`` is a multiple of it, so every frame lies on one
+        grid over the whole signal (frame ``g`` at sample ``g * hop``).
+
+    Returns
+    -------
+    Heard
+        Consecutive chunks own consecutive, disjoint frame ranges of that grid: frame
+        ``g`` belongs to the chunk with ``start <= g * hop < end``. A phone at a seam is
+        heard whole by both pieces and emitted by the one owning its frame.
+    """
+    if context < 0 or hop < 1:
+        raise AudioError(f"context must be >= 0 and hop >= 1, got {context}, {hop}")
+    lo = max(0, chunk.start - context) // hop * hop
+    hi = min(n, chunk.end + context)
+    first = -(-(chunk.start - lo) // hop)            # ceil: first frame at or after start
+    stop = -(-(chunk.end - lo) // hop)               # frames before end
+    return Heard(lo=lo, hi=hi, skip=first, keep=max(0, stop - first))

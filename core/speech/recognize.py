@@ -74,6 +74,7 @@ FALLBACK_WARNING = "recognizer_fallback"
 
 _lock = threading.RLock()
 _preferred = "auto"     # what engine='auto' means in this process (use_recognizer)
+_used = False           # recognize_rows ran since the last reset_state
 _lm_decoder = None
 _phone_decoder = None
 
@@ -149,6 +150,24 @@ def recognizer_warnings() -> tuple:
         return ()
     return ((FALLBACK_WARNING, f"phonemes were recognised by pocketsphinx alone (less "
                                f"accurate lip-sync): {why}"),)
+
+
+def recognition_source() -> str:
+    """``PhoneTrack.source`` of recognition in this process: 'recognize' (network +
+    alignment) or 'recognize:pocketsphinx' (the network cannot run here)."""
+    net, _ = _network_or_reason(choose_recognizer(sys.platform, _preferred))
+    return "recognize" if net is not None else "recognize:pocketsphinx"
+
+
+def recognition_summary() -> tuple:
+    """``(recognizer, warnings)`` for the PhoneTrack being built: ``recognizer`` is
+    ``"<name>: <reason>"`` (:func:`recognizer_status`) when :func:`recognize_rows` ran since
+    the last :func:`reset_state`, else ''; ``warnings`` is :func:`recognizer_warnings` then,
+    else ()."""
+    if not _used:
+        return "", ()
+    name, why = recognizer_status()
+    return f"{name}: {why}", recognizer_warnings()
 
 
 def decode_words(x: np.ndarray, *, evidence: bool = True, engine: str = "auto") -> list:
@@ -262,9 +281,10 @@ def _sphinx_decoder(kind: str):
 def reset_state() -> None:
     """Drop the fallback decoders (they adapt noise and cepstral-mean estimates across
     utterances), so results never depend on what this process decoded before."""
-    global _lm_decoder, _phone_decoder
+    global _lm_decoder, _phone_decoder, _used
     with _lock:
         _lm_decoder = _phone_decoder = None
+        _used = False
 
 
 def _decode_segments(dec, pcm: bytes) -> list:
@@ -362,10 +382,12 @@ def recognize_rows(x: np.ndarray, *, progress=None, offset_s: float = 0.0,
     ModelRuntimeError
         If ``engine`` names a network that cannot run here.
     """
+    global _used
     name = choose_recognizer(sys.platform, _preferred if engine == "auto" else engine)
     net, why = _network_or_reason(name)
     if net is None and engine not in ("auto", "pocketsphinx"):
         raise ModelRuntimeError(why)
+    _used = True
     heard = x
     if has_digital_silence(x):
         # the aligner gets the noise floor the transcript route uses (DITHER_DB); the

@@ -156,3 +156,21 @@ def test_digital_silence_is_runs_of_exact_zeros():
     assert has_digital_silence(y)
     quiet = x * 1e-3 + rng.normal(0, 1e-4, SR).astype(np.float32)   # quiet but not digital
     assert not has_digital_silence(quiet)
+
+
+def test_with_context_gives_each_frame_to_one_piece():
+    from talkrig.core.speech.chunking import Chunk, with_context
+    n, hop = 16000 * 10 + 123, 320
+    bounds = [0, 40_017, 81_000, 120_640, n]
+    owned = []
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        h = with_context(Chunk(a, b), n, context=8000, hop=hop)
+        assert h.lo % hop == 0 and 0 <= h.lo <= a and b <= h.hi <= n
+        assert h.lo >= a - 8000 - hop and h.hi <= b + 8000
+        first = h.lo // hop + h.skip                    # global frame index
+        owned += list(range(first, first + h.keep))
+        assert all(a <= g * hop < b for g in range(first, first + h.keep))
+    assert owned == list(range(len(owned)))             # consecutive, no frame twice
+    assert (owned[-1] + 1) * hop >= n
+    with pytest.raises(Exception):
+        with_context(Chunk(0, 10), 10, context=-1, hop=hop)

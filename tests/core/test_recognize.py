@@ -11,15 +11,25 @@ sys.path.insert(0, str(Path(__file__).parent))
 from speech_data import have_lj, lj_speech, lj_truth, phone_error_rate  # noqa: E402
 
 from talkrig.core.curves import Speech  # noqa: E402
-from talkrig.core.errors import AlignmentError  # noqa: E402
+from talkrig.core.errors import AlignmentError, ModelRuntimeError  # noqa: E402
 from talkrig.core.speech.align import phone_track  # noqa: E402
-from talkrig.core.speech.recognize import (IPA_TO_ARPABET, hama_model, ipa_to_arpabet,  # noqa: E402
+from talkrig.core.speech.recognize import (IPA_TO_ARPABET, ipa_to_arpabet,  # noqa: E402
                                            pseudo_word, recognize_rows)
 from talkrig.core.speech.g2p import ARPABET  # noqa: E402
 
 SR = 16000
 needs_lj = pytest.mark.skipif(not have_lj(), reason="tests/data/ljspeech missing")
-needs_hama = pytest.mark.skipif(hama_model() is None, reason="hama not available here")
+
+
+def _hama17():
+    try:
+        import hama.asr  # noqa: F401
+        return sys.platform != "win32"
+    except Exception:
+        return False
+
+
+needs_hama17 = pytest.mark.skipif(not _hama17(), reason="hama 1.7.0 (dev/bench only) not here")
 
 
 def _valid(tr, duration):
@@ -38,14 +48,19 @@ def test_ipa_mapping_covers_english_and_targets_arpabet():
 
 
 @needs_lj
-@needs_hama
-def test_hama_route_recognises_phones():
+def test_network_route_recognises_phones():
     sp = lj_speech("LJ001-0008")
     tr = phone_track(sp)
     _valid(tr, sp.duration)
     assert tr.source == "recognize"
-    edits, n = phone_error_rate(lj_truth("LJ001-0008"), tr)
-    assert edits / n < 0.3, edits / n
+    assert tr.recognizer.startswith("onnx: phonemes_hama.onnx") and tr.warnings == ()
+    # pooled over four clips (one short clip alone is too few phones to judge): measured
+    # 0.15 over the 20 test clips, as hama 1.7.0's network (0.149)
+    edits = n = 0
+    for name in ("LJ001-0008", "LJ001-0002", "LJ001-0003", "LJ001-0004"):
+        e, k = phone_error_rate(lj_truth(name), phone_track(lj_speech(name)))
+        edits, n = edits + e, n + k
+    assert edits / n < 0.25, edits / n
 
 
 @needs_lj
@@ -107,15 +122,53 @@ def test_clipped_speech_is_still_recognised():
 
 
 @needs_lj
-def test_without_hama_phone_track_falls_back_to_pocketsphinx(monkeypatch):
+def test_without_the_runtime_phone_track_falls_back_and_says_why(monkeypatch):
+    import talkrig.core.speech.phone_net as net
     import talkrig.core.speech.recognize as rec
-    monkeypatch.setattr(rec, "_hama", False)          # as on Windows, where hama has no binary
+
+    def broken(name="onnx"):
+        raise ModelRuntimeError("onnxruntime cannot be loaded on this platform (test)")
+    monkeypatch.setattr(rec, "phone_net", broken)      # a platform where the runtime fails
+    assert net.phone_net("onnx") is not None            # the real loader is untouched
     sp = lj_speech("LJ001-0002")
     tr = phone_track(sp)
     _valid(tr, sp.duration)
     assert tr.source == "recognize:pocketsphinx"
+    assert tr.recognizer.startswith("pocketsphinx: the onnx phoneme network cannot run here")
+    assert [c for c, _ in tr.warnings] == [rec.FALLBACK_WARNING]
+    assert "onnxruntime cannot be loaded" in tr.warnings[0][1]
     wrong = phone_track(sp, text="the quick brown fox jumps over the lazy dog again")
     assert wrong.source == "recognize:mismatch" and "pocketsphinx" in wrong.note
+    assert rec.FALLBACK_WARNING in [c for c, _ in wrong.warnings]
+    with pytest.raises(ModelRuntimeError):               # an explicit engine never falls back
+        recognize_rows(sp.samples, engine="onnx")
+
+
+def test_every_platform_chooses_the_onnx_recogniser():
+    from talkrig.core.speech.recognize import choose_recognizer
+    for platform in ("win32", "linux", "darwin"):
+        assert choose_recognizer(platform) == "onnx"
+        assert choose_recognizer(platform, "pocketsphinx") == "pocketsphinx"
+    with pytest.raises(AlignmentError):
+        choose_recognizer("win32", "hama")               # hama 1.7.0 has no Windows binary
+    with pytest.raises(AlignmentError):
+        choose_recognizer("win32", "whisper")
+
+
+@needs_lj
+def test_the_windows_code_path_recognises_with_the_shipped_network():
+    """What a Windows bake runs: the platform check picks the ONNX network, which loads
+    through onnxruntime from models/ and recognises real speech (no mock anywhere)."""
+    from talkrig.core.speech.phone_net import OnnxPhoneNet, decode_piece, phone_net
+    from talkrig.core.speech.recognize import choose_recognizer
+    net = phone_net(choose_recognizer("win32"))
+    assert isinstance(net, OnnxPhoneNet) and len(net.tokens) == 191
+    sp = lj_speech("LJ001-0002")              # "in being comparatively modern."
+    words = decode_piece(net, sp.samples)
+    phones = [p for w in words for p in w.phones]
+    truth = [t[0] for t in lj_truth("LJ001-0002") if t[0] != "sil"]
+    assert len(words) >= 3 and abs(len(phones) - len(truth)) < 0.3 * len(truth)
+    assert phones.count("M") >= 1 and "K" in phones          # comparatively modern
 
 
 def test_dither_is_seeded_and_quiet():
@@ -189,16 +242,55 @@ def test_bilabial_evidence_offers_the_dropped_consonant():
     assert w3[0].alternatives == []
 
 
-@pytest.mark.skipif(hama_model() is None, reason="hama has no binary here")
-def test_hama_decode_matches_hamas_own_words():
+@needs_hama17
+def test_hama17_decode_matches_hamas_own_words():
     from talkrig.core.speech import recognize as R
+    from talkrig.core.speech.phone_net import phone_net
     sp = _espeak_or_lj()
     x = sp.samples
-    words = R.hama_decode(x)
-    own = R.hama_model().transcribe_waveform(x, SR).word_phoneme_text
+    words = R.decode_words(x, evidence=False, engine="hama")
+    own = phone_net("hama").model.transcribe_waveform(x, SR).word_phoneme_text
     assert [w.phones for w in words] == [ipa_to_arpabet(c.split()) for c in own.split("|")
                                          if ipa_to_arpabet(c.split())]
     assert all(len(w.frames) == len(w.phones) and w.frames == sorted(w.frames) for w in words)
+
+
+def test_onnx_greedy_decoding_follows_hamas_rules():
+    """Blank bias, repeats collapse, blanks drop, <wb> splits words (hama 1.3.13 asr.py)."""
+    from talkrig.core.speech.phone_net import emissions, greedy_path, phone_net
+    net = phone_net("onnx")
+    T, V = 9, len(net.tokens)
+    lp = np.full((T, V), -20.0, np.float32)
+    ids = [net.tokens.index(t) for t in ("b", "b", "<blank>", "ɑ", "<wb>", "t", "<blank>", "t", "i")]
+    lp[np.arange(T), ids] = -0.01
+    lp[2, net.tokens.index("t")] = -0.05                 # blank wins only by the bias margin?
+    path = greedy_path(net, lp)
+    assert path[2] == net.tokens.index("t")             # -0.01 - 0.1 < -0.05: bias matters
+    lp[2, net.tokens.index("t")] = -20.0
+    words = emissions(greedy_path(net, lp), net.tokens, net.blank_id, net.boundary)
+    assert [[p for p, _ in w] for w in words] == [["B", "AA"], ["T", "T", "IY"]]
+    assert [[f for _, f in w] for w in words] == [[0, 3], [5, 7, 8]]
+
+
+@needs_lj
+def test_pieces_heard_with_context_emit_each_phone_once():
+    """Cut a clip mid-speech: the two pieces (each heard with context) together emit the
+    phones of the whole clip, none twice at the seam."""
+    from talkrig.core.speech.chunking import Chunk, with_context
+    from talkrig.core.speech.phone_net import HOP, decode_piece, phone_net
+    net = phone_net("onnx")
+    x = lj_speech("LJ001-0008").samples
+    whole = [p for w in decode_piece(net, x, evidence=False) for p in w.phones]
+    cut = len(x) // 2 + 37                                # not on the frame grid, mid-word
+    parts = []
+    for ch in (Chunk(0, cut), Chunk(cut, len(x))):
+        h = with_context(ch, len(x), context=SR // 2, hop=HOP)
+        parts += [p for w in decode_piece(net, x[h.lo:h.hi], skip=h.skip, keep=h.keep,
+                                          evidence=False) for p in w.phones]
+    import difflib
+    sm = difflib.SequenceMatcher(a=whole, b=parts, autojunk=False)
+    assert sm.ratio() > 0.95, (whole, parts)
+    assert abs(len(parts) - len(whole)) <= 2
 
 
 def _espeak_or_lj():
@@ -226,7 +318,6 @@ def test_pseudo_word_names_stand_for_one_set_of_pronunciations():
     assert dec.lookup_word(f"{b}(2)") == "AA B" and dec.lookup_word(f"{b}(3)") is None
 
 
-@pytest.mark.skipif(hama_model() is None, reason="hama has no binary here")
 def test_recognition_does_not_depend_on_what_was_recognised_before():
     # synthetic voices are where bilabial evidence adds variants to pseudo-words
     from test_align import _espeak
@@ -235,7 +326,7 @@ def test_recognition_does_not_depend_on_what_was_recognised_before():
              ("Please bring me both of those maple boards.", "en-us+m3", 190),
              ("Mom made a bumpy map of the moon.", "en-us+f3", 190)]
     clips = [_espeak(*line) for line in lines]
-    assert any(w.alternatives for sp in clips for w in R.hama_decode(sp.samples))
+    assert any(w.alternatives for sp in clips for w in R.decode_words(sp.samples))
 
     def rows(sp):
         tr = phone_track(sp)

@@ -1,0 +1,198 @@
+"""Section 'recognizer': the phoneme recognisers side by side, audio only (no transcript).
+
+For each recogniser (``onnx``: the shipped hama 1.3.13 network through onnxruntime;
+``hama``: hama 1.7.0's own engine and newer network, dev requirement only) and each
+lip-sync corpus (:mod:`bench.corpora`, loaded as in :mod:`bench.lipsync`):
+
+- every utterance is baked without its transcript (``core.pipeline.bake(wav,
+  BakeSettings(fps=60))``); the lips are measured on the demo head
+  (:mod:`bench.lips`): closure recall (p b m), false closure (open vowels), stray closure
+  (non-labial consonants), Pearson r at the best lag; the bake's phones are scored against
+  the truth (boundary error median / p90 / share within 33 ms, :mod:`bench.metrics`), and
+  the share of utterances the network route timed (``PhoneTrack.source == 'recognize'``);
+- speed, CPU time (``time.process_time``, best of :data:`REPEATS`; numeric libraries
+  single-threaded as everywhere in the bench): ``phone_track`` alone and the whole
+  audio-only bake on about 60 s of real speech (LJ Speech clips joined into one signal),
+  and the transcript route (``phone_track(speech, text)``: its transcript check recognises
+  some pieces) on the same 60 s; the network pass alone too.
+
+Run: ``python -m bench --only recognizer [--corpus ...]``. The table prints each corpus
+with both recognisers on adjacent lines.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import corpora as C
+from . import lipsync as L
+from . import metrics as M
+
+FPS = 60.0
+RECOGNIZERS = ("hama", "onnx")
+REPEATS = 3
+SPEED_SECONDS = 60.0
+
+
+def _cpu(fn, repeats: int = REPEATS):
+    best, out = float("inf"), None
+    for _ in range(max(1, repeats)):
+        c0 = time.process_time()
+        out = fn()
+        best = min(best, time.process_time() - c0)
+    return out, best
+
+
+def available(names=RECOGNIZERS) -> tuple[list, list]:
+    """(recognisers that load here, notes on those that do not)."""
+    from talkrig.core.errors import ModelRuntimeError
+    from talkrig.core.speech.phone_net import phone_net
+    ok, notes = [], []
+    for name in names:
+        try:
+            phone_net(name)
+            ok.append(name)
+        except ModelRuntimeError as exc:
+            notes.append(f"{name}: not available ({exc})")
+    return ok, notes
+
+
+def score_corpus(utts, gauge, settings) -> dict:
+    """Audio-only bake of every utterance with the current recogniser: lip metrics pooled
+    over the corpus, boundary errors of the bake's phones, CPU seconds."""
+    from talkrig.core.pipeline import bake
+    agg = {k: 0.0 for k in ("closure_recall", "false_closure", "stray_closure")}
+    counts = {"n_bilabial": 0, "n_open_vowel": 0, "n_consonant": 0}
+    errs, r_best, cpu, dur, net_route, recognizers = [], [], 0.0, 0.0, 0, set()
+    for u in utts:
+        c0 = time.process_time()
+        perf = bake(str(u.wav), settings)
+        cpu += time.process_time() - c0
+        dur += u.duration
+        pt = perf.phones
+        net_route += pt is not None and pt.source == "recognize"
+        if pt is not None:
+            recognizers.add(pt.recognizer.split(":")[0])
+            errs.extend(M.boundary_errors(u.phones, u.starts, u.ends,
+                                          [p.lower() for p in pt.phones], pt.starts, pt.ends))
+        n_frames = int(np.floor(u.duration * FPS + 1e-6)) + 1
+        s = L._score(gauge, L._face_weights(perf), u, n_frames)
+        for key, nkey in (("closure_recall", "n_bilabial"), ("false_closure", "n_open_vowel"),
+                          ("stray_closure", "n_consonant")):
+            if s[nkey]:
+                agg[key] += s[key] * s[nkey]
+                counts[nkey] += s[nkey]
+        r_best.append(s["r_best"])
+    out = {k: (agg[k] / counts[n] if counts[n] else float("nan"))
+           for k, n in (("closure_recall", "n_bilabial"), ("false_closure", "n_open_vowel"),
+                        ("stray_closure", "n_consonant"))}
+    out.update(counts)
+    out["r_best"] = float(np.nanmean(r_best)) if r_best else float("nan")
+    out["boundary"] = M.error_summary_ms(np.asarray(errs))
+    out["bake_x_realtime_cpu"] = dur / cpu if cpu > 0 else None
+    out["network_route_share"] = net_route / max(1, len(utts))
+    out["recognizers"] = sorted(recognizers)
+    out["n_utts"], out["audio_s"] = len(utts), dur
+    return out
+
+
+def speed_signal():
+    """About :data:`SPEED_SECONDS` of real speech: LJ Speech clips joined, and their text."""
+    from talkrig.core.audio import load_audio
+    from talkrig.core.curves import Speech
+    utts = C.ljspeech_corpus()
+    xs, texts, total = [], [], 0.0
+    for u in utts:
+        sp = load_audio(str(u.wav))
+        xs.append(np.asarray(sp.samples, np.float32))
+        texts.append(u.text)
+        total += sp.duration
+        sr = sp.sr
+        if total >= SPEED_SECONDS:
+            break
+    if not xs:
+        return None, None
+    return Speech(np.concatenate(xs), sr), " ".join(texts)
+
+
+def speed(speech, text, settings) -> dict:
+    """CPU x real time (best of REPEATS) of the current recogniser's routes."""
+    from talkrig.core.pipeline import bake
+    from talkrig.core.speech.align import _samples16k, phone_track
+    from talkrig.core.speech.chunking import split_at_pauses
+    from talkrig.core.speech import recognize as R
+    from talkrig.core.speech.phone_net import phone_net
+    dur = speech.duration
+    phone_track(speech)                                   # warm: network and decoder loaded
+    _, c_rec = _cpu(lambda: phone_track(speech))
+    _, c_bake = _cpu(lambda: bake(speech, settings))
+    _, c_text = _cpu(lambda: phone_track(speech, text=text))
+    x = _samples16k(speech)
+    name = R.recognizer_status()[0]
+    net = phone_net(name)
+    chunks = split_at_pauses(x, 16000, min_s=R.PIECE_MIN_S, max_s=R.PIECE_MAX_S,
+                             target_s=R.PIECE_TARGET_S)
+    _, c_net = _cpu(lambda: [net.log_probs(x[c.start:c.end]) for c in chunks])
+    return {"audio_s": dur, "recognize": dur / c_rec, "bake_audio_only": dur / c_bake,
+            "with_transcript": dur / c_text, "network_only": dur / c_net}
+
+
+def run_section(*, quick: bool, results_dir: Path, corpora=("espeak", "festival", "arctic",
+                                                                "ljspeech"),
+                recognizers=RECOGNIZERS, progress=print) -> dict:
+    from talkrig.core.settings import BakeSettings
+    from talkrig.core.speech import recognize as R
+    deps, notes = L._deps()
+    names, n2 = available(recognizers)
+    notes += n2
+    res = {"fps": FPS, "recognizers": names, "notes": notes, "corpora": {}, "speed": {}}
+    settings = BakeSettings.from_style(None, fps=FPS)
+    speech, text = speed_signal()
+    try:
+        for name in names:
+            R.use_recognizer(name)
+            if speech is not None:
+                res["speed"][name] = speed(speech, text, settings)
+                progress(f"  speed {name}: {res['speed'][name]}", flush=True)
+        gauge = deps.get("gauge")
+        if gauge is None:
+            return res
+        data, cnotes = L.load_corpora(corpora, quick=quick, work=results_dir / "corpus")
+        notes += cnotes
+        for corpus, utts in data.items():
+            res["corpora"][corpus] = {}
+            for name in names:
+                R.use_recognizer(name)
+                res["corpora"][corpus][name] = score_corpus(utts, gauge, settings)
+                progress(f"  {corpus} {name}: done", flush=True)
+    finally:
+        R.use_recognizer("auto")
+    return res
+
+
+def _f(x, fmt="{:.2f}"):
+    return "  -  " if x is None or (isinstance(x, float) and not np.isfinite(x)) else fmt.format(x)
+
+
+def print_table(res: dict) -> None:
+    print(f"\n== Phoneme recognisers, audio only (fps {res['fps']:g}, lips closed < "
+          f"{M.CLOSED_MM} mm on the demo head) ==")
+    print(f"  {'corpus':<10}{'recogniser':<11}{'utts':>5}{'closure':>8}{'false':>7}{'stray':>7}"
+          f"{'r_best':>7} | {'bnd med':>8}{'p90':>6}{'<=33':>6} | {'net route':>9}{'bake x':>8}")
+    for corpus, by in res["corpora"].items():
+        for name, s in by.items():
+            b = s["boundary"]
+            print(f"  {corpus:<10}{name:<11}{s['n_utts']:>5}{_f(s['closure_recall']):>8}"
+                  f"{_f(s['false_closure']):>7}{_f(s['stray_closure']):>7}{_f(s['r_best']):>7} | "
+                  f"{_f(b['median_ms'], '{:.0f}'):>8}{_f(b['p90_ms'], '{:.0f}'):>6}"
+                  f"{_f(b['within33']):>6} | {_f(s['network_route_share']):>9}"
+                  f"{_f(s['bake_x_realtime_cpu'], '{:.1f}'):>8}")
+    for name, sp in res["speed"].items():
+        print(f"  speed {name} ({sp['audio_s']:.0f} s of LJ Speech, CPU x real time, best of "
+              f"{REPEATS}): recognition {sp['recognize']:.1f}, whole audio-only bake "
+              f"{sp['bake_audio_only']:.1f}, with transcript {sp['with_transcript']:.1f}, "
+              f"network pass alone {sp['network_only']:.0f}")
+    for n in res["notes"]:
+        print(f"  note: {n}")

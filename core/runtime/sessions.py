@@ -1,0 +1,146 @@
+"""onnxruntime sessions: imported lazily, created once per process and model, thread count
+set in one place.
+
+``import onnxruntime`` costs about 0.1-0.2 s and a session for the 5 MB phoneme network
+about as much again, so neither happens before a bake needs a network, and the session is
+kept for the next line (the batch workers and Blender's bake worker are long-lived
+processes). A missing runtime or model raises :class:`~core.errors.ModelRuntimeError`
+with what to do; callers that can go on without the network record the reason (see
+:func:`runtime_status`) instead of failing silently.
+
+Threads: one intra-op thread by default (a bake is one line; batch jobs run lines in
+parallel processes), and the workers do not spin between calls (spinning counts as CPU
+time and steals a core from the other stages). :func:`set_threads` changes the count for
+sessions created afterwards.
+"""
+from __future__ import annotations
+
+import sys
+import threading
+
+from ..errors import ModelRuntimeError
+from .cards import ModelCard, model_card, verify_model_file
+
+_lock = threading.RLock()
+_ort = None                 # the onnxruntime module once imported
+_ort_error = None           # ModelRuntimeError once the import failed
+_sessions: dict = {}
+_threads = 1
+
+
+def set_threads(n: int) -> None:
+    """Intra-op threads for sessions created from now on (``n >= 1``)."""
+    global _threads
+    n = int(n)
+    if n < 1:
+        raise ModelRuntimeError(f"onnxruntime threads must be >= 1, got {n}")
+    with _lock:
+        _threads = n
+
+
+def threads() -> int:
+    """The intra-op thread count new sessions get."""
+    return _threads
+
+
+def _import_hint(platform: str) -> str:
+    if platform == "win32":
+        return ("install the Windows package of talkrig (it carries onnxruntime); inside "
+                "Blender 4.x on Windows onnxruntime 1.18.1 is the version that loads")
+    return "install onnxruntime (see requirements/core.txt for the pinned version)"
+
+
+def onnxruntime_module():
+    """The ``onnxruntime`` module, imported on first use.
+
+    Raises
+    ------
+    ModelRuntimeError
+        If onnxruntime is not installed or its native library does not load (the
+        message carries the import error).
+    """
+    global _ort, _ort_error
+    with _lock:
+        if _ort is not None:
+            return _ort
+        if _ort_error is not None:
+            raise _ort_error
+        try:
+            import onnxruntime
+        except Exception as err:       # ImportError, or OSError from a DLL that fails to load
+            _ort_error = ModelRuntimeError(
+                f"onnxruntime cannot be loaded on this platform ({sys.platform}, Python "
+                f"{sys.version_info.major}.{sys.version_info.minor}): "
+                f"{type(err).__name__}: {err}; {_import_hint(sys.platform)}")
+            raise _ort_error from err
+        _ort = onnxruntime
+        return _ort
+
+
+def session(name: str, *, models_dir=None):
+    """The process-wide onnxruntime session for the shipped model ``name``.
+
+    Created on first use (model file checked against its card's sha256), then cached per
+    (model, thread count).
+
+    Returns
+    -------
+    (onnxruntime.InferenceSession, ModelCard)
+
+    Raises
+    ------
+    ModelRuntimeError
+        If the card, the model file or onnxruntime is missing, or the session cannot be
+        created.
+    """
+    card = model_card(name, models_dir=models_dir)
+    key = (str(card.path), _threads)
+    with _lock:
+        hit = _sessions.get(key)
+        if hit is not None:
+            return hit, card
+        path = verify_model_file(card)
+        ort = onnxruntime_module()
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = _threads
+        opts.inter_op_num_threads = 1
+        opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        opts.log_severity_level = 3
+        try:
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        except Exception:               # pragma: no cover - very old runtimes
+            pass
+        try:
+            sess = ort.InferenceSession(str(path), sess_options=opts,
+                                        providers=["CPUExecutionProvider"])
+        except Exception as err:
+            raise ModelRuntimeError(
+                f"onnxruntime {getattr(ort, '__version__', '?')} cannot load model "
+                f"{path.name}: {type(err).__name__}: {err}; reinstall talkrig") from err
+        _sessions[key] = sess
+        return sess, card
+
+
+def loaded(name: str) -> bool:
+    """Whether a session for ``name`` exists in this process already (no side effects)."""
+    with _lock:
+        return any(k[0].endswith(f"{name}.onnx") for k in _sessions)
+
+
+def release() -> None:
+    """Drop every cached session (frees their memory; the next use loads again)."""
+    with _lock:
+        _sessions.clear()
+
+
+def runtime_status() -> tuple:
+    """``(ok, detail)``: whether onnxruntime imports here, with its version or the reason."""
+    try:
+        ort = onnxruntime_module()
+    except ModelRuntimeError as err:
+        return False, str(err)
+    return True, f"onnxruntime {ort.__version__}"
+
+
+__all__ = ["ModelCard", "loaded", "onnxruntime_module", "release", "runtime_status",
+           "session", "set_threads", "threads"]
