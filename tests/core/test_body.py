@@ -198,3 +198,28 @@ def test_bad_input_gets_one_clear_message(inputs):
     assert check_body_output(".bvh") == ".bvh"
     with pytest.raises(BodyOptionError, match="BodySettings"):
         generate_body(**inputs, settings={"enabled": True})
+
+
+def test_beat_consistency_procedure():
+    """EMAGE's BC: speed dips (not stops) near every onset score ~1, a still body 0, and
+    dips far from the onsets score low."""
+    fps, n = 30.0, 900
+    t = np.arange(n) / fps
+    onsets = np.arange(2.5, 27.5, 0.7)
+    pos = np.zeros((n, 55, 3))
+
+    def path(dips):
+        # speed 1 with dips to 0.5 at ``dips``: a point moving along x
+        speed = 1.0 - 0.5 * np.exp(-0.5 * ((t[:, None] - dips[None]) / 0.06) ** 2).max(axis=1)
+        return np.cumsum(speed) / fps
+    moving = pos.copy()
+    moving[:, list(stats.BC_JOINTS), 0] = path(onsets)[:, None]
+    assert stats.beat_consistency(moving, fps, onsets) > 0.95
+    assert stats.beat_consistency(pos, fps, onsets) == 0.0
+    off = pos.copy()
+    off[:, list(stats.BC_JOINTS), 0] = path(onsets + 0.35)[:, None]
+    assert stats.beat_consistency(off, fps, onsets) < 0.6
+    stops = pos.copy()                      # full stops (speed 0) are not motion beats
+    stops[:, list(stats.BC_JOINTS), 0] = np.cumsum(
+        1.0 - np.exp(-0.5 * ((t[:, None] - onsets[None]) / 0.06) ** 2).max(axis=1))[:, None] / fps
+    assert stats.beat_consistency(stops, fps, onsets) < 0.3
