@@ -179,8 +179,8 @@ def write_face_curves(obj: bpy.types.Object, curves: FaceCurves, *, mapping=None
         used = set(plan.visemes.values())
         pairs = [(a, k) for a, k in pairs if plan.keeps_arkit(a) and k not in used]
     elif not pairs:
-        hint = (" (it has viseme keys: pass the bake's viseme track, with the Auto or Phonemes "
-                "driver)" if plan.visemes or len(plan.missing) < len(VISEME_NAMES) else "")
+        hint = (" (it has viseme keys: pass the bake's viseme track, with lip sync from Auto "
+                "or Phonemes)" if plan.visemes or len(plan.missing) < len(VISEME_NAMES) else "")
         raise RigMappingError(f"none of '{obj.name}''s shape keys match an ARKit name "
                               "(jawOpen, mouthClose, eyeBlinkLeft, ...): rename them or pick "
                               f"another mesh{hint}")
