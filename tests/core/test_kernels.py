@@ -10,7 +10,7 @@ from scipy.signal import fftconvolve
 
 from talkrig.core.curves import PhoneTrack
 from talkrig.core.face import coarticulation as co
-from talkrig.core.face import head
+from talkrig.core.motion import head, signals
 from talkrig.core.face.kernels import fft_convolve_full, seeded_rng
 from talkrig.core.face.kernels import gaussian_filter1d as fast_gaussian
 
@@ -52,8 +52,8 @@ def test_seeded_rng_is_default_rng():
 def test_ar1_noises_are_stacked_ar1_noise():
     for n in (1, 5, 186):
         a, b = np.random.default_rng(n), np.random.default_rng(n)
-        many = head.ar1_noises(a, n, fps=60.0, tau_s=4.0, stds=(1.3, 0.8, 0.5))
-        one = np.stack([head.ar1_noise(b, n, fps=60.0, tau_s=4.0, std=s)
+        many = signals.ar1_noises(a, n, fps=60.0, tau_s=4.0, stds=(1.3, 0.8, 0.5))
+        one = np.stack([signals.ar1_noise(b, n, fps=60.0, tau_s=4.0, std=s)
                         for s in (1.3, 0.8, 0.5)], axis=1)
         assert same_bits(np.ascontiguousarray(many), one)
         assert a.bit_generator.state == b.bit_generator.state
@@ -70,9 +70,9 @@ def test_short_statistics_match_numpy():
 
 def test_gaussian_bumps_empty_and_edges():
     t = np.arange(100) / 30.0
-    assert head.gaussian_bumps(t, np.zeros(0), 0.25).dtype == np.float64
-    assert not head.gaussian_bumps(t, np.zeros(0), 0.25).any()
-    out = head.gaussian_bumps(t, np.array([-10.0, 0.0, 1.0, 1.0]), 0.25)
+    assert signals.gaussian_bumps(t, np.zeros(0), 0.25).dtype == np.float64
+    assert not signals.gaussian_bumps(t, np.zeros(0), 0.25).any()
+    out = signals.gaussian_bumps(t, np.array([-10.0, 0.0, 1.0, 1.0]), 0.25)
     ref = np.zeros(100)
     k = int(np.ceil(4 * 0.25 * 30.0))
     for c in (0.0, 1.0, 1.0):
