@@ -87,3 +87,14 @@ def forward(model: FlameModel, expression=None, pose=None, *, correctives: bool 
     T = np.einsum("vj,njab->nvab", model.weights, G)
     out = np.einsum("nvab,nvb->nva", T[:, :, :3, :3], v_posed) + T[:, :, :3, 3]
     return out[0] if single else out
+
+
+def blend_rotations(model: FlameModel, pose: np.ndarray) -> np.ndarray:
+    """Per-vertex skinning-weighted rotations sum_j w_vj * G_j [shape=(V, 3, 3)] for one
+    pose [5, 3]: how an offset added to the rest shape (an expression) ends up posed,
+    ``forward(e, pose) = forward(0, pose) + M @ (exprdirs @ e)``."""
+    R = rodrigues(np.asarray(pose, np.float64).reshape(5, 3))
+    G = np.zeros((5, 3, 3))
+    for j, parent in enumerate(model.parents):
+        G[j] = R[j] if parent < 0 else G[parent] @ R[j]
+    return np.einsum("vj,jab->vab", model.weights, G)
