@@ -144,7 +144,8 @@ def test_takes_never_overwrite_and_sit_side_by_side():
     assert body_takes(rig) == [first.action, second.action]
     reduced = write_body_take(rig, body, line="r", tolerance=1e-3, placement="NLA")
     assert reduced.keys_written < reduced.keys_full and reduced.max_error <= 1e-3 + 1e-6
-    assert clear_body_take(rig) == first.action.name
+    first_name = first.action.name
+    assert clear_body_take(rig) == first_name
     assert rig.animation_data.action == mine
     with pytest.raises(TalkrigError, match="not a talkrig body take"):
         clear_body_take(rig, mine)
