@@ -186,3 +186,46 @@ def smplx_raw(exprdirs: np.ndarray, *, seed: int = 0) -> dict:
             "J_regressor": J, "weights": w, "kintree_table": kt,
             "hands_componentsl": np.zeros((45, 45)), "hands_componentsr": np.zeros((45, 45)),
             "hands_meanl": np.zeros(45), "hands_meanr": np.zeros(45)}
+
+
+#: MediaPipe inner-lip landmark pairs (upper, lower) from the right corner to the left.
+INNER_LIP_PAIRS = ((191, 95), (80, 88), (81, 178), (82, 87), (13, 14), (312, 317), (311, 402),
+                   (310, 318), (415, 324))
+
+
+def inner_lip_gaps(verts: np.ndarray) -> np.ndarray:
+    """Vertical gaps (metres, Y up) between the paired inner-lip points of the FLAME
+    topology (the official MediaPipe embedding) [shape=(n_frames, 9)] for verts [n, 5023, 3].
+    The template's closed mouth has gaps of 0-2 mm: compare with the rest gaps."""
+    r = real()
+    idx = list(r["mp_landmark_indices"])
+    f = r["f"].astype(np.int64)
+    verts = np.asarray(verts).reshape(-1, f.max() + 1, 3)
+
+    def point(mp):
+        i = idx.index(mp)
+        return (verts[:, f[r["mp_lmk_face_idx"][i]]] * r["mp_lmk_b_coords"][i][None, :, None]).sum(1)
+
+    return np.stack([point(u)[:, 1] - point(lo)[:, 1] for u, lo in INNER_LIP_PAIRS], 1)
+
+
+def known_basis(model, fit, deltas, eyeball, *, seed: int = 5, noise: float = 0.01,
+                k: int = 100) -> np.ndarray:
+    """Expression components [5023, 3, k] that contain the transferred ARKit shapes (what
+    the jaw/eye joints of ``fit`` leave of ``deltas``, each ``noise`` perturbed) mixed by a
+    random invertible matrix with random components."""
+    from talkrig.core.flame.fit import expression_targets
+
+    poses = np.zeros((len(deltas), 5, 3))
+    poses[:, 2], poses[:, 3], poses[:, 4] = fit.jaw_pose, fit.leye_pose, fit.reye_pose
+    resid = expression_targets(model, deltas, poses)
+    resid[:, eyeball] = 0.0
+    moving = np.abs(resid).reshape(len(resid), -1).max(1) > 1e-6
+    known = np.moveaxis(resid[moving], 0, -1)
+    rng = np.random.default_rng(seed)
+    wiggle = random_basis(known.shape[2], seed=seed + 1, scale=1.0)
+    wiggle /= np.abs(wiggle).max(axis=(0, 1), keepdims=True)
+    known = known + noise * np.abs(known).max(axis=(0, 1), keepdims=True) * wiggle
+    basis = np.concatenate([known, random_basis(k - known.shape[2], seed=seed)], axis=2)
+    Q, _ = np.linalg.qr(rng.normal(size=(k, k)))
+    return np.einsum("vck,kj->vcj", basis, Q * rng.uniform(0.5, 2.0, size=k)[None, :])

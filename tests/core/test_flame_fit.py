@@ -9,11 +9,10 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from flame_data import flame_raw, random_basis, write_npz  # noqa: E402
+from flame_data import flame_raw, known_basis, random_basis, write_npz  # noqa: E402
 
 from talkrig.core.errors import FlameModelError  # noqa: E402
-from talkrig.core.flame.fit import (CANNOT_EXPRESS, expression_targets, fit_mapping,  # noqa: E402
-                                    load_fit, save_fit)
+from talkrig.core.flame.fit import CANNOT_EXPRESS, fit_mapping, load_fit, save_fit  # noqa: E402
 from talkrig.core.flame.lbs import forward  # noqa: E402
 from talkrig.core.flame.model import load_flame_model  # noqa: E402
 from talkrig.core.flame.register import (LOWER_LIP, UPPER_LIP, _tri_labels,  # noqa: E402
@@ -37,23 +36,8 @@ def setup(tmp_path_factory):
 
 
 def known_model(setup, seed=5, noise=0.01):
-    """A FLAME-layout model whose 100 expression components mix the transferred ARKit
-    shapes (what the jaw/eye joints leave of them, 1% perturbed) with random components."""
-    m, fit, D = setup["model"], setup["fit"], setup["deltas"]
-    poses = np.zeros((52, 5, 3))
-    poses[:, 2], poses[:, 3], poses[:, 4] = fit.jaw_pose, fit.leye_pose, fit.reye_pose
-    resid = expression_targets(m, D, poses)
-    resid[:, setup["regions"].eyeball] = 0.0
-    moving = np.abs(resid).reshape(52, -1).max(1) > 1e-6
-    known = np.moveaxis(resid[moving], 0, -1)                         # [V, 3, n]
-    rng = np.random.default_rng(seed)
-    wiggle = random_basis(known.shape[2], seed=seed + 1, scale=1.0)
-    wiggle /= np.abs(wiggle).max(axis=(0, 1), keepdims=True)
-    known = known + noise * np.abs(known).max(axis=(0, 1), keepdims=True) * wiggle
-    basis = np.concatenate([known, random_basis(100 - known.shape[2], seed=seed)], axis=2)
-    Q, _ = np.linalg.qr(rng.normal(size=(100, 100)))
-    mix = Q * rng.uniform(0.5, 2.0, size=100)[None, :]
-    return np.einsum("vck,kj->vcj", basis, mix)
+    return known_basis(setup["model"], setup["fit"], setup["deltas"], setup["regions"].eyeball,
+                       seed=seed, noise=noise)
 
 
 def test_registration_of_the_demo_head_onto_the_real_template(setup):
