@@ -139,6 +139,47 @@ def speed(speech, text, settings) -> dict:
             "with_transcript": dur / c_text, "network_only": dur / c_net}
 
 
+BATCH_LINES = 200
+
+
+def make_short_lines(folder: Path, n_lines: int = BATCH_LINES, *, seed: int = 0) -> Path:
+    """``n_lines`` lines of 1-3 s cut (seeded) from the LJ Speech clips, and a manifest that
+    bakes each to JSON without a transcript. Returns the manifest path."""
+    import csv
+
+    import soundfile as sf
+    utts = C.ljspeech_corpus()
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    clips = [sf.read(str(u.wav), dtype="float32") for u in utts]
+    manifest = folder / "lines.csv"
+    with open(manifest, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["audio", "output"])
+        for k in range(n_lines):
+            x, sr = clips[k % len(clips)]
+            n = int(rng.uniform(1.0, 3.0) * sr)
+            a = int(rng.integers(0, max(1, len(x) - n)))
+            wav = folder / f"line{k:03d}.wav"
+            sf.write(str(wav), x[a:a + n], sr)
+            w.writerow([wav.name, f"out/line{k:03d}.json"])
+    return manifest
+
+
+def batch_speed(manifest: Path) -> dict:
+    """Lines per second (wall and CPU) of ``app.batch.run_batch(rows, jobs=1)`` with the
+    current recogniser (in this process, so the recogniser choice holds); first line's
+    model loads included, as in a real batch worker."""
+    from talkrig.app.batch import load_manifest, run_batch
+    rows = load_manifest(manifest)
+    w0, c0 = time.perf_counter(), time.process_time()
+    results = run_batch(rows, jobs=1, force=True, show_progress=False)
+    wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+    failed = sum(r.status == "failed" for r in results)
+    return {"lines": len(rows), "failed": failed, "wall_s": wall, "cpu_s": cpu,
+            "lines_per_s_wall": len(rows) / wall, "lines_per_s_cpu": len(rows) / cpu}
+
+
 def run_section(*, quick: bool, results_dir: Path, corpora=("espeak", "festival", "arctic",
                                                                 "ljspeech"),
                 recognizers=RECOGNIZERS, progress=print) -> dict:
@@ -150,12 +191,20 @@ def run_section(*, quick: bool, results_dir: Path, corpora=("espeak", "festival"
     res = {"fps": FPS, "recognizers": names, "notes": notes, "corpora": {}, "speed": {}}
     settings = BakeSettings.from_style(None, fps=FPS)
     speech, text = speed_signal()
+    res["batch"] = {}
     try:
         for name in names:
             R.use_recognizer(name)
             if speech is not None:
                 res["speed"][name] = speed(speech, text, settings)
                 progress(f"  speed {name}: {res['speed'][name]}", flush=True)
+        if speech is not None:
+            manifest = make_short_lines(results_dir / "recognizer_lines",
+                                        40 if quick else BATCH_LINES)
+            for name in names:
+                R.use_recognizer(name)
+                res["batch"][name] = batch_speed(manifest)
+                progress(f"  batch {name}: {res['batch'][name]}", flush=True)
         gauge = deps.get("gauge")
         if gauge is None:
             return res
@@ -194,5 +243,9 @@ def print_table(res: dict) -> None:
               f"{REPEATS}): recognition {sp['recognize']:.1f}, whole audio-only bake "
               f"{sp['bake_audio_only']:.1f}, with transcript {sp['with_transcript']:.1f}, "
               f"network pass alone {sp['network_only']:.0f}")
+    for name, b in res.get("batch", {}).items():
+        print(f"  batch {name}: {b['lines']} lines of 1-3 s (LJ Speech), jobs 1, no transcript: "
+              f"{b['lines_per_s_wall']:.2f} lines/s wall, {b['lines_per_s_cpu']:.2f} lines/s CPU "
+              f"({b['failed']} failed)")
     for n in res["notes"]:
         print(f"  note: {n}")

@@ -106,6 +106,10 @@ def session(name: str, *, models_dir=None):
         opts.inter_op_num_threads = 1
         opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         opts.log_severity_level = 3
+        # basic graph rewrites only: the full set costs 0.08 s more per session load (0.205
+        # against 0.127 s CPU) and made the 5 MB phoneme network no faster (8 s of audio:
+        # 0.068 / 0.059 s)
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
         try:
             opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         except Exception:               # pragma: no cover - very old runtimes

@@ -53,6 +53,8 @@ IPA_TO_ARPABET = {
 ONNX_MODEL = "phonemes_hama"
 #: Samples per output frame (20 ms at 16 kHz).
 HOP = 320
+#: Shortest input the network takes (its front end reflect-pads 200 samples; 25 ms).
+MIN_SAMPLES = 400
 
 #: Bilabial evidence: hama's greedy CTC path drops some word-initial b/p/m on synthetic
 #: voices ("Bob" as aa-v, "big" as w-ih-g), yet its posteriors still hold them (b at 0.26
@@ -120,8 +122,11 @@ class OnnxPhoneNet:
                        f"onnxruntime {sys.modules['onnxruntime'].__version__}")
 
     def log_probs(self, x: np.ndarray) -> np.ndarray:
-        """float32 [frames, 191] log-probabilities of mono 16 kHz ``x``."""
+        """float32 [frames, 191] log-probabilities of mono 16 kHz ``x`` (no frames for
+        input shorter than :data:`MIN_SAMPLES`, which the network's padding refuses)."""
         wav = np.clip(np.asarray(x, dtype=np.float32), -1.0, 1.0).reshape(1, -1)
+        if wav.shape[1] < MIN_SAMPLES:
+            return np.zeros((0, len(self.tokens)), np.float32)
         with _lock:
             lp, n = self.session.run(None, {"waveform": wav,
                                             "waveform_lengths": np.array([wav.shape[1]],
@@ -155,6 +160,8 @@ class HamaEngineNet:
     def log_probs(self, x: np.ndarray) -> np.ndarray:
         m = self.model
         wav = np.asarray(x, dtype=np.float32).reshape(1, -1)
+        if wav.shape[1] < MIN_SAMPLES:
+            return np.zeros((0, len(self.tokens)), np.float32)
         with _lock:                               # one engine session, not re-entrant
             lp, n = m.session.run(
                 [m._log_probs_output_name, m._out_lengths_output_name],
