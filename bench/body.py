@@ -3,7 +3,9 @@
 For each take (LJ Speech >= 3 min, CMU ARCTIC, generated espeak speech): the generated
 body, a still body (head only) and a random-jitter body as floors, and the generated body
 under each basic emotion. Numbers: beat consistency (EMAGE's procedure; audio onsets by
-:func:`onset_times`, a numpy port of ``librosa.onset.onset_detect`` at its defaults),
+:func:`onset_times`, a numpy port of ``librosa.onset.onset_detect`` at its defaults;
+checked against librosa 0.10.2 in a scratch environment on 67 s of LJ Speech at 16 kHz:
+the same 431 onsets, onset envelope within 6e-6),
 upper-body angular speed, wrist speed, wrist height range, wrist jerk, still share,
 diversity, velocity-histogram distance, joint-limit violations, penetrations, root drift.
 Speed: CPU seconds for a 10-minute take including forward kinematics (one core).

@@ -163,9 +163,9 @@ def generate_body(*, fps: float, n_frames: int, prosody: Prosody, phones=None,
         c[:, 6] += 0.22 * np.maximum(c[:, 1] - 1.0, 0.0) + 0.05 * (c[:, 2] - 0.2)
     for j, name in enumerate(("spine1", "spine2", "spine3")):
         rot[:, smplx.INDEX[name]] = spine[:, j]
-    synth.pose_arms(rot, chans)
-    for s, f in synth.fingers(chans, r_hand, fps).items():
-        rot[:, list(smplx.FINGERS[s])] = f
+    for s, f in synth.fingers(chans, r_hand, fps).items():     # fingers first: the body check
+        rot[:, list(smplx.FINGERS[s])] = f                          # sees the real hand
+    synth.pose_arms(rot, chans, fps=fps)
     neck, head_aa = synth.head_rotations(head, n)
     rot[:, smplx.INDEX["neck"]] = neck
     rot[:, smplx.INDEX["head"]] = head_aa

@@ -68,7 +68,7 @@ def smooth_noise(rng, n: int, k: int, *, fps: float, sigma_s: float, std) -> np.
 
 def pole_vector(pole: np.ndarray) -> np.ndarray:
     """Elbow direction (left-arm convention) from the 0..1 ``pole`` channel, [T, 3]."""
-    return np.stack([0.1 + 0.9 * pole, -np.ones_like(pole), -0.45 + 0.1 * pole], axis=1)
+    return np.stack([0.05 + 0.6 * pole, -np.ones_like(pole), -0.4 + 0.1 * pole], axis=1)
 
 
 # Sub-skeleton for arm checks: spine3 as root, collars, arms and four fingers per side.
@@ -81,29 +81,38 @@ _SUB_OFFSETS = smplx.REST_OFFSETS[_ARM_SUB].copy()
 _SUB_OFFSETS[0] = smplx.REST_POSITIONS[_I["spine3"]]
 
 
-def arm_depths(rot: np.ndarray) -> np.ndarray:
-    """Deepest hand/forearm penetration per frame (m) in the chest frame (spine at rest)."""
+def arm_depths(rot: np.ndarray) -> dict:
+    """Deepest hand/forearm penetration per frame (m) of each arm, side -> [T], in the chest
+    frame (spine at rest), with the fingers as posed in ``rot``."""
     pos = np.zeros((rot.shape[0], smplx.N_JOINTS, 3), dtype=np.float32)
     sub, _ = forward_kinematics(rot[:, _ARM_SUB], _SUB_PARENTS, _SUB_OFFSETS, dtype=np.float32)
     pos[:] = smplx.REST_POSITIONS.astype(np.float32)
     pos[:, _ARM_SUB] = sub
-    return constraints.penetration_depths(pos)
+    ends, radii = constraints._capsule_ends(pos)
+    pts = constraints.arm_points(pos)
+    per_side = pts.shape[1] // 2
+    hand = len(constraints.HAND_POINTS) // 2
+    idx = {"left": list(range(hand)) + list(range(2 * hand, 2 * hand + per_side - hand)),
+           "right": list(range(hand, 2 * hand)) + list(range(2 * hand + per_side - hand, pts.shape[1]))}
+    return {s: constraints.point_depths(pts[:, i], ends, radii).max(axis=1) for s, i in idx.items()}
 
 
-def pose_arms(rot: np.ndarray, chans: dict, *, margin: float = 0.03) -> dict:
+def pose_arms(rot: np.ndarray, chans: dict, *, fps: float = 30.0, margin: float = 0.03) -> dict:
     """Solve both arms from their target channels into ``rot`` [T, 55, 3] (in place).
 
-    ``chans`` maps side -> [T, N_CH] (left-hand convention). Targets that would bring a
-    hand or forearm within ``margin`` of the body are pushed forward (smoothly) and
-    solved again. Returns the reached wrist positions per side (chest frame).
+    ``chans`` maps side -> [T, N_CH] (left-hand convention). Where a hand or forearm would
+    come within ``margin`` (m) of the body, that arm's target is pushed forward and a little
+    up (smoothly over about 0.3 s) and solved again. Returns the reached wrist positions
+    per side (chest frame).
     """
     reach = {}
-    push = np.zeros(rot.shape[0])
-    for _ in range(3):
+    push = {s: np.zeros(rot.shape[0]) for s in chans}
+    w = max(2, int(round(0.15 * fps)))
+    for _ in range(4):
         for side, c in chans.items():
             m = _MX if side == "right" else np.ones(3)
-            tgt = c[:, 0:3] * m
-            tgt = tgt + np.stack([np.zeros_like(push), 0.3 * push, push], axis=1)
+            p = push[side]
+            tgt = c[:, 0:3] * m + np.stack([np.zeros_like(p), 0.3 * p, p], axis=1)
             collar = np.zeros_like(tgt)
             collar[:, 2] = c[:, 6]
             if side == "right":
@@ -112,13 +121,13 @@ def pose_arms(rot: np.ndarray, chans: dict, *, margin: float = 0.03) -> dict:
                                                      c[:, 3], c[:, 4])
             for name, v in (("collar", col), ("shoulder", sh), ("elbow", el), ("wrist", wr)):
                 rot[:, _I[f"{side}_{name}"]] = v
-        depth = arm_depths(rot)
-        need = depth + margin
-        if not (need > 0).any():
+        need = {s: d + margin for s, d in arm_depths(rot).items()}
+        if not any((v > 0).any() for v in need.values()):
             break
-        w = max(3, int(round(0.0 + 9)))
-        corr = gaussian_filter1d(maximum_filter1d(np.maximum(need, 0.0) * 1.3, 2 * w + 1), w / 3)
-        push = push + corr
+        for s, v in need.items():
+            if (v > 0).any():
+                push[s] += gaussian_filter1d(maximum_filter1d(np.maximum(v, 0.0) * 1.3, 2 * w + 1),
+                                             w / 3)
     return reach
 
 
