@@ -156,7 +156,7 @@ def rig_mapping(obj, settings, *, drive=None):
                 obj.data.shape_keys.key_blocks.keys()[1:]).matched:
             raise RigMappingError(f"none of '{obj.name}''s shape keys drive an ARKit channel "
                                   "(jawOpen, mouthClose, ...): rename them or set the mapping"
-                                  + ("; it has viseme keys: set Drive to Auto or Visemes"
+                                  + ("; it has viseme keys: set Mouth Shapes to Auto or Visemes"
                                      if drive == "arkit" else ""))
     return mapping
 
