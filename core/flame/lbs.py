@@ -45,8 +45,8 @@ def pose_feature(pose: np.ndarray) -> np.ndarray:
     return (R[..., 1:, :, :] - np.eye(3)).reshape(*R.shape[:-3], 36)
 
 
-def forward(model: FlameModel, expression=None, pose=None, *, correctives: bool = True
-            ) -> np.ndarray:
+def forward(model: FlameModel, expression=None, pose=None, *, correctives: bool = True,
+            rest_joints: bool = False) -> np.ndarray:
     """Posed vertices for one or many frames.
 
     Parameters
@@ -54,6 +54,8 @@ def forward(model: FlameModel, expression=None, pose=None, *, correctives: bool 
     expression : np.ndarray [shape=(K,) or (n, K)] or None  (K <= model.n_expression)
     pose : np.ndarray [shape=(5, 3) or (n, 5, 3)] or None  axis-angle per joint, radians.
     correctives : bool  add the pose-corrective blend shapes.
+    rest_joints : bool  joints of the rest template (as a Blender rig has them) instead of
+        regressed from the expressed shape (FLAME's definition; they differ by < 1 mm).
 
     Returns
     -------
@@ -68,7 +70,9 @@ def forward(model: FlameModel, expression=None, pose=None, *, correctives: bool 
     dirs = model.exprdirs[:, :, :k].reshape(V * 3, k)
     v_shaped = model.v_template[None] + (e @ dirs.T).reshape(-1, V, 3)
     v_shaped = np.broadcast_to(v_shaped, (n, V, 3))
-    J = np.einsum("jv,nvc->njc", model.J_regressor, v_shaped)
+    J = np.einsum("jv,nvc->njc", model.J_regressor,
+                  model.v_template[None] if rest_joints else v_shaped)
+    J = np.broadcast_to(J, (n, 5, 3))
     R = rodrigues(np.broadcast_to(p, (n, 5, 3)))
     v_posed = v_shaped
     if correctives:

@@ -1,0 +1,205 @@
+"""A FLAME mesh in Blender, built from the user's own model file, and keys from a bake.
+
+:func:`create_flame_object` makes the mesh (FLAME's Y-up frame turned to Blender's Z-up,
+the face looking along -Y) with a Basis and one shape key per expression component
+(``Exp000``, ``Exp001``, ... as the Meshcapade SMPL-X add-on names them), and its armature
+``root`` > ``neck`` > ``jaw``, ``left_eye``, ``right_eye`` at the model's joints, skinned
+by linear blend skinning with the model's weights (vertex groups + Armature modifier).
+
+:func:`find_flame_mesh` recognises such a mesh, ours or one made by the FLAME Blender
+add-on (``Exp1`` ... ``ExpN``, ``Shape*``, ``Pose*`` keys, bones ``neck`` and ``jaw``), and
+:func:`write_flame_params` keys a bake's :class:`~talkrig.core.curves.FlameParams` onto it:
+expression coefficients on the ``Exp`` keys (new action on the shape keys), jaw, neck and
+eye axis-angles as quaternions on the bones (new action on the armature). Each FLAME
+rotation is turned from the FLAME frame into the bone's rest frame with the bone's own
+rest matrix, so any bone roll works. FLAME's pose-corrective shapes are not applied.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import bpy
+import numpy as np
+
+from ..core.curves import FlameParams
+from ..core.errors import RigMappingError
+from .fcurves import INTERPOLATIONS, write_channel
+from .keyframes import _new_fcurve_collection, _push_previous_action, set_scene_fps
+
+#: FLAME (x, y, z) -> Blender (x, -z, y): Y up becomes Z up, the face turns to -Y.
+FLAME_TO_BLENDER = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
+BONES = ("root", "neck", "jaw", "left_eye", "right_eye")
+#: bone names each FLAME joint may have on a rig (first match wins)
+BONE_ALIASES = {"neck_pose": ("neck", "Neck", "head", "Head"), "jaw_pose": ("jaw", "Jaw"),
+                "leye_pose": ("left_eye", "eye_l", "leye", "eye.L", "LeftEye", "left_eye_smplhf"),
+                "reye_pose": ("right_eye", "eye_r", "reye", "eye.R", "RightEye",
+                              "right_eye_smplhf")}
+EXP_RE = re.compile(r"^Exp(\d+)$")
+BONE_LENGTH = 0.02
+GROUP_EXPR, GROUP_POSE = "FLAME expression", "FLAME pose"
+
+
+def create_flame_object(model, *, name: str = "FLAME", collection=None) -> bpy.types.Object:
+    """Mesh + armature of a :class:`~talkrig.core.flame.model.FlameModel`; returns the mesh."""
+    collection = collection or bpy.context.scene.collection
+    C = FLAME_TO_BLENDER
+    verts = model.v_template @ C.T
+    mesh = bpy.data.meshes.new(name)
+    mesh.from_pydata(verts.tolist(), [], model.faces.tolist())
+    mesh.update()
+    obj = bpy.data.objects.new(name, mesh)
+    collection.objects.link(obj)
+    obj.shape_key_add(name="Basis", from_mix=False)
+    K = model.n_expression
+    width = max(3, len(str(K - 1)))
+    for k in range(K):
+        kb = obj.shape_key_add(name=f"Exp{k:0{width}d}", from_mix=False)
+        kb.slider_min, kb.slider_max = -10.0, 10.0
+        kb.value = 0.0
+        kb.data.foreach_set("co", ((model.v_template + model.exprdirs[:, :, k]) @ C.T).ravel()
+                            .astype(np.float32))
+    _add_armature(obj, model, collection)
+    obj["talkrig_flame_sha256"] = model.sha256
+    obj["talkrig_flame_kind"] = model.kind
+    return obj
+
+
+def _add_armature(obj, model, collection):
+    joints = model.joints() @ FLAME_TO_BLENDER.T
+    arm = bpy.data.armatures.new(f"{obj.name}Rig")
+    rig = bpy.data.objects.new(f"{obj.name}Rig", arm)
+    collection.objects.link(rig)
+    view_layer = bpy.context.view_layer
+    previous = view_layer.objects.active
+    view_layer.objects.active = rig
+    bpy.ops.object.mode_set(mode="EDIT")
+    try:
+        for j, bone in enumerate(BONES):
+            eb = arm.edit_bones.new(bone)
+            eb.head = joints[j].tolist()
+            eb.tail = (joints[j] + (0.0, 0.0, BONE_LENGTH)).tolist()
+            eb.roll = 0.0
+            if model.parents[j] >= 0:
+                eb.parent = arm.edit_bones[BONES[model.parents[j]]]
+    finally:
+        bpy.ops.object.mode_set(mode="OBJECT")
+    view_layer.objects.active = previous
+    for pb in rig.pose.bones:
+        pb.rotation_mode = "QUATERNION"
+    for j, bone in enumerate(BONES):
+        group = obj.vertex_groups.new(name=bone)
+        w = model.weights[:, j]
+        for value in np.unique(w[w > 0]):
+            group.add(np.flatnonzero(w == value).tolist(), float(value), "REPLACE")
+    obj.parent = rig
+    obj.modifiers.new("Armature", "ARMATURE").object = rig
+    return rig
+
+
+@dataclass(frozen=True)
+class FlameRig:
+    """A recognised FLAME mesh: ``exp_keys[k]`` is the shape key of coefficient k;
+    ``bones`` maps 'jaw_pose'/'neck_pose'/'leye_pose'/'reye_pose' to bone names."""
+
+    mesh: object
+    exp_keys: tuple
+    armature: object = None
+    bones: tuple = ()
+
+
+def find_flame_mesh(obj) -> "FlameRig | None":
+    """``obj`` as a FLAME mesh if its shape keys are ``Exp<number>`` (0- or 1-based)."""
+    key = getattr(getattr(obj, "data", None), "shape_keys", None)
+    if obj is None or obj.type != "MESH" or key is None:
+        return None
+    found = {}
+    for kb in key.key_blocks:
+        m = EXP_RE.match(kb.name)
+        if m:
+            found[int(m.group(1))] = kb.name
+    if len(found) < 2:
+        return None
+    first = min(found)                       # the FLAME add-on counts from 1, Meshcapade from 0
+    n = max(found) - first + 1
+    exp_keys = tuple(found.get(first + k, "") for k in range(n))
+    from .bones import find_armature
+
+    rig = find_armature(obj)
+    bones = []
+    if rig is not None:
+        names = set(rig.data.bones.keys())
+        for param, aliases in BONE_ALIASES.items():
+            hit = next((a for a in aliases if a in names), None)
+            if hit:
+                bones.append((param, hit))
+    return FlameRig(mesh=obj, exp_keys=exp_keys, armature=rig, bones=tuple(bones))
+
+
+def _bone_quaternions(rig, bone: str, aa: np.ndarray) -> np.ndarray:
+    """FLAME-frame axis-angles [n, 3] -> pose-bone quaternions (w, x, y, z) [n, 4] in the
+    bone's rest frame (armature space is taken as FLAME's frame turned to Z up)."""
+    from ..core.flame.lbs import rodrigues
+
+    B = np.array(rig.data.bones[bone].matrix_local.to_3x3().normalized(), dtype=np.float64)
+    A = FLAME_TO_BLENDER
+    R = rodrigues(np.asarray(aa, np.float64))                       # [n, 3, 3] FLAME frame
+    local = B.T @ A @ R @ A.T @ B
+    return _matrix_to_quaternion(local)
+
+
+def _matrix_to_quaternion(R: np.ndarray) -> np.ndarray:
+    """Rotation matrices [n, 3, 3] -> unit quaternions (w, x, y, z) with w >= 0."""
+    from ..core.flame.lbs import matrix_to_axis_angle
+
+    aa = matrix_to_axis_angle(R)
+    theta = np.linalg.norm(aa, axis=1, keepdims=True)
+    axis = aa / np.where(theta > 1e-12, theta, 1.0)
+    return np.concatenate([np.cos(theta / 2), axis * np.sin(theta / 2)], axis=1)
+
+
+def write_flame_params(obj, params: FlameParams, *, frame_start: int = 1,
+                       action_name: str = "talkrig_flame", interpolation: str = "LINEAR",
+                       set_fps: bool = True):
+    """Key ``params`` onto a FLAME mesh (and its bones); returns (shape action, bone action).
+
+    Frame i of ``params`` lands on ``frame_start + i``. The previous actions stay on muted
+    NLA tracks. Coefficients beyond the mesh's ``Exp`` keys are left out.
+    """
+    rig = find_flame_mesh(obj)
+    if rig is None:
+        raise RigMappingError(f"'{getattr(obj, 'name', obj)}' is not a FLAME mesh (no Exp000... "
+                              "shape keys): create one from your FLAME model first")
+    interp = INTERPOLATIONS[interpolation]
+    frames = frame_start + np.arange(params.n_frames, dtype=np.float64)
+    key = obj.data.shape_keys
+    ad = key.animation_data or key.animation_data_create()
+    _push_previous_action(ad)
+    action = bpy.data.actions.new(action_name)
+    fcurves, group_kw = _new_fcurve_collection(key, ad, action)
+    for k, name in enumerate(rig.exp_keys[:params.expression.shape[1]]):
+        if name:
+            path = f'key_blocks["{bpy.utils.escape_identifier(name)}"].value'
+            write_channel(fcurves, group_kw, path, GROUP_EXPR, frames, params.expression[:, k], interp)
+    action["talkrig_fps"] = float(params.fps)
+    action["talkrig_flame_sha256"] = params.model_sha256
+    bone_action = None
+    if rig.armature is not None and rig.bones:
+        arm = rig.armature
+        ad_b = arm.animation_data or arm.animation_data_create()
+        _push_previous_action(ad_b)
+        bone_action = bpy.data.actions.new(f"{action_name}_bones")
+        fc_b, kw_b = _new_fcurve_collection(arm, ad_b, bone_action, id_type="OBJECT")
+        for param, bone in rig.bones:
+            arm.pose.bones[bone].rotation_mode = "QUATERNION"
+            q = _bone_quaternions(arm, bone, getattr(params, param))
+            path = f'pose.bones["{bpy.utils.escape_identifier(bone)}"].rotation_quaternion'
+            for c in range(4):
+                write_channel(fc_b, kw_b, path, GROUP_POSE, frames, q[:, c], interp, index=c)
+        bone_action["talkrig_fps"] = float(params.fps)
+    if set_fps:
+        scene = bpy.context.scene
+        set_scene_fps(scene, params.fps)
+        scene.frame_start = int(frame_start)
+        scene.frame_end = int(frame_start + params.n_frames - 1)
+    return action, bone_action
