@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import bpy
 
-from . import operators, panels, preview, properties
+from . import body_panel, operators, panels, preview, properties
 
-MODULES = (properties, operators, preview, panels)
+MODULES = (properties, operators, preview, panels, body_panel)
 
 
 def _classes():
@@ -21,9 +21,11 @@ def register():
     for cls in _classes():
         bpy.utils.register_class(cls)
     bpy.types.Scene.talkrig = bpy.props.PointerProperty(type=properties.TalkrigSettings)
+    body_panel.register_props()
 
 
 def unregister():
+    body_panel.unregister_props()
     if hasattr(bpy.types.Scene, "talkrig"):
         del bpy.types.Scene.talkrig
     for cls in reversed(_classes()):

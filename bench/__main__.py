@@ -10,6 +10,8 @@ Sections (``--only`` picks some, default all):
   long         2b. one hour of generated speech through the full pipeline: peak memory
   recognizer   phoneme recognisers side by side, audio only: lips, boundaries, speed
   body         SMPL-X gestures vs real-gesture statistics, still/jitter floors (bench/body.py)
+  retarget     body takes on Mixamo/UE5/Rigify/Unity/VRM rigs: direction errors, 10-min speed
+  flame        FLAME output: registration, mapping errors, round trip + lips, fit/cached speed
 
 ``--quick`` runs small subsets (minutes on 2 cores); ``--corpus`` narrows section 2.
 Tables go to stdout, everything measured to ``bench/results/<section>.json`` plus
@@ -31,7 +33,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
 SECTIONS = ("keyframes", "lipsync", "recognizer", "performance", "batch", "button", "long",
-            "body")
+            "body", "retarget", "flame")
 
 
 def _clean(o):
@@ -87,7 +89,7 @@ def main(argv=None) -> int:
             from . import performance as mod
             res = mod.run_section(quick=a.quick, results_dir=a.results)
             mod.print_tables(res)
-        elif sec in ("batch", "button", "body"):
+        elif sec in ("batch", "button", "body", "retarget", "flame"):
             mod = importlib.import_module(f".{sec}", __package__)
             res = mod.run_section(quick=a.quick, results_dir=a.results)
             mod.print_table(res)
