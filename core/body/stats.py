@@ -72,6 +72,14 @@ def beat_consistency(pos: np.ndarray, fps: float, onsets, *, joints=BC_JOINTS, o
     return float(np.mean(scores))
 
 
+def _mean(a) -> float:
+    return float(np.mean(a)) if np.size(a) else 0.0
+
+
+def _pct(a, q: float) -> float:
+    return float(np.percentile(a, q)) if np.size(a) else 0.0
+
+
 def motion_stats(body: BodyCurves, *, onsets=None, pos=None) -> dict:
     """The bench's numbers for one take (keys as in :data:`REFERENCE`, plus checks).
 
@@ -99,12 +107,12 @@ def motion_stats(body: BodyCurves, *, onsets=None, pos=None) -> dict:
     depth = constraints.penetration_depths(pos, world)
     root = np.asarray(body.translation, dtype=np.float64)
     out = {
-        "angular_speed": float(ang.mean()), "angular_speed_p95": float(np.percentile(ang, 95)),
-        "wrist_speed": float(sp.mean()), "wrist_speed_p95": float(np.percentile(sp, 95)),
+        "angular_speed": _mean(ang), "angular_speed_p95": _pct(ang, 95),
+        "wrist_speed": _mean(sp), "wrist_speed_p95": _pct(sp, 95),
         "wrist_height_range": float(wr[:, :, 1].max() - wr[:, :, 1].min()),
         "wrist_height_range_each": float(np.mean(np.ptp(wr[:, :, 1], axis=0))),
-        "wrist_jerk": float(np.median(jerk)) if jerk.size else 0.0,
-        "still_share": float(np.mean(np.all(sp < 0.02, axis=1))),
+        "wrist_jerk": _pct(jerk, 50),
+        "still_share": _mean(np.all(sp < 0.02, axis=1)),
         "diversity": float(np.mean(np.linalg.norm(pj - pj.mean(axis=0), axis=2))),
         "wrist_height": float(wr[:, :, 1].mean()),
         "wrist_forward": float(wr[:, :, 2].mean()),

@@ -223,3 +223,16 @@ def test_beat_consistency_procedure():
     stops[:, list(stats.BC_JOINTS), 0] = np.cumsum(
         1.0 - np.exp(-0.5 * ((t[:, None] - onsets[None]) / 0.06) ** 2).max(axis=1))[:, None] / fps
     assert stats.beat_consistency(stops, fps, onsets) < 0.3
+
+
+@pytest.mark.parametrize("fps,n", [(30.0, 1), (30.0, 5), (24.0, 300), (60.0, 600)])
+def test_any_length_and_frame_rate(fps, n):
+    t = np.arange(n) / fps
+    loud = (0.5 + 0.3 * np.sin(2 * np.pi * 2.5 * t)).astype(np.float32)
+    pro = Prosody(fps, loud, np.full(n, 140.0, np.float32), np.ones(n, np.float32),
+                  np.arange(0.2, n / fps, 0.3), np.zeros((0, 2)))
+    b = generate_body(fps=fps, n_frames=n, prosody=pro,
+                      settings=ON.replace(gesture_amount=2.0, energy=2.0, handedness="both"))
+    assert b.rotations.shape == (n, 55, 3) and np.isfinite(b.rotations).all() and b.fps == fps
+    m = stats.motion_stats(b)
+    assert m["limit_violations"] == 0 and m["penetrations"] == 0
