@@ -139,6 +139,27 @@ def run_body_demo(out_dir, perf, *, audio_path=None, preview_options=None) -> di
     return paths
 
 
+def run_clip(out_dir, audio_path, *, text=None, fps: float = 30.0, seed: int = 0,
+             preview_options=None) -> str:
+    """``make demo``'s body part: bake ``audio_path`` with the body on, write the mannequin
+    files into ``out_dir`` and print (and return) a one-line summary."""
+    import time
+
+    from ..core.body.settings import BodySettings
+    from ..core.pipeline import bake
+    from ..core.settings import BakeSettings
+
+    t0 = time.perf_counter()
+    perf = bake(str(audio_path), BakeSettings(fps=fps, seed=seed, body=BodySettings(enabled=True)),
+                text=text)
+    paths = run_body_demo(out_dir, perf, audio_path=str(audio_path), preview_options=preview_options)
+    line = (f"body demo: {perf.body.n_frames} frames, {paths['bones']} bones keyed on the mannequin, "
+            f"{os.path.basename(paths['fbx'])}, {os.path.basename(paths['blend'])}, "
+            f"{os.path.basename(paths['mp4'])} ({time.perf_counter() - t0:.0f} s)")
+    print(line, flush=True)
+    return line
+
+
 def render_body_preview(rig, out_path: str, *, audio_path=None, resolution=(360, 480),
                         frame_step: int = 1, max_seconds=None) -> str:
     """Render the scene camera's view of the whole take to an .mp4 (Workbench, speech muxed)."""
