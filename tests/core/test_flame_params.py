@@ -20,8 +20,7 @@ from talkrig.core.flame.lbs import forward, rodrigues  # noqa: E402
 from talkrig.core.flame.model import load_flame_model  # noqa: E402
 from talkrig.core.flame.params import yaw_pitch_roll_to_axis_angle  # noqa: E402
 from talkrig.core.flame.register import demo_source, flame_regions, register  # noqa: E402
-from talkrig.core.io.flame_npz import (merge_into_beat2, read_flame_npz,  # noqa: E402
-                                       write_flame_npz)
+from talkrig.core.io.flame_npz import read_flame_npz, write_flame_npz  # noqa: E402
 from talkrig.rigs.arkit import ARKIT_NAMES, HEAD_EYE_NAMES  # noqa: E402
 from talkrig.rigs.demo_head import build_demo_head, lip_aperture  # noqa: E402
 
@@ -143,10 +142,6 @@ def test_one_call_with_cache_and_npz(known, tmp_path):
         assert z["expression"].dtype == np.float32 and float(z["fps"]) == 30.0
     back = read_flame_npz(out)
     np.testing.assert_array_equal(back.jaw_pose, p2.jaw_pose)
-    merged = merge_into_beat2({"poses": np.zeros((30, 165)), "trans": np.zeros((30, 3))}, p2)
-    assert merged["expressions"].shape == (30, 100)
-    np.testing.assert_allclose(merged["poses"][:, 66:69], p2.jaw_pose)
-    np.testing.assert_allclose(merged["poses"][:, 69:72], p2.leye_pose)
 
 
 def test_one_call_errors(known, tmp_path):
