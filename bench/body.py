@@ -170,7 +170,7 @@ def run_section(*, quick: bool = False, results_dir: Path = None) -> dict:
     t = body_inputs.ljspeech_take(out_dir, min_s=60.0 if quick else 185.0)
     takes += [t] if t else []
     if not quick:
-        for fn in (body_inputs.arctic_take, lambda: body_inputs.espeak_take(out_dir)):
+        for fn in (lambda: body_inputs.arctic_take(out_dir), lambda: body_inputs.espeak_take(out_dir)):
             t = fn()
             takes += [t] if t else []
     res = {"reference": stats.REFERENCE, "takes": {}}

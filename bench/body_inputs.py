@@ -131,13 +131,30 @@ def ljspeech_take(out_dir: Path, *, min_s: float = 185.0, use_bake=True):
                      use_bake=use_bake)
 
 
-def arctic_take(use_bake=True):
+def arctic_take(out_dir: Path = None, use_bake=True):
+    """CMU ARCTIC examples (``examples/arctic/*.wav``) back to back with the bake's phones
+    (prosody alone if the bake fails); a0009 alone with its HTS labels when it is the only one."""
+    import soundfile as sf
     utts = corpora.arctic_corpus()
     if not utts:
         return None
     u = utts[0]
-    return make_take("arctic", u.wav, u.text, _phone_track(u.phones, u.starts, u.ends),
-                     use_bake=use_bake)
+    wavs = sorted(corpora.ARCTIC_DIR.glob("arctic_a*.wav"))
+    if len(wavs) < 2 or out_dir is None:
+        return make_take("arctic", u.wav, u.text, _phone_track(u.phones, u.starts, u.ends),
+                         use_bake=use_bake)
+    xs, texts, sr = [], [], None
+    for w in wavs:
+        x, r = sf.read(str(w), dtype="float32")
+        if x.ndim == 1 and (sr is None or r == sr):
+            sr = r
+            xs.append(x)
+            txt = w.with_suffix(".txt")
+            texts.append(txt.read_text().strip() if txt.exists() else "")
+    wav = out_dir / "arctic_body.wav"
+    wav.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(wav, np.concatenate(xs), sr, subtype="PCM_16")
+    return make_take("arctic", wav, " ".join(texts), None, use_bake=use_bake)  # bake's phones
 
 
 def espeak_take(out_dir: Path, *, n_sentences: int = 40, use_bake=True):

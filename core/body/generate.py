@@ -136,7 +136,7 @@ def generate_body(*, fps: float, n_frames: int, prosody: Prosody, phones=None,
         c[:, 0:3] += synth.smooth_noise(r_noise, n, 3, fps=fps, sigma_s=0.15,
                                         std=[0.012, 0.012, 0.010]) * lively[:, None]
         c[:, 0:3] += synth.smooth_noise(r_noise, n, 3, fps=fps, sigma_s=0.05,
-                                        std=[0.0025, 0.0025, 0.0025]) * lively[:, None]
+                                        std=[0.0012, 0.0012, 0.0012]) * lively[:, None]
         c[:, 3] += synth.smooth_noise(r_noise, n, 1, fps=fps, sigma_s=0.3, std=0.08)[:, 0]
         c[:, 0:3] += off
         c[:, 3] += k["palm"]

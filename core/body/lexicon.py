@@ -76,9 +76,9 @@ GESTURES = {g.name: g for g in (
             shape={"open": 0.5, "relaxed": 0.5}, pole=0.5, two_handed=True),
     Gesture("pinch", apex=(0.13, 1.21, 0.34), prep=(0.17, 1.12, 0.27), palm=0.1,
             shape={"pinch": 1.0}, pole=0.4, ext=0.2),
-    Gesture("raise", apex=(0.24, 1.50, 0.30), prep=(0.18, 1.18, 0.28), palm=0.4,
+    Gesture("raise", apex=(0.24, 1.56, 0.28), prep=(0.18, 1.18, 0.28), palm=0.4,
             shape={"open": 1.0}, pole=0.6, ext=0.1),
-    Gesture("chop", apex=(0.13, 1.03, 0.36), prep=(0.15, 1.30, 0.29), palm=0.0,
+    Gesture("chop", apex=(0.13, 1.00, 0.34), prep=(0.15, 1.36, 0.27), palm=0.0,
             shape={"open": 0.8, "fist": 0.2}, pole=0.5, ext=-0.1),
     Gesture("sweep", apex=(0.36, 1.16, 0.28), prep=(0.06, 1.18, 0.33), palm=0.4,
             shape={"open": 0.8, "relaxed": 0.2}, pole=0.7),
@@ -86,7 +86,7 @@ GESTURES = {g.name: g for g in (
 
 #: Gestures prosody alone may choose (strong accents without a lexical cue), with weights.
 PROSODIC = (("open_palm", 3.0), ("sweep", 2.0), ("container", 2.0), ("chop", 1.0),
-            ("spread", 1.0), ("pinch", 1.0), ("raise", 1.0), ("count", 0.7))
+            ("spread", 1.0), ("pinch", 1.0), ("raise", 1.5), ("count", 0.8))
 
 #: Beat variants: stroke displacement from the hold position (metres, left hand) and palm.
 BEATS = (((0.00, -0.17, 0.05), 0.2), ((0.04, -0.16, 0.07), 0.5), ((-0.03, -0.15, 0.08), -0.3),

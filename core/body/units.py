@@ -87,6 +87,7 @@ def realise(units: list, *, seed: int, duration: float, handedness: str, speed: 
         if not both_beats:
             obase = 0.5 * (obase + np.add(lexicon.LOW, lift))
         beat_shape = {"relaxed": 1.0 - (w := rng.uniform(0.2, 0.8)), "open": w}
+        unit_palm = rng.uniform(-0.3, 0.8)
         for i, acc in enumerate(unit):
             f = int(min(max(round(acc.t * fps), 0), n - 1))
             rng = np.random.default_rng([seed, f, 2])
@@ -100,6 +101,7 @@ def realise(units: list, *, seed: int, duration: float, handedness: str, speed: 
                 g = lexicon.GESTURES[_pick(rng, names, weights, avoid=prev_gesture)]
             if g is None:
                 disp, palm = lexicon.BEATS[int(rng.integers(len(lexicon.BEATS)))]
+                palm = 0.7 * unit_palm + 0.3 * palm          # a unit keeps its palm, roughly
                 disp = np.asarray(disp) * am
                 side_step = (1.0 if i % 2 else -1.0) * rng.uniform(0.03, 0.06) * am
                 apex_pos = base + disp + [0.4 * side_step, 0.0, rng.uniform(-0.02, 0.02)]
@@ -148,7 +150,7 @@ def realise(units: list, *, seed: int, duration: float, handedness: str, speed: 
             # recoil towards the hold position when the next stroke is not close
             nxt = unit[i + 1].t if i + 1 < len(unit) else np.inf
             if nxt - acc.t > 0.75:
-                back = target(base + rng.uniform(-0.02, 0.02, 3), palm=0.3, ext=0.0,
+                back = target(base + rng.uniform(-0.02, 0.02, 3), palm=unit_palm, ext=0.0,
                               pole=0.5, shape=beat_shape)
                 h.go(acc.t + 0.38 / sp, 0.4 / sp, back)
         # retraction when the speech pauses
