@@ -40,7 +40,7 @@ _LEFT_BODY = {
     "spine3": (0.0, 0.30, 0.01), "left_foot": (0.11, -0.925, 0.08),
     "neck": (0.0, 0.51, -0.02), "left_collar": (0.075, 0.42, -0.005),
     "head": (0.0, 0.60, 0.03), "left_shoulder": (0.175, 0.44, -0.02),
-    "left_elbow": (0.43, 0.44, -0.03), "left_wrist": (0.68, 0.44, -0.03),
+    "left_elbow": (0.43, 0.44, -0.02), "left_wrist": (0.68, 0.44, -0.02),
     "jaw": (0.0, 0.625, 0.055), "left_eye_smplhf": (0.032, 0.695, 0.09),
 }
 # Finger joints relative to the wrist of the left hand (palm down, fingers along +X,
