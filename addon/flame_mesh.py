@@ -4,7 +4,9 @@
 the face looking along -Y) with a Basis and one shape key per expression component
 (``Exp000``, ``Exp001``, ... as the Meshcapade SMPL-X add-on names them), and its armature
 ``root`` > ``neck`` > ``jaw``, ``left_eye``, ``right_eye`` at the model's joints, skinned
-by linear blend skinning with the model's weights (vertex groups + Armature modifier).
+by linear blend skinning with the model's weights (vertex groups + Armature modifier),
+plus FLAME's 36 pose-corrective shapes as ``Pose1`` ... ``Pose36`` (the FLAME add-on's
+names), keyed from the jaw, neck and eye rotations.
 
 :func:`find_flame_mesh` recognises such a mesh, ours or one made by the FLAME Blender
 add-on (``Exp1`` ... ``ExpN``, ``Shape*``, ``Pose*`` keys, bones ``neck`` and ``jaw``), and
@@ -12,7 +14,9 @@ add-on (``Exp1`` ... ``ExpN``, ``Shape*``, ``Pose*`` keys, bones ``neck`` and ``
 expression coefficients on the ``Exp`` keys (new action on the shape keys), jaw, neck and
 eye axis-angles as quaternions on the bones (new action on the armature). Each FLAME
 rotation is turned from the FLAME frame into the bone's rest frame with the bone's own
-rest matrix, so any bone roll works. FLAME's pose-corrective shapes are not applied.
+rest matrix, so any bone roll works; ``Pose<n>`` keys get FLAME's pose-corrective weights.
+Joints stay where the rest template puts them (FLAME regresses them from the expressed
+shape: they differ by well under 1 mm).
 """
 from __future__ import annotations
 
@@ -36,6 +40,7 @@ BONE_ALIASES = {"neck_pose": ("neck", "Neck", "head", "Head"), "jaw_pose": ("jaw
                 "reye_pose": ("right_eye", "eye_r", "reye", "eye.R", "RightEye",
                               "right_eye_smplhf")}
 EXP_RE = re.compile(r"^Exp(\d+)$")
+POSE_RE = re.compile(r"^Pose(\d+)$")
 BONE_LENGTH = 0.02
 GROUP_EXPR, GROUP_POSE = "FLAME expression", "FLAME pose"
 
@@ -59,9 +64,16 @@ def create_flame_object(model, *, name: str = "FLAME", collection=None) -> bpy.t
         kb.value = 0.0
         kb.data.foreach_set("co", ((model.v_template + model.exprdirs[:, :, k]) @ C.T).ravel()
                             .astype(np.float32))
+    for p in range(model.posedirs.shape[2]):              # FLAME add-on naming: Pose1...
+        kb = obj.shape_key_add(name=f"Pose{p + 1}", from_mix=False)
+        kb.slider_min, kb.slider_max = -2.0, 2.0
+        kb.value = 0.0
+        kb.data.foreach_set("co", ((model.v_template + model.posedirs[:, :, p]) @ C.T).ravel()
+                            .astype(np.float32))
     _add_armature(obj, model, collection)
     obj["talkrig_flame_sha256"] = model.sha256
     obj["talkrig_flame_kind"] = model.kind
+    obj["talkrig_flame_model_path"] = model.path      # what a bake onto this mesh needs
     return obj
 
 
@@ -106,6 +118,7 @@ class FlameRig:
     exp_keys: tuple
     armature: object = None
     bones: tuple = ()
+    pose_keys: tuple = ()          # (feature index 0..35, key name): FLAME's Pose1... keys
 
 
 def find_flame_mesh(obj) -> "FlameRig | None":
@@ -113,11 +126,14 @@ def find_flame_mesh(obj) -> "FlameRig | None":
     key = getattr(getattr(obj, "data", None), "shape_keys", None)
     if obj is None or obj.type != "MESH" or key is None:
         return None
-    found = {}
+    found, pose = {}, []
     for kb in key.key_blocks:
         m = EXP_RE.match(kb.name)
         if m:
             found[int(m.group(1))] = kb.name
+        m = POSE_RE.match(kb.name)
+        if m and 1 <= int(m.group(1)) <= 36:
+            pose.append((int(m.group(1)) - 1, kb.name))
     if len(found) < 2:
         return None
     first = min(found)                       # the FLAME add-on counts from 1, Meshcapade from 0
@@ -133,7 +149,8 @@ def find_flame_mesh(obj) -> "FlameRig | None":
             hit = next((a for a in aliases if a in names), None)
             if hit:
                 bones.append((param, hit))
-    return FlameRig(mesh=obj, exp_keys=exp_keys, armature=rig, bones=tuple(bones))
+    return FlameRig(mesh=obj, exp_keys=exp_keys, armature=rig, bones=tuple(bones),
+                    pose_keys=tuple(sorted(pose)))
 
 
 def _bone_quaternions(rig, bone: str, aa: np.ndarray) -> np.ndarray:
@@ -181,6 +198,15 @@ def write_flame_params(obj, params: FlameParams, *, frame_start: int = 1,
         if name:
             path = f'key_blocks["{bpy.utils.escape_identifier(name)}"].value'
             write_channel(fcurves, group_kw, path, GROUP_EXPR, frames, params.expression[:, k], interp)
+    if rig.pose_keys:
+        from ..core.flame.lbs import pose_feature
+
+        full = np.stack([np.zeros_like(params.neck_pose), params.neck_pose, params.jaw_pose,
+                         params.leye_pose, params.reye_pose], axis=1)
+        feat = pose_feature(full)                                      # [n, 36]
+        for p, name in rig.pose_keys:
+            path = f'key_blocks["{bpy.utils.escape_identifier(name)}"].value'
+            write_channel(fcurves, group_kw, path, GROUP_POSE, frames, feat[:, p], interp)
     action["talkrig_fps"] = float(params.fps)
     action["talkrig_flame_sha256"] = params.model_sha256
     bone_action = None

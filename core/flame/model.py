@@ -12,6 +12,7 @@ Joints: 0 global (neck base), 1 neck, 2 jaw, 3 left eye, 4 right eye.
 """
 from __future__ import annotations
 
+import builtins
 import hashlib
 import io
 import os
@@ -138,8 +139,7 @@ def _allowed_globals() -> dict:
     for mod in ("builtins", "__builtin__"):
         for name in ("object", "set", "frozenset", "list", "dict", "tuple", "int", "float",
                      "complex", "bytearray", "slice"):
-            allowed[(mod, name)] = __builtins__[name] if isinstance(__builtins__, dict) \
-                else getattr(__builtins__, name)
+            allowed[(mod, name)] = getattr(builtins, name)
     return allowed
 
 
@@ -302,9 +302,9 @@ def load_flame_model(path: str, *, kind: str = "auto", n_expression: int = 0,
     if n_expression:
         model = _replace(model, exprdirs=model.exprdirs[:, :, :n_expression])
     base = os.path.basename(path).lower()
-    label = "smplx-face" if smplx else ("flame2023" if "2023" in base else
-                                        "flame2020" if ("2020" in base or "generic" in base)
-                                        else "flame")
+    label = "smplx-face" if smplx else (
+        "flame2023" if "2023" in base else
+        "flame2020" if ("2020" in base or "generic" in base) else "flame")
     return _replace(model, sha256=sha, kind=label, path=str(path))
 
 

@@ -43,9 +43,10 @@ def test_build_and_key_matches_the_flame_forward_model(model):
     obj = create_flame_object(model, name="FLAMEtest")
     assert len(obj.data.vertices) == 5023 and len(obj.data.polygons) == 9976
     names = [kb.name for kb in obj.data.shape_keys.key_blocks]
-    assert names == ["Basis"] + [f"Exp{k:03d}" for k in range(K)]
+    assert names == (["Basis"] + [f"Exp{k:03d}" for k in range(K)]
+                     + [f"Pose{p}" for p in range(1, 37)])
     rig = find_flame_mesh(obj)
-    assert rig.exp_keys[0] == "Exp000" and rig.armature is not None
+    assert rig.exp_keys[0] == "Exp000" and rig.armature is not None and len(rig.pose_keys) == 36
     assert dict(rig.bones) == {"neck_pose": "neck", "jaw_pose": "jaw", "leye_pose": "left_eye",
                                "reye_pose": "right_eye"}
     np.testing.assert_allclose(_evaluated(obj), model.v_template @ FLAME_TO_BLENDER.T, atol=1e-6)
@@ -67,7 +68,7 @@ def test_build_and_key_matches_the_flame_forward_model(model):
     for i in range(n):
         bpy.context.scene.frame_set(1 + i)
         pose = np.stack([np.zeros(3), neck[i], jaw[i], eye[i], eye[i] * [1, -1, 1]])
-        want = forward(model, expr[i], pose, correctives=False, rest_joints=True) @ FLAME_TO_BLENDER.T
+        want = forward(model, expr[i], pose, rest_joints=True) @ FLAME_TO_BLENDER.T
         got = _evaluated(obj)
         assert np.abs(got - want).max() < 2e-5, (i, np.abs(got - want).max())
 
@@ -85,5 +86,6 @@ def test_flame_addon_naming_is_recognised():
             obj.shape_key_add(name=f"{prefix}{k}")
     rig = find_flame_mesh(obj)
     assert rig.exp_keys == ("Exp1", "Exp2", "Exp3", "Exp4") and rig.armature is None
+    assert rig.pose_keys == ((0, "Pose1"), (1, "Pose2"))
     plain = bpy.data.objects.new("plain", bpy.data.meshes.new("plain"))
     assert find_flame_mesh(plain) is None
