@@ -207,10 +207,13 @@ def _camera_and_light(rig) -> None:
     scene = bpy.context.scene
     cam = bpy.data.objects.new("Camera", bpy.data.cameras.new("Camera"))
     scene.collection.objects.link(cam)
-    cam.location = (0.0, -3.6, 1.2)
+    cam.location = (0.0, -3.4, 1.15)
     cam.rotation_euler = (np.radians(88), 0.0, 0.0)
-    cam.data.lens = 40
+    cam.data.lens = 50
     scene.camera = cam
+    if scene.world is None:
+        scene.world = bpy.data.worlds.new("talkrig_demo_world")
+        scene.world.color = (0.35, 0.37, 0.40)
     light = bpy.data.objects.new("Key", bpy.data.lights.new("Key", "SUN"))
     scene.collection.objects.link(light)
     light.rotation_euler = (np.radians(50), np.radians(10), np.radians(-30))
