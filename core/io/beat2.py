@@ -7,7 +7,10 @@ Layout (what EMAGE's loaders and the SMPL-X Blender add-on read): ``poses`` floa
 ``hand_convention`` (``'flat'``: finger rotations are relative to straight fingers, so load
 with ``flat_hand_mean=True, use_pca=False``) and ``hand_convention_note`` saying so in words.
 ``trans`` is zero in upper-body mode (the pelvis stays still); ``betas`` are zero (the
-mean shape); ``expressions`` are zero unless FLAME parameters were baked.
+mean shape); ``expressions`` are zero unless FLAME parameters were baked. The jaw and eye
+joints come from the FLAME fit when there is one, else from the face curves (``jawOpen``
+as up to 0.3 rad of jaw opening, the eye rotation channels); ``face_joints_source`` says
+which.
 """
 from __future__ import annotations
 
@@ -49,7 +52,11 @@ def beat2_arrays(body: BodyCurves, face=None, flame=None) -> dict:
                                    "them on the same frame grid")
     rot = np.array(body.rotations, dtype=np.float32)
     expr = np.zeros((n, N_EXPRESSIONS), np.float32)
+    face_source = "none"
+    if flame is None and face is not None:
+        face_source = _face_into_joints(rot, face)
     if flame is not None:
+        face_source = "flame"
         k = min(N_EXPRESSIONS, flame.expression.shape[1])
         expr[:, :k] = flame.expression[:, :k]
         rot[:, _JAW], rot[:, _LEYE], rot[:, _REYE] = flame.jaw_pose, flame.leye_pose, flame.reye_pose
@@ -63,7 +70,32 @@ def beat2_arrays(body: BodyCurves, face=None, flame=None) -> dict:
         "gender": np.array("neutral"),
         "hand_convention": np.array(body.hand_convention),
         "hand_convention_note": np.array(HAND_NOTE),
+        "face_joints_source": np.array(face_source),
     }
+
+
+#: Jaw rotation (rad, about +X: chin down) at ARKit jawOpen = 1, when no FLAME fit is there.
+JAW_OPEN_RAD = 0.3
+
+
+def _face_into_joints(rot: np.ndarray, face) -> str:
+    """Without FLAME parameters, give the SMPL-X jaw the face's ``jawOpen`` and the eye joints
+    the face's eye rotations (same yaw/pitch/roll convention as the head), so a body-only
+    reader still sees the mouth and eyes move. Returns what was used."""
+    from ..motion.rotations import euler_to_matrix, matrix_to_axis_angle
+    names = set(face.names)
+    used = []
+    if "jawOpen" in names:
+        rot[:, _JAW] = 0.0
+        rot[:, _JAW, 0] = JAW_OPEN_RAD * np.clip(face.channel("jawOpen"), 0.0, 1.0)
+        used.append("jawOpen")
+    for side, joint in (("Left", _LEYE), ("Right", _REYE)):
+        keys = [f"{side}Eye{a}" for a in ("Yaw", "Pitch", "Roll")]
+        if all(k in names for k in keys):
+            y, p, r = (np.asarray(face.channel(k), np.float64) for k in keys)
+            rot[:, joint] = matrix_to_axis_angle(euler_to_matrix(np.stack([y, -p, r], 1), "YXZ"))
+            used.append(f"{side.lower()} eye")
+    return "face curves: " + ", ".join(used) if used else "none"
 
 
 def write_beat2(path, body: BodyCurves, face=None, flame=None) -> None:

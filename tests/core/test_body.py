@@ -236,3 +236,15 @@ def test_any_length_and_frame_rate(fps, n):
     assert b.rotations.shape == (n, 55, 3) and np.isfinite(b.rotations).all() and b.fps == fps
     m = stats.motion_stats(b)
     assert m["limit_violations"] == 0 and m["penetrations"] == 0
+
+
+def test_neck_and_head_agree_with_the_blender_head_convention(neutral, inputs):
+    """core.motion.head_axes defines the channels in Blender's frame (facing -Y, Z up); the
+    same rotation seen in SMPL-X's frame (facing +Z, Y up) is what neck and head compose to."""
+    from talkrig.core.motion.head_axes import channel_matrices
+    h = inputs["head"].astype(np.float64)
+    c = np.array([[1.0, 0, 0], [0, 0, 1.0], [0, -1.0, 0]])         # Blender -> SMPL-X axes
+    want = c @ channel_matrices(h[:, 0], h[:, 1], h[:, 2]) @ c.T
+    neck = axis_angle_to_matrix(neutral.rotations[:, smplx.INDEX["neck"]])
+    head = axis_angle_to_matrix(neutral.rotations[:, smplx.INDEX["head"]])
+    np.testing.assert_allclose(neck @ head, want, atol=2e-5)

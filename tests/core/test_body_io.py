@@ -100,3 +100,22 @@ def test_bvh_rejects_foreign_files(tmp_path):
                  "}\nMOTION\nFrames: 1\nFrame Time: 0.0333\n0 0 0\n")
     with pytest.raises(CurveFormatError, match="SMPL-X"):
         bvh.read_bvh(p)
+
+
+def test_beat2_jaw_and_eyes_from_the_face_without_flame():
+    from talkrig.core.curves import FaceCurves
+    from talkrig.rigs.arkit import FACE_CHANNELS
+    body = BodyCurves(smplx.JOINT_NAMES, 30.0, np.zeros((3, 55, 3)), np.zeros((3, 3)))
+    vals = np.zeros((3, len(FACE_CHANNELS)), np.float32)
+    vals[:, FACE_CHANNELS.index("jawOpen")] = [0.0, 0.5, 1.0]
+    vals[:, FACE_CHANNELS.index("LeftEyeYaw")] = 0.2          # looks to its own left
+    vals[:, FACE_CHANNELS.index("RightEyePitch")] = 0.1       # looks up
+    a = beat2.beat2_arrays(body, face=FaceCurves(FACE_CHANNELS, 30.0, vals))
+    jaw = a["poses"][:, 66:69]
+    np.testing.assert_allclose(jaw[:, 0], [0.0, 0.5 * beat2.JAW_OPEN_RAD, beat2.JAW_OPEN_RAD],
+                               atol=1e-6)
+    leye, reye = a["poses"][:, 69:72], a["poses"][:, 72:75]
+    np.testing.assert_allclose(leye, [[0.0, 0.2, 0.0]] * 3, atol=1e-6)      # about +Y
+    np.testing.assert_allclose(reye, [[-0.1, 0.0, 0.0]] * 3, atol=1e-6)     # about -X
+    assert "jawOpen" in str(a["face_joints_source"])
+    assert not a["poses"][:, :66].any()                                     # body untouched
