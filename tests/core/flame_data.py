@@ -155,16 +155,19 @@ def write_npz(path, raw: dict) -> Path:
     return Path(path)
 
 
-def smplx_raw(exprdirs: np.ndarray, *, seed: int = 0) -> dict:
-    """An SMPL-X-layout model (10475 vertices, 55 joints) whose head is the FLAME template
-    (vertices 0..5022) with FLAME's skinning on joints neck, head, jaw and eyes."""
+def smplx_raw(exprdirs: np.ndarray, *, seed: int = 0, n_body: int = 600) -> dict:
+    """An SMPL-X-layout model (55 joints, SMPL-X keys) whose head is the FLAME template
+    (vertices 0..5022) with FLAME's skinning on joints neck, head, jaw and eyes, plus
+    ``n_body`` body vertices (the real file has 10475 vertices in all; fewer keep the
+    test file small)."""
     r = real()
     rng = np.random.default_rng(seed)
-    nf, V = 5023, 10475
+    nf = 5023
+    V = nf + n_body
     v = np.zeros((V, 3))
     v[:nf] = r["v_template"]
     v[nf:] = rng.uniform([-0.3, -1.2, -0.15], [0.3, -0.2, 0.15], size=(V - nf, 3))
-    body_f = nf + rng.integers(0, V - nf, size=(2000, 3))
+    body_f = nf + rng.integers(0, V - nf, size=(n_body, 3))
     f = np.concatenate([r["f"].astype(np.int64), body_f])
     joints = [12, 15, 22, 23, 24]
     J = np.zeros((55, V))
@@ -229,3 +232,23 @@ def known_basis(model, fit, deltas, eyeball, *, seed: int = 5, noise: float = 0.
     basis = np.concatenate([known, random_basis(k - known.shape[2], seed=seed)], axis=2)
     Q, _ = np.linalg.qr(rng.normal(size=(k, k)))
     return np.einsum("vck,kj->vcj", basis, Q * rng.uniform(0.5, 2.0, size=k)[None, :])
+
+
+@lru_cache(maxsize=1)
+def demo_on_random_model(k: int = 20):
+    """(model, source, regions, registration, fit, deltas) for a k-component random model
+    on the real template: the demo head registered once per test process."""
+    import tempfile
+
+    from talkrig.core.flame.fit import fit_mapping
+    from talkrig.core.flame.model import load_flame_model
+    from talkrig.core.flame.register import demo_source, flame_regions, register
+
+    folder = Path(tempfile.mkdtemp(prefix="talkrig_flame_"))
+    model = load_flame_model(str(write_npz(folder / f"random{k}.npz",
+                                           flame_raw(random_basis(k)))))
+    source = demo_source()
+    regions = flame_regions(model)
+    reg = register(source, model, regions)
+    fit, deltas = fit_mapping(model, source, registration=reg, regions=regions)
+    return model, source, regions, reg, fit, deltas

@@ -9,14 +9,13 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from flame_data import flame_raw, known_basis, random_basis, write_npz  # noqa: E402
+from flame_data import demo_on_random_model, flame_raw, known_basis, write_npz  # noqa: E402
 
 from talkrig.core.errors import FlameModelError  # noqa: E402
 from talkrig.core.flame.fit import CANNOT_EXPRESS, fit_mapping, load_fit, save_fit  # noqa: E402
 from talkrig.core.flame.lbs import forward  # noqa: E402
 from talkrig.core.flame.model import load_flame_model  # noqa: E402
-from talkrig.core.flame.register import (LOWER_LIP, UPPER_LIP, _tri_labels,  # noqa: E402
-                                         demo_source, flame_regions, register)
+from talkrig.core.flame.register import LOWER_LIP, UPPER_LIP, _tri_labels  # noqa: E402
 from talkrig.rigs.arkit import ARKIT_NAMES  # noqa: E402
 
 IDX = {n: i for i, n in enumerate(ARKIT_NAMES)}
@@ -25,14 +24,9 @@ IDX = {n: i for i, n in enumerate(ARKIT_NAMES)}
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
     """Registration on the real template + the mapping of a random 20-component model."""
-    d = tmp_path_factory.mktemp("flamefit")
-    model = load_flame_model(str(write_npz(d / "random20.npz", flame_raw(random_basis(20)))))
-    source = demo_source()
-    regions = flame_regions(model)
-    reg = register(source, model, regions)
-    fit, deltas = fit_mapping(model, source, registration=reg, regions=regions)
-    return {"dir": d, "model": model, "source": source, "regions": regions, "reg": reg,
-            "fit": fit, "deltas": deltas}
+    model, source, regions, reg, fit, deltas = demo_on_random_model(20)
+    return {"dir": tmp_path_factory.mktemp("flamefit"), "model": model, "source": source,
+            "regions": regions, "reg": reg, "fit": fit, "deltas": deltas}
 
 
 def known_model(setup, seed=5, noise=0.01):

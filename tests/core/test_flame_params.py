@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from flame_data import (flame_raw, inner_lip_gaps, known_basis, random_basis,  # noqa: E402
-                        write_npz)
+from flame_data import (demo_on_random_model, flame_raw, inner_lip_gaps,  # noqa: E402
+                        known_basis, write_npz)
 
 from talkrig.core.curves import FaceCurves  # noqa: E402
 from talkrig.core.errors import FlameModelError  # noqa: E402
@@ -19,7 +19,6 @@ from talkrig.core.flame.fit import fit_mapping  # noqa: E402
 from talkrig.core.flame.lbs import forward, rodrigues  # noqa: E402
 from talkrig.core.flame.model import load_flame_model  # noqa: E402
 from talkrig.core.flame.params import yaw_pitch_roll_to_axis_angle  # noqa: E402
-from talkrig.core.flame.register import demo_source, flame_regions, register  # noqa: E402
 from talkrig.core.io.flame_npz import read_flame_npz, write_flame_npz  # noqa: E402
 from talkrig.rigs.arkit import ARKIT_NAMES, HEAD_EYE_NAMES  # noqa: E402
 from talkrig.rigs.demo_head import build_demo_head, lip_aperture  # noqa: E402
@@ -31,11 +30,7 @@ IDX = {n: i for i, n in enumerate(ARKIT_NAMES)}
 def known(tmp_path_factory):
     """A 100-component model containing the transferred shapes, its fit and deltas."""
     d = tmp_path_factory.mktemp("flameparams")
-    m0 = load_flame_model(str(write_npz(d / "r.npz", flame_raw(random_basis(10)))))
-    src = demo_source()
-    regions = flame_regions(m0)
-    reg = register(src, m0, regions)
-    fit0, deltas = fit_mapping(m0, src, registration=reg, regions=regions)
+    m0, src, regions, reg, fit0, deltas = demo_on_random_model(20)
     path = write_npz(d / "known_flame.npz",
                      flame_raw(known_basis(m0, fit0, deltas, regions.eyeball)))
     model = load_flame_model(str(path))
