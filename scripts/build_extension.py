@@ -8,14 +8,21 @@ Steps:
    (pip's ``--platform`` does not do this). numpy is left out: Blender ships its own.
    Unpinned dependencies are pinned to the version installed in this environment, which is
    the one the tests ran against.
-2. Fetch the cp311 wheels (Blender 4.2-5.0 run Python 3.11) into a cache, ``./wheels/``, with
-   ``pip download --only-binary :all: --no-deps --platform ...``. A wheel already in the cache
-   is reused, so a second build needs no network.
+   This is done once per Python that Blender uses (``PYTHONS``: 3.11 for Blender 4.2-5.0,
+   3.13 for 5.1 and later, 5.2 LTS included), so markers such as ``python_version >= "3.13"``
+   pick each Python's own pins.
+2. Fetch the wheels (cp311 and cp313) into a cache, ``./wheels/``, with
+   ``pip download --only-binary :all: --no-deps --platform ... --python-version ...``. A wheel
+   already in the cache is reused, so a second build needs no network.
 3. Stage the extension source (the repo root is the extension root) in ``build/extension/``
-   with the wheels and a build copy of ``blender_manifest.toml`` that lists them; the
-   committed manifest stays untouched.
+   with the wheels of both Pythons and a build copy of ``blender_manifest.toml`` that lists
+   them; the committed manifest stays untouched. Blender installs only the wheels whose
+   Python tag matches its own Python (``bl_pkg``'s wheel filter, 4.2 and later) and accepts the
+   zip when any wheel's Python is its own, so one zip per platform serves 4.2 LTS to 5.2 LTS.
+   A Python for which the zip would carry two wheels of one package stops the build.
 4. Build with Blender's own extension tool (``blender_ext.py`` inside the ``bpy`` wheel),
-   one zip per platform (``--split-platforms``), then ``validate`` every zip and print sizes.
+   one zip per platform (``--split-platforms``), then ``validate`` every zip and print sizes
+   and the wheels per Python (also written to ``<output-dir>/wheels-<platform>.json``).
 
 A requirement that has no wheel for a platform stops the build with a message: declare the
 gap honestly with an environment marker in ``requirements/core.txt`` (for example
@@ -23,7 +30,8 @@ gap honestly with an environment marker in ``requirements/core.txt`` (for exampl
 
 Usage::
 
-    python scripts/build_extension.py [--platform linux-x64 ...] [--output-dir dist]
+    python scripts/build_extension.py [--platform linux-x64 ...] [--python 3.13 ...]
+                                      [--output-dir dist]
 """
 
 from __future__ import annotations
@@ -51,8 +59,13 @@ from packaging.utils import canonicalize_name, parse_wheel_filename
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = "blender_manifest.toml"
 REQUIREMENTS = ROOT / "requirements" / "core.txt"
-PYTHON = (3, 11)
-PY_FULL = "3.11.9"
+# Blender's Python versions -> (full version, only for ``python_full_version`` markers; the
+# Blender versions that run it). Blender accepts a zip when one of its wheels is for its Python
+# and installs only the wheels for its Python, so one zip per platform carries both sets.
+PYTHONS = {
+    (3, 11): ("3.11.9", "4.2 LTS - 5.0"),
+    (3, 13): ("3.13.9", "5.1 - 5.2 LTS"),
+}
 # Blender ships these; bundling another copy would shadow its own build.
 SKIP = {"numpy"}
 
@@ -89,21 +102,32 @@ class BuildError(RuntimeError):
     """The extension could not be built; the message says what to do."""
 
 
-def marker_env(platform: str, extra: str = "") -> dict[str, str]:
-    """Environment-marker values of Blender's Python on ``platform``."""
+def py_tag(python: tuple[int, int]) -> str:
+    """CPython tag of a Python version, e.g. ``cp313``."""
+    return "cp%d%d" % python
+
+
+def marker_env(platform: str, extra: str = "", python: tuple[int, int] = (3, 11)) -> dict[str, str]:
+    """Environment-marker values of Blender's Python ``python`` on ``platform``."""
+    full = PYTHONS[python][0]
     env = dict(PLATFORMS[platform][1])
-    env.update(python_version="%d.%d" % PYTHON, python_full_version=PY_FULL,
-               implementation_name="cpython", implementation_version=PY_FULL,
+    env.update(python_version="%d.%d" % python, python_full_version=full,
+               implementation_name="cpython", implementation_version=full,
                platform_python_implementation="CPython", platform_release="",
                platform_version="", extra=extra)
     return env
 
 
-def target_tags(platform: str) -> list[tags.Tag]:
-    """Wheel tags Blender's Python accepts on ``platform``, best first."""
+def target_tags(platform: str, python: tuple[int, int] = (3, 11)) -> list[tags.Tag]:
+    """Wheel tags Blender's Python ``python`` accepts on ``platform``, best first."""
     plats = PLATFORMS[platform][0]
-    return [*tags.cpython_tags(PYTHON, abis=["cp311"], platforms=plats),
-            *tags.compatible_tags(PYTHON, interpreter="cp311", platforms=plats)]
+    return [*tags.cpython_tags(python, abis=[py_tag(python)], platforms=plats),
+            *tags.compatible_tags(python, interpreter=py_tag(python), platforms=plats)]
+
+
+def wheel_fits(whl: Path, platform: str, python: tuple[int, int]) -> bool:
+    """Whether Blender with Python ``python`` on ``platform`` can use wheel ``whl``."""
+    return not parse_wheel_filename(whl.name)[3].isdisjoint(target_tags(platform, python))
 
 
 def read_requirements(path: Path) -> list[Requirement]:
@@ -129,21 +153,21 @@ def pinned(req: Requirement) -> str | None:
     return have if req.specifier.contains(have, prereleases=True) else None
 
 
-def find_cached(cache: Path, key: str, platform: str) -> Path | None:
-    """The wheel an earlier build fetched for ``key`` ("name==version") on ``platform``.
+def find_cached(cache: Path, key: str, target: str) -> Path | None:
+    """The wheel an earlier build fetched for ``key`` ("name==version") for ``target``.
 
-    The choice is remembered per platform in ``cache/.choices.json``: a wheel cached for
-    another platform (say a pure ``py3-none-any`` one) must not stand in for a better,
-    platform-specific wheel the index has for this one.
+    ``target`` is "<platform>/<cpXY>". The choice is remembered per platform and Python in
+    ``cache/.choices.json``: a wheel cached for another platform (say a pure ``py3-none-any``
+    one) must not stand in for a better, platform-specific wheel the index has for this one.
     """
-    whl = _choices(cache).get(platform, {}).get(key)
+    whl = _choices(cache).get(target, {}).get(key)
     return cache / whl if whl and (cache / whl).is_file() else None
 
 
-def remember(cache: Path, key: str, platform: str, whl: Path) -> None:
-    """Record that ``whl`` is the wheel for ``key`` on ``platform``."""
+def remember(cache: Path, key: str, target: str, whl: Path) -> None:
+    """Record that ``whl`` is the wheel for ``key`` for ``target`` ("<platform>/<cpXY>")."""
     choices = _choices(cache)
-    choices.setdefault(platform, {})[key] = whl.name
+    choices.setdefault(target, {})[key] = whl.name
     (cache / ".choices.json").write_text(json.dumps(choices, indent=1, sort_keys=True) + "\n")
 
 
@@ -152,11 +176,13 @@ def _choices(cache: Path) -> dict[str, dict[str, str]]:
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
-def download(cache: Path, req: Requirement, version: str | None, platform: str) -> Path:
-    """Fetch the wheel for ``req`` on ``platform`` from the package index into ``cache``."""
+def download(cache: Path, req: Requirement, version: str | None, platform: str,
+             python: tuple[int, int] = (3, 11)) -> Path:
+    """Fetch the wheel for ``req`` on ``platform`` and ``python`` from the index into ``cache``."""
     spec = f"{req.name}=={version}" if version else f"{req.name}{req.specifier}"
     cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
-           "--python-version", "%d.%d" % PYTHON, "--implementation", "cp", "--abi", "cp311",
+           "--python-version", "%d.%d" % python, "--implementation", "cp",
+           "--abi", py_tag(python),
            "--progress-bar", "off", "--disable-pip-version-check"]
     for plat in PLATFORMS[platform][0]:
         cmd += ["--platform", plat]
@@ -166,10 +192,12 @@ def download(cache: Path, req: Requirement, version: str | None, platform: str) 
         if run.returncode != 0 or len(got) != 1:
             tail = "\n".join((run.stdout + run.stderr).strip().splitlines()[-4:])
             raise BuildError(
-                f"no cp311 wheel of {spec} for {platform} on the package index:\n{tail}\n"
-                f"If the package really has none for {platform}, add an environment marker to "
-                f"its line in {REQUIREMENTS.relative_to(ROOT)} (e.g. '; sys_platform != \"win32\"') "
-                f"and make the code fall back without it.")
+                f"no {py_tag(python)} wheel of {spec} for {platform} on the package index:\n"
+                f"{tail}\nIf the package really has none for {platform} on Python "
+                f"{python[0]}.{python[1]}, pin another version for that Python or add an "
+                f"environment marker to its line in {REQUIREMENTS.relative_to(ROOT)} (e.g. "
+                f"'; sys_platform != \"win32\"' or '; python_version < \"3.13\"') and make the "
+                f"code fall back without it.")
         dest = cache / got[0].name
         shutil.move(str(got[0]), dest)
     return dest
@@ -184,28 +212,53 @@ def wheel_requires(whl: Path) -> list[Requirement]:
     return [Requirement(r) for r in headers.get_all("Requires-Dist") or []]
 
 
-def resolve(platform: str, reqs: list[Requirement], cache: Path) -> list[Path]:
-    """All wheels needed on ``platform`` for ``reqs`` and their dependencies (numpy skipped)."""
+def resolve(platform: str, reqs: list[Requirement], cache: Path,
+            python: tuple[int, int] = (3, 11)) -> list[Path]:
+    """All wheels needed on ``platform`` with Blender's Python ``python`` for ``reqs`` and
+    their dependencies (numpy skipped), markers evaluated for that platform and Python."""
     todo = [(r, "") for r in reqs]
     done: dict[str, Path] = {}
+    target = f"{platform}/{py_tag(python)}"
     while todo:
         req, extra = todo.pop(0)
-        if req.marker is not None and not req.marker.evaluate(marker_env(platform, extra)):
+        if req.marker is not None and not req.marker.evaluate(marker_env(platform, extra, python)):
             continue
         key = canonicalize_name(req.name)
         if key in SKIP or key in done:
             continue
         version = pinned(req)
         ckey = f"{key}=={version}" if version else str(req)
-        whl = find_cached(cache, ckey, platform)
+        whl = find_cached(cache, ckey, target)
         if whl is None:
-            whl = download(cache, req, version, platform)
-            remember(cache, ckey, platform, whl)
+            whl = download(cache, req, version, platform, python)
+            remember(cache, ckey, target, whl)
         done[key] = whl
         for dep in wheel_requires(whl):
             todo.append((dep, ""))
             todo.extend((dep, e) for e in req.extras)
     return sorted(done.values(), key=lambda p: p.name)
+
+
+def check_one_per_python(platform: str, wheels: list[Path],
+                         pythons: list[tuple[int, int]]) -> None:
+    """Stop when Blender with one of ``pythons`` would see two wheels of one package.
+
+    Blender keeps only the newest of several wheels of one package that fit its Python; if
+    the two Pythons resolved different versions of a pure (``py3``) package, the older
+    Python would silently get the newer one. Pin one version that works for both instead.
+    """
+    for python in pythons:
+        seen: dict[str, Path] = {}
+        for whl in wheels:
+            if not wheel_fits(whl, platform, python):
+                continue
+            name = canonicalize_name(parse_wheel_filename(whl.name)[0])
+            if name in seen:
+                raise BuildError(
+                    f"{platform}: Blender with Python {python[0]}.{python[1]} would see two "
+                    f"wheels of {name}: {seen[name].name} and {whl.name}. Pin one version of "
+                    f"{name} in {REQUIREMENTS.relative_to(ROOT)} that has wheels for every Python.")
+            seen[name] = whl
 
 
 def macos_needed(whl: Path) -> tuple[int, int] | None:
@@ -274,6 +327,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--platform", action="append", choices=sorted(PLATFORMS),
                     help="build only these platforms (repeatable); default: all in the manifest")
+    ap.add_argument("--python", action="append", choices=["%d.%d" % p for p in PYTHONS],
+                    help="carry wheels for these Blender Pythons only (repeatable); default: all")
     ap.add_argument("--output-dir", type=Path, default=ROOT / "dist")
     ap.add_argument("--cache", type=Path, default=ROOT / "wheels")
     ap.add_argument("--stage-dir", type=Path, default=ROOT / "build" / "extension",
@@ -285,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     manifest_text = (ROOT / MANIFEST).read_text()
     manifest = tomllib.loads(manifest_text)
     platforms = args.platform or list(manifest["platforms"])
+    pythons = sorted(tuple(map(int, v.split("."))) for v in args.python) if args.python else sorted(PYTHONS)
     unknown = [p for p in platforms if p not in PLATFORMS]
     if unknown:
         raise BuildError(f"no wheel tags known for platform(s) {unknown}: add them to PLATFORMS")
@@ -293,17 +349,25 @@ def main(argv: list[str] | None = None) -> int:
 
     reqs = read_requirements(REQUIREMENTS)
     tool = blender_ext_tool()
+    per_python: dict[str, dict[str, list[Path]]] = {}
     for plat in platforms:
-        got = resolve(plat, reqs, args.cache)
-        print(f"{plat}: {len(got)} wheels, {sum(w.stat().st_size for w in got) / 1e6:.1f} MB: "
-              + ", ".join(w.name for w in got))
+        per_python[plat] = {}
+        got: list[Path] = []
+        for python in pythons:
+            wheels = resolve(plat, reqs, args.cache, python)
+            per_python[plat][py_tag(python)] = wheels
+            print(f"{plat} {py_tag(python)}: {len(wheels)} wheels, "
+                  f"{sum(w.stat().st_size for w in wheels) / 1e6:.1f} MB: "
+                  + ", ".join(w.name for w in wheels))
+            got += [w for w in wheels if w not in got]
+        check_one_per_python(plat, got, pythons)
         macos = [m for w in got for m in [macos_needed(w)] if m]
         if macos:
             print(f"{plat}: needs macOS >= {'.'.join(map(str, max(macos)))} (from its wheels)")
         # One staged tree per platform: pure wheels picked for one platform (colorama on
         # Windows) or a generic wheel beside a platform one must not leak into another zip.
         stage_dir = args.stage_dir / plat / manifest["id"]
-        stage(manifest, manifest_text, got, [plat], stage_dir)
+        stage(manifest, manifest_text, sorted(got, key=lambda p: p.name), [plat], stage_dir)
         built = subprocess.run([sys.executable, str(tool), "build", "--source-dir", str(stage_dir),
                                 "--output-dir", str(args.output_dir), "--split-platforms"])
         if built.returncode != 0:
@@ -315,9 +379,16 @@ def main(argv: list[str] | None = None) -> int:
         val = subprocess.run([sys.executable, str(tool), "validate", str(zpath)],
                              capture_output=True, text=True)
         ok &= val.returncode == 0
+        size = zpath.stat().st_size
         print(f"{zpath.relative_to(ROOT) if zpath.is_relative_to(ROOT) else zpath}: "
-              f"{zpath.stat().st_size / 1e6:.1f} MB, validate: "
+              f"{size / 1e6:.1f} MB, validate: "
               f"{(val.stdout + val.stderr).strip() or 'rc=%d' % val.returncode}")
+        summary = {"zip": zpath.name, "bytes": size, "validated": val.returncode == 0,
+                   "blender_version_min": manifest["blender_version_min"],
+                   "pythons": {tag: {"blender": PYTHONS[(int(tag[2]), int(tag[3:]))][1],
+                                     "wheels": [w.name for w in wheels]}
+                               for tag, wheels in per_python[plat].items()}}
+        (args.output_dir / f"wheels-{plat}.json").write_text(json.dumps(summary, indent=1) + "\n")
     return 0 if ok else 1
 
 
