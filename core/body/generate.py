@@ -26,7 +26,7 @@ EMOTIONS = ("happiness", "sadness", "surprise", "fear", "anger")
 # left-hand convention), collar lift (rad), forward lean (rad), pole (elbows out), palm up,
 # extra shape weights (open, fist).
 EMOTION_SHAPING = {
-    "anger": dict(speed=0.45, amp=0.45, off=(0.0, -0.02, 0.05), collar=0.0, lean=0.09,
+    "anger": dict(speed=0.35, amp=0.5, off=(0.0, -0.02, 0.05), collar=0.0, lean=0.09,
                   pole=0.1, palm=-0.3, open=0.0, fist=0.6),
     "sadness": dict(speed=-0.35, amp=-0.45, off=(-0.05, -0.09, -0.05), collar=-0.03,
                     lean=0.08, pole=-0.3, palm=0.0, open=-0.3, fist=0.0),
