@@ -32,7 +32,7 @@ import numpy as np
 
 from ...rigs.skeletons import smplx
 from ..errors import RetargetError
-from ..motion.rotations import forward_kinematics, matrix_to_quaternion
+from ..motion.rotations import forward_kinematics
 from .skeleton import TargetSkeleton
 
 MODES = ("upper", "full")

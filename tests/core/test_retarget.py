@@ -151,3 +151,19 @@ def test_no_bones_and_unmapped_arms_are_refused():
         plan_retarget(skel, mapping)
     with pytest.raises(RetargetError, match="bones the armature lacks"):
         plan_retarget(skel, {**mapping, "left_elbow": "nope"})
+
+
+@pytest.mark.parametrize("name", ["mixamo", "ue5"])
+def test_armature_space_y_up_like_an_fbx_import(name):
+    """FBX imports keep the file's Y-up inside the armature (bones lie along Y)."""
+    from talkrig.core.retarget import make_skeleton
+
+    skel = family_skeleton(FAMILIES[name], seed=21)
+    r = np.array([[1.0, 0, 0], [0, 0, 1.0], [0, -1.0, 0]])     # Z-up -> Y-up, facing +Z
+    rot = make_skeleton(skel.names, [skel.names[p] if p >= 0 else None for p in skel.parents],
+                        r @ skel.rest, skel.heads @ r.T * 100.0, skel.tails @ r.T * 100.0)  # and cm
+    plan = plan_retarget(rot, resolve_mapping(rot.names).matched, mode="full")
+    np.testing.assert_allclose(plan.basis, np.eye(3), atol=1e-12)  # SMPL-X's own frame
+    assert 90 < plan.scale < 110
+    _take, err = _errors(plan, ROT[:300], TRANS[:300])
+    assert np.percentile(err, 95) < 0.01
