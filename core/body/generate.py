@@ -52,6 +52,17 @@ def _frames(a, n: int, what: str) -> np.ndarray:
     return a[:n] if a.size >= n else np.pad(a, (0, n - a.size), mode="edge")
 
 
+def _head(head, n: int):
+    """The face's head channels as float64 [n, 3] (within 2 frames trimmed or padded)."""
+    if head is None:
+        return None
+    h = np.nan_to_num(np.asarray(head, dtype=np.float64))
+    if h.ndim != 2 or h.shape[1] != 3 or h.shape[0] == 0 or abs(h.shape[0] - n) > 2:
+        raise CurveFormatError(f"head must be [n_frames={n}, 3] (HeadYaw, HeadPitch, HeadRoll "
+                               f"in radians from the face curves), got shape {h.shape}")
+    return h[:n] if h.shape[0] >= n else np.pad(h, ((0, n - h.shape[0]), (0, 0)), mode="edge")
+
+
 def _f0z(f0: np.ndarray, voi: np.ndarray, fps: float) -> np.ndarray:
     v = (f0 > 40.0) & (voi > 0.3)
     if v.sum() < 3:
@@ -166,7 +177,7 @@ def generate_body(*, fps: float, n_frames: int, prosody: Prosody, phones=None,
     for s, f in synth.fingers(chans, r_hand, fps).items():     # fingers first: the body check
         rot[:, list(smplx.FINGERS[s])] = f                          # sees the real hand
     synth.pose_arms(rot, chans, fps=fps)
-    neck, head_aa = synth.head_rotations(head, n)
+    neck, head_aa = synth.head_rotations(_head(head, n), n)
     rot[:, smplx.INDEX["neck"]] = neck
     rot[:, smplx.INDEX["head"]] = head_aa
     constraints.clamp_limits(rot)

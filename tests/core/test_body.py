@@ -198,6 +198,11 @@ def test_bad_input_gets_one_clear_message(inputs):
     assert check_body_output(".bvh") == ".bvh"
     with pytest.raises(BodyOptionError, match="BodySettings"):
         generate_body(**inputs, settings={"enabled": True})
+    from talkrig.core.errors import CurveFormatError
+    with pytest.raises(CurveFormatError, match="head must be"):
+        generate_body(**{**inputs, "head": inputs["head"][:10]}, settings=ON)
+    with pytest.raises(CurveFormatError, match="prosody.loudness"):
+        generate_body(**{**inputs, "n_frames": inputs["n_frames"] + 50}, settings=ON)
 
 
 def test_beat_consistency_procedure():
