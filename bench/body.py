@@ -203,6 +203,7 @@ def _summary(takes: dict) -> dict:
         for k in ("limit_violations", "penetrations"):
             out[row][k] = sum(t["rows"][row][k] for t in takes.values())
         out[row]["max_penetration"] = max(t["rows"][row]["max_penetration"] for t in takes.values())
+        out[row]["hand_gap_min"] = min(t["rows"][row]["hand_gap_min"] for t in takes.values())
         out[row]["root_drift"] = max(t["rows"][row]["root_drift"] for t in takes.values())
     return {"seconds": sum(t["seconds"] for t in takes.values()), "rows": out}
 
@@ -210,7 +211,7 @@ def _summary(takes: dict) -> dict:
 _COLS = ("bc", "angular_speed", "angular_speed_p95", "wrist_speed", "wrist_speed_p95",
          "wrist_height_range", "wrist_jerk", "still_share", "diversity", "vel_hist_dist",
          "ang_hist_dist", "wrist_height", "wrist_forward", "wrist_width", "limit_violations",
-         "penetrations", "max_penetration", "root_drift")
+         "penetrations", "max_penetration", "hand_gap_min", "root_drift")
 
 
 def print_table(res: dict) -> None:

@@ -103,6 +103,17 @@ def arm_points(positions: np.ndarray) -> np.ndarray:
     return np.concatenate(pts, axis=1)
 
 
+#: Closest the two hands' points (wrist, knuckle, finger tips) may come, metres.
+HAND_GAP = 0.02
+
+
+def hand_gap(positions: np.ndarray) -> np.ndarray:
+    """Smallest distance (m) between a left-hand and a right-hand point per frame, [T]."""
+    hp = list(HAND_POINTS)
+    left, right = positions[:, hp[:len(hp) // 2]], positions[:, hp[len(hp) // 2:]]
+    return np.linalg.norm(left[:, :, None] - right[:, None], axis=-1).min(axis=(1, 2))
+
+
 def penetration_depths(positions: np.ndarray, world_rot: np.ndarray = None) -> np.ndarray:
     """Deepest penetration of any hand or forearm point per frame, [T] metres (<= 0: none)."""
     ends, radii = _capsule_ends(positions, world_rot)

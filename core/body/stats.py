@@ -90,7 +90,8 @@ def motion_stats(body: BodyCurves, *, onsets=None, pos=None) -> dict:
     (median m/s^3 of the third difference), ``still_share`` (both wrists < 0.02 m/s),
     ``diversity`` (m, mean distance of upper-body and hand joints from their clip mean),
     ``wrist_height``, ``wrist_forward``, ``wrist_width`` (means, m), ``limit_violations``,
-    ``penetrations`` (frames deeper than 1 cm), ``max_penetration`` (m), ``root_drift``
+    ``penetrations`` (frames deeper than 1 cm), ``max_penetration`` (m), ``hand_gap_min``
+    (m, closest the two hands come), ``root_drift``
     (m and rad, max over the take), and ``bc`` when ``onsets`` are given.
     """
     fps = body.fps
@@ -119,6 +120,7 @@ def motion_stats(body: BodyCurves, *, onsets=None, pos=None) -> dict:
         "wrist_width": float(np.mean(np.abs(wr[:, 0, 0] - wr[:, 1, 0]))),
         "limit_violations": constraints.limit_violations(np.asarray(body.rotations)),
         "penetrations": int((depth > 0.01).sum()), "max_penetration": float(max(depth.max(), 0.0)),
+        "hand_gap_min": float(constraints.hand_gap(pos).min()),
         "root_drift": float(max(np.abs(root - root[:1]).max(initial=0.0),
                                 np.abs(np.asarray(body.rotations)[:, 0]).max(initial=0.0))),
     }

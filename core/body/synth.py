@@ -94,7 +94,9 @@ def arm_depths(rot: np.ndarray) -> dict:
     hand = len(constraints.HAND_POINTS) // 2
     idx = {"left": list(range(hand)) + list(range(2 * hand, 2 * hand + per_side - hand)),
            "right": list(range(hand, 2 * hand)) + list(range(2 * hand + per_side - hand, pts.shape[1]))}
-    return {s: constraints.point_depths(pts[:, i], ends, radii).max(axis=1) for s, i in idx.items()}
+    out = {s: constraints.point_depths(pts[:, i], ends, radii).max(axis=1) for s, i in idx.items()}
+    out["hands"] = constraints.hand_gap(pos)
+    return out
 
 
 def pose_arms(rot: np.ndarray, chans: dict, *, fps: float = 30.0, margin: float = 0.03) -> dict:
@@ -102,17 +104,22 @@ def pose_arms(rot: np.ndarray, chans: dict, *, fps: float = 30.0, margin: float 
 
     ``chans`` maps side -> [T, N_CH] (left-hand convention). Where a hand or forearm would
     come within ``margin`` (m) of the body, that arm's target is pushed forward and a little
-    up (smoothly over about 0.3 s) and solved again. Returns the reached wrist positions
+    up (smoothly over about 0.3 s) and solved again; where the hands would come closer than
+    ``constraints.HAND_GAP + margin``, both move apart sideways. Returns the reached wrist positions
     per side (chest frame).
     """
     reach = {}
     push = {s: np.zeros(rot.shape[0]) for s in chans}
+    apart = np.zeros(rot.shape[0])
     w = max(2, int(round(0.15 * fps)))
+    smooth = lambda v: gaussian_filter1d(maximum_filter1d(np.maximum(v, 0.0) * 1.3, 2 * w + 1),  # noqa: E731
+                                         w / 3)
     for _ in range(4):
         for side, c in chans.items():
             m = _MX if side == "right" else np.ones(3)
             p = push[side]
-            tgt = c[:, 0:3] * m + np.stack([np.zeros_like(p), 0.3 * p, p], axis=1)
+            tgt = (c[:, 0:3] + np.stack([apart, np.zeros_like(p), np.zeros_like(p)], axis=1)) * m \
+                + np.stack([np.zeros_like(p), 0.3 * p, p], axis=1)
             collar = np.zeros_like(tgt)
             collar[:, 2] = c[:, 6]
             if side == "right":
@@ -121,13 +128,16 @@ def pose_arms(rot: np.ndarray, chans: dict, *, fps: float = 30.0, margin: float 
                                                      c[:, 3], c[:, 4])
             for name, v in (("collar", col), ("shoulder", sh), ("elbow", el), ("wrist", wr)):
                 rot[:, _I[f"{side}_{name}"]] = v
-        need = {s: d + margin for s, d in arm_depths(rot).items()}
-        if not any((v > 0).any() for v in need.values()):
+        depth = arm_depths(rot)
+        gap = constraints.HAND_GAP + margin - depth.pop("hands")   # hands keep apart too
+        need = {s: d + margin for s, d in depth.items()}
+        if not any((v > 0).any() for v in need.values()) and not (gap > 0).any():
             break
         for s, v in need.items():
             if (v > 0).any():
-                push[s] += gaussian_filter1d(maximum_filter1d(np.maximum(v, 0.0) * 1.3, 2 * w + 1),
-                                             w / 3)
+                push[s] += smooth(v)
+        if (gap > 0).any():
+            apart += smooth(0.5 * gap)
     return reach
 
 

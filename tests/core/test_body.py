@@ -7,7 +7,7 @@ import pytest
 
 from talkrig.core.body import (BodySettings, check_body_output, generate_body, gesture_events,
                                stats)
-from talkrig.core.body.constraints import JERK_MAX, LIMIT_DEG
+from talkrig.core.body.constraints import HAND_GAP, JERK_MAX, LIMIT_DEG
 from talkrig.core.curves import Prosody
 from talkrig.core.errors import BodyOptionError
 from talkrig.core.motion.rotations import axis_angle_to_matrix, euler_to_matrix
@@ -58,6 +58,13 @@ def test_constraints_hold(neutral):
     jerk = np.linalg.norm(np.diff(_wrists(neutral), n=3, axis=0), axis=2) * FPS ** 3
     assert jerk.max() < JERK_MAX
     assert s["still_share"] < 0.05
+
+
+@pytest.mark.parametrize("emotion", ["sadness", "fear"])
+def test_hands_do_not_pass_through_each_other(inputs, emotion):
+    """Closed, retracted postures bring the hands together; they stay apart."""
+    b = generate_body(**inputs, emotion_weights={emotion: 1.0}, settings=ON)
+    assert stats.motion_stats(b)["hand_gap_min"] >= HAND_GAP
 
 
 def test_head_and_neck_take_the_face_head_rotation(neutral, inputs):
