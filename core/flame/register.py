@@ -58,6 +58,63 @@ class SourceHead:
     name: str = "source"
 
 
+def source_head(vertices, faces, deltas: dict, landmarks: dict, *, upper_lip, lower_lip,
+                eyes=((), ()), surface=None, to_flame=BLENDER_TO_FLAME,
+                lip_margin: float = 0.2, name: str = "user_head") -> SourceHead:
+    """A user's ARKit head as a :class:`SourceHead`.
+
+    Parameters
+    ----------
+    vertices : [V, 3] rest positions (any unit consistent with the FLAME model's metres,
+        any placement); faces : triangles/quads; deltas : ARKit name -> [V, 3] offsets.
+    landmarks : dict with ``LANDMARKS`` -> [3] points in the same frame (eye centres,
+        nose tip, mouth corners, mouth centre).
+    upper_lip, lower_lip : vertex ids along the inner edge of each lip (seeds of the lip
+        labels); eyes : (left, right) eyeball vertex ids (rotated rigidly by eye looks).
+    surface : bool [n_triangles] or None  triangles that may be matched (default all but
+        the eyeballs).
+    to_flame : [3, 3] rotation from the head's axes to FLAME's (default: Blender's Z up,
+        face -Y).
+    lip_margin : float  share of the mouth half-width kept unlabelled at each corner,
+        where the lips join.
+    """
+    V = np.asarray(vertices, dtype=np.float64)
+    tris = triangulate(faces)
+    eyes = tuple(np.asarray(e, dtype=np.int64) for e in eyes)
+    if surface is None:
+        ball = np.zeros(len(V), dtype=bool)
+        for e in eyes:
+            ball[e] = True
+        surface = ~ball[tris].any(1)
+    surface = np.asarray(surface, dtype=bool)
+    missing = [k for k in LANDMARKS if k not in landmarks]
+    if missing:
+        raise FlameModelError(f"the ARKit head needs the landmarks {', '.join(missing)}")
+    R = np.asarray(to_flame, dtype=np.float64)
+    P = V @ R.T                                            # FLAME axes: x, up, forward
+    lm = {k: np.asarray(landmarks[k], np.float64) @ R.T for k in LANDMARKS}
+    keep = np.zeros(len(V), dtype=bool)
+    keep[np.unique(tris[surface])] = True
+    hw = 0.5 * np.linalg.norm(lm["mouth_left"] - lm["mouth_right"])
+    c = lm["mouth_center"]
+    mouth = (keep & (np.abs(P[:, 0] - c[0]) < hw * (1.0 - lip_margin))
+             & (np.abs(P[:, 1] - c[1]) < 0.7 * hw) & (P[:, 2] > c[2] - hw))
+    labels = np.zeros(len(V), dtype=np.int64)
+    lab = flood_labels(V, tris[surface], {UPPER_LIP: np.asarray(upper_lip, np.int64),
+                                          LOWER_LIP: np.asarray(lower_lip, np.int64)}, mouth)
+    labels[mouth] = lab[mouth]
+    for mark in ("eye_left", "eye_right"):
+        e = lm[mark]
+        lid = (keep & (np.abs(P[:, 0] - e[0]) < 0.8 * hw) & (np.abs(P[:, 1] - e[1]) < 0.64 * hw)
+               & (P[:, 2] > e[2]))
+        labels[lid] = np.where(P[lid, 1] > e[1], UPPER_LID, LOWER_LID)
+    return SourceHead(vertices=V, tris=tris, surface=surface,
+                      deltas={k: np.asarray(v, np.float64) for k, v in deltas.items()},
+                      labels=labels, eyes=eyes,
+                      landmarks={k: np.asarray(landmarks[k], np.float64) for k in LANDMARKS},
+                      to_flame=R, name=name)
+
+
 def demo_source() -> SourceHead:
     """The demo head (``rigs.demo_head``) as a :class:`SourceHead`."""
     from ...rigs.demo_head import EYE_Z, MOUTH_Z, PART_INDEX, build_demo_head

@@ -107,3 +107,25 @@ def test_fit_round_trips_through_the_cache(setup, tmp_path):
     blocker.write_text("x")
     with pytest.raises(FlameModelError, match="cannot write the FLAME mapping cache"):
         save_fit(setup["fit"], str(blocker / "fit.npz"))
+
+
+def test_a_user_head_is_labelled_like_the_demo_head(setup):
+    """``source_head`` (a user's ARKit head) on the demo head's arrays: its lip and lid
+    labels cover the demo head's and never contradict them."""
+    from talkrig.core.flame.register import source_head
+    from talkrig.rigs.demo_head import build_demo_head
+
+    demo, head = setup["source"], build_demo_head()
+    user = source_head(head.vertices, head.faces, head.shape_keys, demo.landmarks,
+                       upper_lip=head.inner_lip_upper, lower_lip=head.inner_lip_lower,
+                       eyes=demo.eyes, lip_margin=0.0)
+    for lab in (1, 2, 3, 4):
+        assert np.all(user.labels[demo.labels == lab] == lab)
+    opposite = {1: 2, 2: 1, 3: 4, 4: 3}
+    for lab, other in opposite.items():
+        assert not np.any((demo.labels == lab) & (user.labels == other))
+    assert user.surface.sum() > demo.surface.sum()            # teeth, tongue... by default
+    with pytest.raises(FlameModelError, match="needs the landmarks nose_tip"):
+        source_head(head.vertices, head.faces, {}, {k: v for k, v in demo.landmarks.items()
+                                                     if k != "nose_tip"},
+                    upper_lip=head.inner_lip_upper, lower_lip=head.inner_lip_lower)
