@@ -30,9 +30,9 @@ WORDS = {
             "grow", "bigger", "biggest", "larger", "massive"},
     "small": {"little", "small", "tiny", "bit", "exactly", "precisely", "specific",
               "specifically", "detail", "details", "just", "only", "particular"},
-    "up": {"up", "high", "higher", "top", "above", "rise", "raise", "sky", "over"},
+    "up": {"up", "high", "higher", "top", "above", "rise", "raise", "sky"},
     "emphatic": {"must", "really", "very", "absolutely", "definitely", "certainly", "important",
-                 "need", "should", "have"},
+                 "need"},
 }
 #: Which gesture each word class calls.
 CLASS_GESTURE = {"negation": "wipe", "self": "self", "you": "point", "number": "count",
