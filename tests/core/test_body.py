@@ -260,3 +260,16 @@ def test_neck_and_head_agree_with_the_blender_head_convention(neutral, inputs):
     neck = axis_angle_to_matrix(neutral.rotations[:, smplx.INDEX["neck"]])
     head = axis_angle_to_matrix(neutral.rotations[:, smplx.INDEX["head"]])
     np.testing.assert_allclose(neck @ head, want, atol=2e-5)
+
+
+def test_lexicon_is_consistent():
+    from talkrig.core.body import lexicon
+    seen = {}
+    for cls, words in lexicon.WORDS.items():
+        assert lexicon.CLASS_GESTURE[cls] in lexicon.GESTURES
+        for w in words:
+            assert w not in seen, f"{w!r} is in both {seen.get(w)} and {cls}"
+            seen[w] = cls
+    assert {g for g, _ in lexicon.PROSODIC} <= set(lexicon.GESTURES)
+    assert lexicon.word_class("Never,") == "negation" and lexicon.word_class("42") == "number"
+    assert lexicon.word_class("table") is None
