@@ -41,7 +41,7 @@ def submovements(moves: list, start_row: np.ndarray, n_frames: int, fps: float, 
         delta = row - prev
         prev = row
         # a minimum-jerk step of length D over T peaks at 60 D / T^3: keep it under the bound
-        dur = max(dur, (60.0 * float(np.linalg.norm(delta[:3])) / MOVE_JERK) ** (1.0 / 3.0))
+        dur = max(dur, (60.0 * float(np.sqrt(delta[:3] @ delta[:3])) / MOVE_JERK) ** (1.0 / 3.0))
         t0 = t_arr - dur
         i0 = max(int(np.ceil(t0 * fps)), 0)
         i1 = min(int(np.floor(t_arr * fps)), n_frames - 1)
@@ -49,10 +49,12 @@ def submovements(moves: list, start_row: np.ndarray, n_frames: int, fps: float, 
             p = (np.arange(i0, i1 + 1) / fps - t0) / dur
             s = p * p * p * (10.0 - 15.0 * p + 6.0 * p * p)
             out[i0:i1 + 1] += s[:, None] * delta
-            side = np.cross(axis, delta[:3])
-            norm = np.linalg.norm(side)
+            d3 = delta[:3]
+            side = np.array([axis[1] * d3[2] - axis[2] * d3[1], axis[2] * d3[0] - axis[0] * d3[2],
+                             axis[0] * d3[1] - axis[1] * d3[0]])
+            norm = float(np.sqrt(side @ side))
             if norm > 1e-6 and loop > 0:
-                bow = min(loop * np.linalg.norm(delta[:3]), 0.04) / norm * side
+                bow = min(loop * float(np.sqrt(d3 @ d3)), 0.04) / norm * side
                 out[i0:i1 + 1, :3] += np.sin(np.pi * p)[:, None] * bow
         step[max(i1 + 1, 0)] += delta
     return out + start_row + np.cumsum(step, axis=0)[:n_frames]
@@ -81,21 +83,27 @@ _SUB_OFFSETS = smplx.REST_OFFSETS[_ARM_SUB].copy()
 _SUB_OFFSETS[0] = smplx.REST_POSITIONS[_I["spine3"]]
 
 
+_HAND_SUB = [_SUB_INDEX[j] for j in constraints.HAND_POINTS]
+_ELBOW_WRIST_SUB = {s: (_SUB_INDEX[_I[s + "_elbow"]], _SUB_INDEX[_I[s + "_wrist"]])
+                    for s in ("left", "right")}
+_REST_CAPSULES = constraints._capsule_ends(smplx.REST_POSITIONS[None].astype(np.float32))
+
+
 def arm_depths(rot: np.ndarray) -> dict:
-    """Deepest hand/forearm penetration per frame (m) of each arm, side -> [T], in the chest
-    frame (spine at rest), with the fingers as posed in ``rot``."""
-    pos = np.zeros((rot.shape[0], smplx.N_JOINTS, 3), dtype=np.float32)
+    """Deepest hand/forearm penetration per frame (m) of each arm, side -> [T], and the
+    closest approach of the two hands (``"hands"``), in the chest frame (spine at rest),
+    with the fingers as posed in ``rot``."""
     sub, _ = forward_kinematics(rot[:, _ARM_SUB], _SUB_PARENTS, _SUB_OFFSETS, dtype=np.float32)
-    pos[:] = smplx.REST_POSITIONS.astype(np.float32)
-    pos[:, _ARM_SUB] = sub
-    ends, radii = constraints._capsule_ends(pos)
-    pts = constraints.arm_points(pos)
-    per_side = pts.shape[1] // 2
-    hand = len(constraints.HAND_POINTS) // 2
-    idx = {"left": list(range(hand)) + list(range(2 * hand, 2 * hand + per_side - hand)),
-           "right": list(range(hand, 2 * hand)) + list(range(2 * hand + per_side - hand, pts.shape[1]))}
-    out = {s: constraints.point_depths(pts[:, i], ends, radii).max(axis=1) for s, i in idx.items()}
-    out["hands"] = constraints.hand_gap(pos)
+    ends, radii = _REST_CAPSULES
+    half = len(_HAND_SUB) // 2
+    out = {}
+    for k, side in enumerate(("left", "right")):
+        e, w = (sub[:, i] for i in _ELBOW_WRIST_SUB[side])
+        pts = np.concatenate([sub[:, _HAND_SUB[k * half:(k + 1) * half]]] +
+                             [(e + f * (w - e))[:, None] for f in constraints.FOREARM_FRACTIONS], 1)
+        out[side] = constraints.point_depths(pts, ends, radii).max(axis=1)
+    left, right = sub[:, _HAND_SUB[:half]], sub[:, _HAND_SUB[half:]]
+    out["hands"] = np.linalg.norm(left[:, :, None] - right[:, None], axis=-1).min(axis=(1, 2))
     return out
 
 
@@ -105,39 +113,53 @@ def pose_arms(rot: np.ndarray, chans: dict, *, fps: float = 30.0, margin: float 
     ``chans`` maps side -> [T, N_CH] (left-hand convention). Where a hand or forearm would
     come within ``margin`` (m) of the body, that arm's target is pushed forward and a little
     up (smoothly over about 0.3 s) and solved again; where the hands would come closer than
-    ``constraints.HAND_GAP + margin``, both move apart sideways. Returns the reached wrist positions
-    per side (chest frame).
+    ``constraints.HAND_GAP + margin``, both move apart sideways. Later passes re-solve only
+    the frames a correction touched. Returns the reached wrist positions per side (chest
+    frame).
     """
-    reach = {}
-    push = {s: np.zeros(rot.shape[0]) for s in chans}
-    apart = np.zeros(rot.shape[0])
+    n = rot.shape[0]
+    reach = {s: np.zeros((n, 3)) for s in chans}
+    push = {s: np.zeros(n) for s in chans}
+    apart = np.zeros(n)
     w = max(2, int(round(0.15 * fps)))
     smooth = lambda v: gaussian_filter1d(maximum_filter1d(np.maximum(v, 0.0) * 1.3, 2 * w + 1),  # noqa: E731
                                          w / 3)
+    frames = np.arange(n)
     for _ in range(4):
         for side, c in chans.items():
             m = _MX if side == "right" else np.ones(3)
-            p = push[side]
-            tgt = (c[:, 0:3] + np.stack([apart, np.zeros_like(p), np.zeros_like(p)], axis=1)) * m \
-                + np.stack([np.zeros_like(p), 0.3 * p, p], axis=1)
+            p, cf = push[side][frames], c[frames]
+            zero = np.zeros_like(p)
+            tgt = (cf[:, 0:3] + np.stack([apart[frames], zero, zero], axis=1)) * m \
+                + np.stack([zero, 0.3 * p, p], axis=1)
             collar = np.zeros_like(tgt)
-            collar[:, 2] = c[:, 6]
+            collar[:, 2] = cf[:, 6]
             if side == "right":
                 collar = mirror_aa(collar)
-            col, sh, el, wr, reach[side] = solve_arm(side, tgt, pole_vector(c[:, 5]) * m, collar,
-                                                     c[:, 3], c[:, 4])
+            col, sh, el, wr, reach[side][frames] = solve_arm(
+                side, tgt, pole_vector(cf[:, 5]) * m, collar, cf[:, 3], cf[:, 4])
             for name, v in (("collar", col), ("shoulder", sh), ("elbow", el), ("wrist", wr)):
-                rot[:, _I[f"{side}_{name}"]] = v
-        depth = arm_depths(rot)
-        gap = constraints.HAND_GAP + margin - depth.pop("hands")   # hands keep apart too
-        need = {s: d + margin for s, d in depth.items()}
+                rot[frames, _I[f"{side}_{name}"]] = v
+        depth = arm_depths(rot[frames])
+        gap = np.zeros(n)
+        gap[frames] = constraints.HAND_GAP + margin - depth.pop("hands")   # hands keep apart
+        need = {}
+        for s, d in depth.items():
+            need[s] = np.full(n, -1.0)
+            need[s][frames] = d + margin
         if not any((v > 0).any() for v in need.values()) and not (gap > 0).any():
             break
+        touched = np.zeros(n, dtype=bool)
         for s, v in need.items():
             if (v > 0).any():
-                push[s] += smooth(v)
+                corr = smooth(v)
+                push[s] += corr
+                touched |= corr > 0
         if (gap > 0).any():
-            apart += smooth(0.5 * gap)
+            corr = smooth(0.5 * gap)
+            apart += corr
+            touched |= corr > 0
+        frames = np.flatnonzero(touched)
     return reach
 
 
