@@ -3,7 +3,8 @@
 Layout (what EMAGE's loaders and the SMPL-X Blender add-on read): ``poses`` float32
 [T, 165] (55 joints x axis-angle, SMPL-X order), ``trans`` float32 [T, 3] (metres, Y-up),
 ``betas`` float32 (300,), ``expressions`` float32 [T, 100] (FLAME), ``mocap_frame_rate``
-(scalar), ``model`` ``'smplx2020'``, ``gender`` ``'neutral'``. talkrig adds
+(scalar; also as AMASS's ``mocap_framerate``), ``model`` ``'smplx2020'``, ``gender``
+``'neutral'``. talkrig adds
 ``hand_convention`` (``'flat'``: finger rotations are relative to straight fingers, so load
 with ``flat_hand_mean=True, use_pca=False``) and ``hand_convention_note`` saying so in words.
 ``trans`` is zero in upper-body mode (the pelvis stays still); ``betas`` are zero (the
@@ -66,6 +67,7 @@ def beat2_arrays(body: BodyCurves, face=None, flame=None) -> dict:
         "betas": np.zeros(N_BETAS, np.float32),
         "expressions": expr,
         "mocap_frame_rate": np.array(body.fps, dtype=np.float64),
+        "mocap_framerate": np.array(body.fps, dtype=np.float64),   # AMASS spelling, same value
         "model": np.array("smplx2020"),
         "gender": np.array("neutral"),
         "hand_convention": np.array(body.hand_convention),
@@ -114,7 +116,8 @@ def read_beat2(path) -> BodyCurves:
     except (OSError, ValueError) as exc:
         raise CurveFormatError(f"{path}: not a readable npz file ({exc})") from None
     with data:
-        missing = [k for k in ("poses", "mocap_frame_rate") if k not in data.files]
+        rate = "mocap_frame_rate" if "mocap_frame_rate" in data.files else "mocap_framerate"
+        missing = [k for k in ("poses", rate) if k not in data.files]
         if missing:
             raise CurveFormatError(f"{path}: not a BEAT2/EMAGE motion file (missing "
                                    f"{', '.join(missing)}; found {', '.join(data.files)})")
@@ -125,7 +128,7 @@ def read_beat2(path) -> BodyCurves:
         n = poses.shape[0]
         trans = np.asarray(data["trans"], np.float32) if "trans" in data.files else \
             np.zeros((n, 3), np.float32)
-        fps = float(np.asarray(data["mocap_frame_rate"]).reshape(-1)[0])
+        fps = float(np.asarray(data[rate]).reshape(-1)[0])
         hands = str(data["hand_convention"]) if "hand_convention" in data.files else "flat"
     from ...rigs.skeletons.smplx import JOINT_NAMES
     return BodyCurves(JOINT_NAMES, fps, poses.reshape(n, SMPLX_N_JOINTS, 3), trans,

@@ -30,7 +30,7 @@ def test_beat2_layout_and_round_trip(tmp_path):
         assert d["trans"].shape == (12, 3)
         assert d["betas"].shape == (300,)
         assert d["expressions"].shape == (12, 100)
-        assert float(d["mocap_frame_rate"]) == 30.0
+        assert float(d["mocap_frame_rate"]) == 30.0 == float(d["mocap_framerate"])
         assert str(d["model"]) == "smplx2020"
         assert str(d["hand_convention"]) == "flat"
         assert "flat_hand_mean=True" in str(d["hand_convention_note"])
