@@ -119,3 +119,12 @@ def test_beat2_jaw_and_eyes_from_the_face_without_flame():
     np.testing.assert_allclose(reye, [[-0.1, 0.0, 0.0]] * 3, atol=1e-6)     # about -X
     assert "jawOpen" in str(a["face_joints_source"])
     assert not a["poses"][:, :66].any()                                     # body untouched
+
+
+def test_read_amass_style_npz(tmp_path):
+    p = tmp_path / "amass.npz"
+    poses = np.random.default_rng(2).normal(0, 0.2, (4, 165)).astype(np.float32)
+    np.savez(p, poses=poses, trans=np.zeros((4, 3)), mocap_framerate=np.array(120.0))
+    b = beat2.read_beat2(p)
+    assert b.fps == 120.0 and b.n_frames == 4 and b.hand_convention == "flat"
+    np.testing.assert_array_equal(b.rotations.reshape(4, 165), poses)
