@@ -55,6 +55,8 @@ class BakeReport:
     emotion : dict  the static emotion mix used (name -> intensity).
     auto_emotion : float  amount of the automatic emotion track.
     body, flame : bool  whether a body / FLAME parameters were made.
+    flame_fit : dict  the ARKit -> FLAME fit of the model: per-shape relative error
+        (``rel_error``), ``cannot_express``, ``not_transferred``, registration figures.
     warnings : tuple of BakeWarning.
     settings : dict  the bake's settings (``BakeSettings.to_dict()``).
     """
@@ -72,6 +74,7 @@ class BakeReport:
     auto_emotion: float = 0.0
     body: bool = False
     flame: bool = False
+    flame_fit: dict = field(default_factory=dict)
     warnings: tuple = ()
     settings: dict = field(default_factory=dict)
 

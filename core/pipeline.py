@@ -83,6 +83,13 @@ def bake(audio, settings: Optional[BakeSettings] = None, *, text: Optional[str] 
     fps, style = settings.fps, settings.style
     report = BakeReport(fps=fps, seed=settings.seed, settings=settings.to_dict())
 
+    flame_fit = None
+    if settings.flame.enabled:               # a bad model file fails before the long work
+        step(0.0, "reading the FLAME model")
+        from .flame import mapping_for_settings
+        flame_fit, flame_info = mapping_for_settings(settings.flame)
+        report = _flame_report(report, flame_fit.report())
+
     step(0.0, "loading audio")
     speech = load_speech(audio, fps=fps, max_duration_s=settings.max_duration_s)
     report = report.updated(duration_s=speech.duration, source=speech.source)
@@ -111,11 +118,10 @@ def bake(audio, settings: Optional[BakeSettings] = None, *, text: Optional[str] 
         step(0.9, "moving the body")
         body = body_stage(face, prosody, phones=phones, spec=spec, settings=settings, grid=grid)
         report = report.updated(body=True)
-    if settings.flame.enabled:
-        step(0.95, "fitting FLAME parameters")
-        from .flame import flame_from_settings
-        flame, _fit = flame_from_settings(face, settings.flame)
-        report = report.updated(flame=True)
+    if flame_fit is not None:
+        step(0.95, "FLAME parameters")
+        from .flame import flame_params
+        flame = flame_params(face, flame_fit, settings.flame.n_expression)
     step(1.0, "done")
     return Performance(face=face, visemes=visemes, phones=phones, prosody=prosody, body=body,
                        flame=flame, report=report)
@@ -272,6 +278,19 @@ def phone_closures(phones, *, fps: float, n_frames: int, lead_ms: float = 0.0):
         if i1 <= i0:                # a closure shorter than a frame still gets its frame
             mask[min(n_frames - 1, int(round((a + b) / 2 * fps - lead_ms / 1000.0 * fps)))] = 1.0
     return mask
+
+
+def _flame_report(report: BakeReport, fit: dict) -> BakeReport:
+    """The FLAME fit's per-shape errors in the report, and a warning for what the model
+    cannot express (those ARKit shapes reach FLAME only in part, or not at all)."""
+    report = report.updated(flame=True, flame_fit=fit)
+    lost = list(fit.get("cannot_express", [])) + list(fit.get("not_transferred", []))
+    if lost:
+        report = report.with_warning(
+            "flame-cannot-express", f"the FLAME model cannot express {len(lost)} of 52 ARKit "
+            f"shapes ({', '.join(lost[:6])}{', ...' if len(lost) > 6 else ''}); their motion is "
+            "lost or approximate in the FLAME parameters")
+    return report
 
 
 def _reporter(progress: Progress):

@@ -153,3 +153,32 @@ def test_one_call_errors(known, tmp_path):
                                                 cache_dir=str(tmp_path / "c")))
     with pytest.raises(FlameModelError, match="no FLAME model file given"):
         flame_from_settings(face, FlameSettings())
+
+
+def test_bake_with_a_flame_model_end_to_end(known, tmp_path, monkeypatch):
+    """``talkrig bake --flame-model`` -> FLAME keys in the npz, the fit in the report; a bad
+    model file fails at once, before any audio is read."""
+    from talkrig.app import cli
+    from talkrig.core.pipeline import bake
+    from talkrig.core.settings import BakeSettings
+    from synth import speech_like
+    import soundfile as sf
+    wav = tmp_path / "line.wav"
+    sf.write(wav, speech_like(1.5, seed=3), 16000)
+    settings = BakeSettings(flame=FlameSettings(model_path=str(known["path"]), n_expression=50,
+                                                cache_dir=str(tmp_path / "cache")))
+    perf = bake(str(wav), settings)
+    assert perf.flame.expression.shape == (perf.face.n_frames, 50)
+    assert perf.report.flame and perf.report.flame_fit["model_sha256"] == perf.flame.model_sha256
+    assert set(perf.report.flame_fit["rel_error"]) >= {"jawOpen", "mouthSmileLeft"}
+    out = tmp_path / "take.npz"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))       # the CLI's default cache
+    assert cli.main(["bake", str(wav), "-o", str(out), "--flame-model", str(known["path"]),
+                     "--flame-expressions", "50", "-q"]) == 0
+    with np.load(out) as z:
+        assert z["expression"].shape == (perf.face.n_frames, 50) and "values" in z.files
+    truncated = tmp_path / "broken.pkl"
+    truncated.write_bytes(b"\x80\x04\x95\x10\x00\x00")
+    with pytest.raises(FlameModelError):
+        bake(str(tmp_path / "missing.wav"), settings.replace(
+            flame=FlameSettings(model_path=str(truncated))))   # model error, not missing audio
