@@ -92,17 +92,17 @@ def make_skeleton(names, parents, rest, heads, tails) -> TargetSkeleton:
 
 
 def bone_frame(head, tail, roll: float = 0.0) -> np.ndarray:
-    """A rest frame [shape=(3, 3)] with y along ``tail - head`` (Blender's roll convention).
+    """A rest frame [shape=(3, 3)] with y along ``tail - head``, turned by ``roll`` about y.
 
-    Roll 0 puts the bone's z axis as close to world +Z as the bone allows (x for vertical
-    bones), like Blender's ``vec_roll_to_mat3``; ``roll`` turns it about y (radians).
+    Roll 0 is the shortest-arc rotation of +Y onto the bone (close to, not the same as,
+    Blender's ``vec_roll_to_mat3``); used to build test skeletons without Blender. The
+    retargeter itself takes any rest frames (``bone.matrix_local`` in Blender).
     """
     y = np.asarray(tail, dtype=np.float64) - np.asarray(head, dtype=np.float64)
     n = np.linalg.norm(y)
     if n < 1e-9:
         raise RetargetError("a bone has zero length")
     y = y / n
-    # Blender: the rotation taking +Y to y with the shortest arc, then roll about y.
     a = np.array([0.0, 1.0, 0.0])
     base = _shortest_arc(a, y)
     c, s = np.cos(roll), np.sin(roll)
