@@ -52,8 +52,10 @@ def test_network_route_recognises_phones():
     sp = lj_speech("LJ001-0008")
     tr = phone_track(sp)
     _valid(tr, sp.duration)
-    assert tr.source == "recognize"
-    assert tr.recognizer.startswith("onnx: phonemes_hama.onnx") and tr.warnings == ()
+    assert tr.source == "recognize" and tr.warnings == ()
+    from talkrig.core.speech.recognize import choose_recognizer
+    expected = {"onnx": "onnx: phonemes_hama.onnx", "hama": "hama: hama 1.7.0 engine"}
+    assert tr.recognizer.startswith(expected[choose_recognizer(sys.platform)])
     # pooled over four clips (one short clip alone is too few phones to judge): measured
     # 0.15 over the 20 test clips, as hama 1.7.0's network (0.149)
     edits = n = 0
@@ -130,14 +132,15 @@ def test_without_the_runtime_phone_track_falls_back_and_says_why(monkeypatch):
     import talkrig.core.speech.recognize as rec
 
     def broken(name="onnx"):
-        raise ModelRuntimeError("onnxruntime cannot be loaded on this platform (test)")
-    monkeypatch.setattr(rec, "phone_net", broken)      # a platform where the runtime fails
+        raise ModelRuntimeError(f"{name}: onnxruntime cannot be loaded on this platform (test)")
+    monkeypatch.setattr(rec, "phone_net", broken)      # a platform where no network loads
     assert net.phone_net("onnx") is not None            # the real loader is untouched
     sp = lj_speech("LJ001-0002")
     tr = phone_track(sp)
     _valid(tr, sp.duration)
     assert tr.source == "recognize:pocketsphinx"
-    assert tr.recognizer.startswith("pocketsphinx: the onnx phoneme network cannot run here")
+    assert tr.recognizer.startswith("pocketsphinx: the ")
+    assert "phoneme network cannot run here" in tr.recognizer
     assert [c for c, _ in tr.warnings] == [rec.FALLBACK_WARNING]
     assert "onnxruntime cannot be loaded" in tr.warnings[0][1]
     wrong = phone_track(sp, text="the quick brown fox jumps over the lazy dog again")
@@ -147,15 +150,40 @@ def test_without_the_runtime_phone_track_falls_back_and_says_why(monkeypatch):
         recognize_rows(sp.samples, engine="onnx")
 
 
-def test_every_platform_chooses_the_onnx_recogniser():
+def test_windows_chooses_the_onnx_recogniser_and_the_others_hama_where_installed():
     from talkrig.core.speech.recognize import choose_recognizer
+    for present in (True, False):
+        assert choose_recognizer("win32", hama_present=present) == "onnx"
+        for platform in ("linux", "darwin"):
+            assert choose_recognizer(platform, hama_present=present) == (
+                "hama" if present else "onnx")
     for platform in ("win32", "linux", "darwin"):
-        assert choose_recognizer(platform) == "onnx"
+        assert choose_recognizer(platform, "onnx") == "onnx"
         assert choose_recognizer(platform, "pocketsphinx") == "pocketsphinx"
     with pytest.raises(AlignmentError):
         choose_recognizer("win32", "hama")               # hama 1.7.0 has no Windows binary
     with pytest.raises(AlignmentError):
         choose_recognizer("win32", "whisper")
+
+
+@needs_lj
+def test_hama_that_does_not_load_falls_back_to_the_onnx_network(monkeypatch):
+    import talkrig.core.speech.recognize as rec
+    real = rec.phone_net
+
+    def no_hama(name="onnx"):
+        if name == "hama":
+            raise ModelRuntimeError("hama 1.7.0's engine is not available (test)")
+        return real(name)
+    monkeypatch.setattr(rec, "hama_installed", lambda: True)
+    monkeypatch.setattr(rec, "phone_net", no_hama)
+    name, why = rec.recognizer_status()
+    if sys.platform == "win32":
+        assert name == "onnx"
+    else:
+        assert name == "onnx" and "does not load here" in why
+    tr = phone_track(lj_speech("LJ001-0002"))
+    assert tr.source == "recognize" and tr.recognizer.startswith("onnx: ")
 
 
 @needs_lj
