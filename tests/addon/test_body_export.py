@@ -12,7 +12,7 @@ from talkrig.addon.body_export import export_body
 from talkrig.addon.body_keys import write_body_take
 from talkrig.addon.demo_body import tube_mesh
 from talkrig.addon.demo_head import create_demo_head
-from talkrig.addon.keyframes import shape_key_mapping, write_face_curves
+from talkrig.addon.keyframes import action_fcurves, shape_key_mapping, write_face_curves
 from talkrig.core.curves import FaceCurves
 from talkrig.core.errors import ExportError
 from talkrig.rigs.arkit import FACE_CHANNELS
@@ -51,6 +51,21 @@ def test_fbx_has_every_mapped_bone_and_the_face(tmp_path, preset):
         assert min(got["nodes"][b][1] for b in res.bones) == pytest.approx(0.0, abs=1e-6)
         assert got["morph_channels"] >= 2, reader.__name__           # jawOpen, eyeBlinkLeft ...
     assert min(t.min() for t in fbx_key_times(path)) == pytest.approx(0.0, abs=1e-9)
+    if preset == "default":                     # Blender's importer: the take starts at frame 1
+        bpy.ops.wm.read_factory_settings(use_empty=True)
+        bpy.context.scene.render.fps = 30
+        bpy.ops.import_scene.fbx(filepath=path)
+        firsts = {}
+        for obj in bpy.data.objects:
+            for id_block in (obj, getattr(obj.data, "shape_keys", None)):
+                ad = getattr(id_block, "animation_data", None)
+                if ad is not None and ad.action is not None:
+                    fcs = action_fcurves(ad.action)
+                    firsts[id_block.name] = min(fc.range()[0] for fc in fcs)
+                    assert max(len(fc.keyframe_points) for fc in fcs) >= n
+        assert "Hero" in firsts and any(k.startswith("HeroFace") for k in firsts)
+        assert set(firsts.values()) == {1.0}, firsts
+        return
     # the scene is as it was: keys back at frame 1
     assert rig.animation_data.action == res.action
     assert min(fc.range()[0] for fc in res.action.layers[0].strips[0].channelbags[0].fcurves) == 1.0 \
