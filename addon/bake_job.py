@@ -289,7 +289,7 @@ class BakeJob:
 
     def _bake_kwargs(self) -> dict:
         r = self.request
-        return dict(audio=r.audio_path, settings=r.settings, text=r.text)
+        return dict(audio=r.audio_path, settings=r.settings.to_dict(), text=r.text)
 
     def _run_process(self) -> None:
         """Reader thread: start the child, follow its progress lines, collect the result."""

@@ -64,7 +64,11 @@ def main(argv) -> int:
     with open(os.path.join(job_dir, "request.pkl"), "rb") as fh:
         kwargs = pickle.load(fh)
     audio = kwargs.pop("audio")
+    settings_mod = importlib.import_module(f"{name}.core.settings")
     try:
+        # settings travel as a plain dict: the parent's classes may live under another
+        # package name (``talkrig`` in tests, ``bl_ext.<repo>.talkrig`` in Blender)
+        kwargs["settings"] = settings_mod.BakeSettings.from_dict(kwargs["settings"])
         perf = pipeline.bake(audio, progress=progress, **kwargs)
     except Cancelled:
         print("C", flush=True)

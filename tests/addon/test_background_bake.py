@@ -164,7 +164,7 @@ def test_worker_imports_the_package_under_the_extension_name(speech_wav, tmp_pat
 
     root = Path(worker.__file__).resolve().parents[1]
     with open(tmp_path / "request.pkl", "wb") as fh:
-        pickle.dump({"audio": str(speech_wav), "fps": 25.0, "seed": 1}, fh)
+        pickle.dump({"audio": str(speech_wav), "settings": {"fps": 25.0, "seed": 1}}, fh)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
     proc = subprocess.run([sys.executable, worker.__file__, "bl_ext.user_default.talkrig",
                            str(root), str(tmp_path)], input="", capture_output=True, text=True,

@@ -67,7 +67,8 @@ def test_bake_to_files_errors(tmp_path):
     perf = Performance(face=FaceCurves(FACE_CHANNELS, 30.0, np.zeros((3, 61), np.float32)))
     with pytest.raises(ExportError, match="folder does not exist"):
         bake_to_files(perf, blend=str(tmp_path / "missing" / "x.blend"))
-    with pytest.raises(ExportError, match="does not exist"):
+    from talkrig.addon.headless import TargetError
+    with pytest.raises(TargetError, match="does not exist"):
         bake_to_files(perf, target=str(tmp_path / "nothing.blend"))
 
 
@@ -125,7 +126,7 @@ def test_cli_fbx_preset_and_mp4_output(speech_wav, tmp_path, capsys):
                  "unreal", "-q"]) == 0
     assert fbx.stat().st_size > 10000 and mp4.stat().st_size > 1000
     assert main(["bake", str(speech_wav), "-o", str(fbx), "--fbx-preset", "godot"]) == 2
-    assert "invalid choice" in capsys.readouterr().err
+    assert "unknown --fbx-preset 'godot'; use one of default, unreal, unity" in capsys.readouterr().err
 
 
 def test_batch_preview_column_and_flag(speech_wav, tmp_path):
