@@ -125,7 +125,7 @@ def pose_arms(rot: np.ndarray, chans: dict, *, fps: float = 30.0, margin: float 
     smooth = lambda v: gaussian_filter1d(maximum_filter1d(np.maximum(v, 0.0) * 1.3, 2 * w + 1),  # noqa: E731
                                          w / 3)
     frames = np.arange(n)
-    for _ in range(4):
+    for _ in range(6):
         for side, c in chans.items():
             m = _MX if side == "right" else np.ones(3)
             p, cf = push[side][frames], c[frames]
@@ -156,7 +156,7 @@ def pose_arms(rot: np.ndarray, chans: dict, *, fps: float = 30.0, margin: float 
                 push[s] += corr
                 touched |= corr > 0
         if (gap > 0).any():
-            corr = smooth(0.5 * gap)
+            corr = smooth(0.8 * gap)
             apart += corr
             touched |= corr > 0
         frames = np.flatnonzero(touched)
