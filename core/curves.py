@@ -152,6 +152,8 @@ class BodyCurves:
         Root (pelvis) translation in metres, Y-up.
     hand_convention : str
         ``"flat"`` (zero finger rotation = straight fingers, SMPL-X ``flat_hand_mean=True``).
+    gestures : tuple of (apex time s, side, name)
+        The gestures the generator planned (for inspection and tests); () when unknown.
     """
 
     joint_names: tuple
@@ -159,6 +161,7 @@ class BodyCurves:
     rotations: np.ndarray
     translation: np.ndarray
     hand_convention: str = "flat"
+    gestures: tuple = ()
 
     def __post_init__(self):
         rot = np.asarray(self.rotations, dtype=np.float32)

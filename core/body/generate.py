@@ -181,11 +181,10 @@ def generate_body(*, fps: float, n_frames: int, prosody: Prosody, phones=None,
     rot[:, smplx.INDEX["neck"]] = neck
     rot[:, smplx.INDEX["head"]] = head_aa
     constraints.clamp_limits(rot)
-    body = BodyCurves(smplx.JOINT_NAMES, fps, rot.astype(np.float32), np.zeros((n, 3), np.float32))
-    object.__setattr__(body, "_events", tuple(events))     # planned gestures, for inspection
-    return body
+    return BodyCurves(smplx.JOINT_NAMES, fps, rot.astype(np.float32), np.zeros((n, 3), np.float32),
+                      gestures=tuple(events))
 
 
 def gesture_events(body: BodyCurves) -> tuple:
     """The gestures :func:`generate_body` planned: (apex time s, side, name) tuples."""
-    return getattr(body, "_events", ())
+    return body.gestures
