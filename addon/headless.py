@@ -6,8 +6,11 @@ with Blender as a Python module (``bpy``); nothing here needs a display.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import sys
+import tempfile
 from pathlib import Path
 
 import bpy
@@ -20,17 +23,81 @@ from ..rigs.arkit import ARKIT_NAMES
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "arctic"
 DEMO_CLIP = "arctic_a0009"
 ACTION_NAME = "talkrig_take"
+#: The preview the CLI and batch render unless told otherwise: 320 px at the take's frame
+#: rate, without Workbench's edge smoothing (a frame in half the time with software GL;
+#: docs/FIELD_NOTES.md "Preview render time"). The panel's preview keeps it on.
+DRAFT_PREVIEW = {"antialias": False}
+
+
+class TargetError(RigMappingError):
+    """The ``--target`` file is missing, not a .blend, damaged, or holds no face mesh."""
+
+
+def check_target(path: str) -> dict:
+    """Check a target .blend before a bake and open it: it exists, Blender can read it, and
+    it holds a face mesh (shape keys with ARKit or viseme names). A bake that follows
+    (:func:`bake_to_files` with the same ``target``) uses the opened file as it is.
+
+    Returns ``{"path": absolute path, "object": name of the face mesh}``.
+
+    Raises
+    ------
+    TargetError
+        Missing, not a file, not a .blend (random bytes, a .wav ...), truncated or damaged,
+        or without a mesh; one line saying what to give instead.
+    RigMappingError
+        No mesh with ARKit or viseme shape keys.
+    """
+    path = os.path.abspath(os.fspath(path))
+    if not os.path.exists(path):
+        raise TargetError(f"target '{path}' does not exist: give a .blend with a face mesh")
+    if not os.path.isfile(path):
+        raise TargetError(f"target '{path}' is not a file: give a .blend with a face mesh")
+    current = bpy.data.filepath and os.path.abspath(bpy.data.filepath) == path
+    try:        # the file's index only: a damaged file fails here, before a long load
+        with quiet_output(), bpy.data.libraries.load(path) as (data_from, _):
+            meshes = len(data_from.meshes)
+    except (OSError, RuntimeError, ValueError) as exc:
+        if current:                  # Blender reads no index of the open file: load it below
+            meshes = 1
+        else:
+            _raise_unreadable(path, exc)
+    if meshes == 0:
+        raise TargetError(f"target '{path}' holds no mesh; give a .blend with a face mesh that "
+                          "has ARKit or viseme shape keys")
+    try:
+        with quiet_output():
+            bpy.ops.wm.open_mainfile(filepath=path)
+    except RuntimeError as exc:
+        raise TargetError(f"target '{path}' cannot be opened: {' '.join(str(exc).split())[:200]}") \
+            from None
+    return {"path": path, "object": _face_in_scene(path).name}
+
+
+def _raise_unreadable(path: str, exc: Exception):
+    why = " ".join(str(exc).split())
+    kind = ("damaged or truncated" if "DNA" in why or "truncat" in why.lower()
+            else "not a .blend file Blender can read")
+    raise TargetError(f"target '{path}' is {kind}; give a .blend saved by Blender 4.2 or "
+                      f"newer with a face mesh ({why[:160]})") from None
 
 
 def _pick_target(path: str) -> bpy.types.Object:
-    """Open ``path`` and return its face mesh: the active mesh with shape keys, else the
-    mesh whose shape keys match the most ARKit and viseme names."""
+    """The face mesh of target ``path``: opened and checked by :func:`check_target`, unless
+    that file is open already and unchanged."""
+    path = os.path.abspath(path)
+    if bpy.data.filepath and os.path.abspath(bpy.data.filepath) == path and not bpy.data.is_dirty:
+        return _face_in_scene(path)
+    name = check_target(path)["object"]       # opens the file: look the object up after
+    return bpy.data.objects[name]
+
+
+def _face_in_scene(path: str) -> bpy.types.Object:
+    """The active mesh with shape keys, else the mesh whose shape keys match the most ARKit
+    and viseme names."""
     from ..rigs.visemes import match_viseme_keys
     from .keyframes import shape_key_mapping
 
-    if not os.path.isfile(path):
-        raise ExportError(f"target '{path}' does not exist: give a .blend with a face mesh")
-    bpy.ops.wm.open_mainfile(filepath=path)
     active = bpy.context.view_layer.objects.active
     candidates = [o for o in bpy.context.scene.objects
                   if o.type == "MESH" and o.data.shape_keys is not None]
@@ -40,9 +107,40 @@ def _pick_target(path: str) -> bpy.types.Object:
                       + len(match_viseme_keys(o.data.shape_keys.key_blocks.keys()[1:]).matched),
                       o.name, o) for o in candidates), key=lambda t: (-t[0], t[1]))
     if not scored or scored[0][0] == 0:
-        raise RigMappingError(f"'{path}' has no mesh with ARKit shape keys (jawOpen, mouthClose, "
-                              "...) or viseme shape keys (vrc.v_aa, viseme_aa, ...)")
+        raise RigMappingError(f"target '{path}' has no mesh with ARKit shape keys (jawOpen, "
+                              "mouthClose, ...) or viseme shape keys (vrc.v_aa, viseme_aa, ...)")
     return scored[0][2]
+
+
+@contextlib.contextmanager
+def quiet_output():
+    """Send what Blender's C code and exporters print (``Info: Saved``, FBX/glTF progress,
+    ``EGL Error`` lines of the headless GPU) to a temporary file instead of the terminal:
+    file descriptors 1 and 2 are redirected, Python's own streams flushed around it."""
+    streams = [s for s in (sys.stdout, sys.stderr) if s is not None]
+    try:
+        fds = [s.fileno() for s in streams]
+    except (AttributeError, OSError, ValueError):       # no real descriptors (captured)
+        yield
+        return
+    for s in streams:
+        s.flush()
+    saved = [os.dup(fd) for fd in fds]
+    try:
+        with tempfile.TemporaryFile() as sink:
+            for fd in fds:
+                os.dup2(sink.fileno(), fd)
+            try:
+                yield
+            finally:
+                for s in streams:
+                    with contextlib.suppress(OSError, ValueError):
+                        s.flush()
+                for fd, keep in zip(fds, saved):
+                    os.dup2(keep, fd)
+    finally:
+        for keep in saved:
+            os.close(keep)
 
 
 def _add_camera_and_light(obj) -> None:
@@ -65,8 +163,13 @@ def _add_camera_and_light(obj) -> None:
 
 def bake_to_files(performance: Performance, *, audio_path=None, blend=None, fbx=None, glb=None,
                   target=None, frame_start: int = 1, fbx_preset: str = "default",
-                  preview=None, preview_options=None, drive: str = "auto") -> dict:
+                  preview=None, preview_options=None, drive: str = "auto",
+                  pack_sound: bool = True, transaction=None, quiet: bool = True) -> dict:
     """Write a baked performance onto a head in a fresh Blender session and save it.
+
+    All outputs are written to temporary files beside their targets and moved into place
+    together at the end (``core.io.atomic.OutputTransaction``): after any failure or
+    interrupt every existing file is as it was and no temporary file is left.
 
     Parameters
     ----------
@@ -82,7 +185,7 @@ def bake_to_files(performance: Performance, *, audio_path=None, blend=None, fbx=
         Also render a preview video (.mp4 with the speech) here (``addon.preview``).
     preview_options : dict, optional
         Keyword arguments for ``render_preview`` (``resolution``, ``frame_step``,
-        ``max_seconds``, ``engine``).
+        ``max_seconds``, ``engine``, ``antialias``, ``progress``).
     target : str, optional
         A .blend holding the face mesh; the demo head is built when omitted.
     frame_start : int
@@ -90,24 +193,51 @@ def bake_to_files(performance: Performance, *, audio_path=None, blend=None, fbx=
     drive : {"auto", "arkit", "visemes"}
         Which shape keys the mouth drives (``addon.viseme_keys``): the performance's viseme
         track onto a viseme rig's keys (VRChat ``vrc.v_aa``, Oculus ``viseme_aa`` ...), or ARKit.
+    pack_sound : bool
+        Pack the speech into the saved .blend, so it still plays after the file (or the
+        audio) moved; False keeps a path to the audio file instead.
+    transaction : core.io.atomic.OutputTransaction, optional
+        Write into this transaction and leave the commit to its owner (the CLI puts its
+        curve files into the same one); default: an own one, committed here.
+    quiet : bool
+        Keep Blender's own printing (exporters, ``Saved``, EGL messages) off the terminal.
 
     Returns
     -------
     dict with ``object``, ``action``, ``matched`` (int, ARKit keys), ``missing`` (tuple),
     ``drive`` ("arkit" or "visemes": what ran), ``viseme_matched`` (dict viseme -> key,
-    empty unless visemes drove), ``viseme_missing`` (tuple) and the paths written under
+    empty unless visemes drove), ``viseme_missing`` (tuple) and the real paths under
     ``blend``/``fbx``/``glb``/``preview``.
     """
-    from .viseme_keys import action_drive, check_drive
-    from .demo_head import create_demo_head
-    from .export import export_fbx, export_glb
-    from .keyframes import shape_key_mapping, write_face_curves
-    from .sound import add_sound_strip
+    from ..core.io.atomic import OutputTransaction
 
     outputs = {"blend": blend, "fbx": fbx, "glb": glb, "preview": preview}
     for kind, path in outputs.items():
         if path and not os.path.isdir(os.path.dirname(os.path.abspath(path))):
             raise ExportError(f"cannot write '{path}': its folder does not exist; create it first")
+    own = transaction is None
+    tx = OutputTransaction() if own else transaction
+    with (tx if own else contextlib.nullcontext()), \
+            (quiet_output() if quiet else contextlib.nullcontext()):
+        try:
+            return _bake_into(tx, performance, audio_path=audio_path, target=target,
+                              frame_start=frame_start, drive=drive, pack_sound=pack_sound,
+                              outputs=outputs, fbx_preset=fbx_preset,
+                              preview_options=preview_options)
+        except BaseException as exc:
+            if not own and exc.args and isinstance(exc.args[0], str):
+                exc.args = (tx.real_name(exc.args[0]),) + tuple(exc.args[1:])
+            raise
+
+
+def _bake_into(tx, performance, *, audio_path, target, frame_start, drive, pack_sound, outputs,
+               fbx_preset, preview_options) -> dict:
+    from . import export
+    from .demo_head import create_demo_head
+    from .keyframes import shape_key_mapping, write_face_curves
+    from .sound import add_sound_strip
+    from .viseme_keys import action_drive, check_drive
+
     if target:
         obj = _pick_target(os.path.abspath(target))
     else:
@@ -123,28 +253,37 @@ def bake_to_files(performance: Performance, *, audio_path=None, blend=None, fbx=
     action = write_face_curves(obj, performance.face, mapping=mapping, action_name=ACTION_NAME,
                                frame_start=frame_start, set_fps=True,
                                visemes=performance.visemes, drive=check_drive(drive))
+    strip = None
     if audio_path:
-        add_sound_strip(bpy.context.scene, str(audio_path), frame_start=frame_start)
+        strip = add_sound_strip(bpy.context.scene, str(audio_path), frame_start=frame_start)
     mode, vis_keys, vis_missing = action_drive(action)
     result = {"object": obj.name, "action": action.name, "matched": len(mapping.matched),
               "missing": tuple(mapping.missing), "drive": mode, "viseme_matched": vis_keys,
               "viseme_missing": vis_missing}
-    if blend:
-        path = os.path.abspath(blend)
+    if outputs["blend"]:
+        path = os.path.abspath(outputs["blend"])
+        if pack_sound and strip is not None and strip.sound is not None \
+                and strip.sound.packed_file is None:
+            strip.sound.pack()
         try:
-            bpy.ops.wm.save_as_mainfile(filepath=path, relative_remap=True)
+            # a fresh temporary name: Blender keeps no .blend1 backup; copy: the session
+            # keeps its own file name, relative paths are remapped to the output's folder
+            bpy.ops.wm.save_as_mainfile(filepath=tx.temp(path), copy=True, relative_remap=True)
         except RuntimeError as exc:
-            raise ExportError(f"saving '{path}' failed: {exc}") from exc
+            raise ExportError(f"saving '{path}' failed: {' '.join(str(exc).split())}") from None
         result["blend"] = path
-    if fbx:
-        result["fbx"] = export_fbx(obj, fbx, preset=fbx_preset)
-    if glb:
-        result["glb"] = export_glb(obj, glb)
-    if preview:
+    if outputs["fbx"]:
+        export.export_fbx(obj, tx.temp(outputs["fbx"]), preset=fbx_preset)
+        result["fbx"] = os.path.abspath(outputs["fbx"])
+    if outputs["glb"]:
+        export.export_glb(obj, tx.temp(outputs["glb"]))
+        result["glb"] = os.path.abspath(outputs["glb"])
+    if outputs["preview"]:
         from .preview import render_preview
 
-        result["preview"] = render_preview(obj, preview, audio_path=audio_path,
-                                           **(preview_options or {}))
+        options = dict(DRAFT_PREVIEW, **(preview_options or {}))
+        render_preview(obj, tx.temp(outputs["preview"]), audio_path=audio_path, **options)
+        result["preview"] = os.path.abspath(outputs["preview"])
     return result
 
 
@@ -218,6 +357,8 @@ def run_demo(out_dir, *, fps: float = 30.0, seed: int = 0) -> str:
     frame = 1 + int(np.argmax(perf.face.channel("jawOpen")))
     bpy.context.scene.frame_set(frame)
     render_preview(obj, str(out / "demo_face.png"))
+    from .demo_body import run_clip
+    run_clip(out, audio, text=text, fps=fps, seed=seed)         # the mannequin: demo_body.*
     jaw = perf.face.channel(ARKIT_NAMES[ARKIT_NAMES.index("jawOpen")])
     return (f"{perf.face.n_frames} frames at {perf.face.fps:g} fps, {result['matched']}/52 keys, "
             f"jawOpen max {float(jaw.max()):.2f}")

@@ -29,15 +29,18 @@ from __future__ import annotations
 import csv
 import json
 import os
+import signal
 import sys
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field, replace
 from multiprocessing import get_context
 from pathlib import Path
 
-from ..core.errors import ExportError, TalkrigError, TranscriptError
-from ..core.io.formats import BLENDER_EXTS, CURVE_EXTS, check_output_paths
+from ..core.errors import TalkrigError, TranscriptError
+from ..core.io.atomic import OutputTransaction, remove_stale_parts
+from ..core.io.formats import BLENDER_EXTS, check_output_paths
 from ..core.settings import OPTIONS, BakeSettings, option_key, settings_from_options
 
 #: Columns about the row itself; every other column is a bake option named as on the
@@ -218,38 +221,38 @@ def _transcript(row: BatchRow):
     return row.text
 
 
-def _temp_name(path: str) -> str:
-    p = Path(path)
-    return str(p.with_name(f".{p.stem}.part{os.getpid()}{p.suffix}"))
-
-
 def bake_row(row: BatchRow) -> RowResult:
-    """Bake one manifest row; never raises, failures come back as a ``failed`` result."""
+    """Bake one manifest row; never raises, failures come back as a ``failed`` result.
+
+    The row's outputs are written as temporary files beside them and moved into place
+    together (``core.io.atomic.OutputTransaction``): a failed or killed row changes no file.
+    """
     t0 = time.perf_counter()
-    temps = {}
     if row.error:
         return RowResult(row.index, row.audio, row.output, "failed", message=row.error)
     try:
         check_output_paths(row.outputs, settings=row.settings, create_folders=True)
         text = _transcript(row)
-        from ..core.pipeline import bake
-        perf = bake(row.audio, row.settings, text=text)
-        temps = {out: _temp_name(out) for out in row.outputs}
-        blender = {Path(o).suffix.lower()[1:]: temps[o] for o in row.outputs
+        blender = {Path(o).suffix.lower()[1:]: o for o in row.outputs
                    if Path(o).suffix.lower() in BLENDER_EXTS}
         if "mp4" in blender:
             blender["preview"] = blender.pop("mp4")
-        from ..core.io import write_curves
-        for out in row.outputs:
-            if Path(out).suffix.lower() in CURVE_EXTS:
-                write_curves(temps[out], perf)
+        headless = None
         if blender:
             _drop_inherited_blender_paths()
             from ..addon import headless   # needs the bpy module in this worker
-            headless.bake_to_files(perf, audio_path=row.audio, **blender_options(row.settings),
-                                   **blender)
-        for out, tmp in temps.items():
-            os.replace(tmp, out)
+            if row.settings.output.target:
+                headless.check_target(row.settings.output.target)     # before the bake
+        from ..core.pipeline import bake
+        perf = bake(row.audio, row.settings, text=text)
+        from ..core.io.outputs import write_output
+        with OutputTransaction() as tx:
+            for out in row.outputs:
+                if Path(out).suffix.lower() not in BLENDER_EXTS:
+                    write_output(tx.temp(out), perf)
+            if headless is not None:
+                headless.bake_to_files(perf, audio_path=row.audio, transaction=tx,
+                                       **blender_options(row.settings), **blender)
         return RowResult(row.index, row.audio, row.output, "ok",
                          seconds=time.perf_counter() - t0, outputs=list(row.outputs),
                          warnings=[w.to_dict() for w in perf.report.warnings],
@@ -263,9 +266,6 @@ def bake_row(row: BatchRow) -> RowResult:
             message = f"unexpected ImportError: {exc}"
     except Exception as exc:  # a bad row must not stop the batch; report it precisely
         message = f"unexpected {type(exc).__name__}: {exc}"
-    for tmp in temps.values():
-        if os.path.exists(tmp):
-            os.remove(tmp)
     return RowResult(row.index, row.audio, row.output, "failed", message=message,
                      seconds=time.perf_counter() - t0)
 
@@ -278,6 +278,8 @@ def blender_options(settings: BakeSettings) -> dict:
         extra["drive"] = out.drive
     if out.fbx_preset != "default":
         extra["fbx_preset"] = out.fbx_preset
+    if not out.pack_sound:
+        extra["pack_sound"] = False
     return extra
 
 
@@ -302,11 +304,39 @@ def _drop_inherited_blender_paths() -> None:
     sys.path[:] = [p for p in sys.path if not (p and os.path.isdir(p) and shadows(p))]
 
 
-def _single_threaded_worker() -> None:
+def _single_threaded_worker(parent_pid: int | None = None) -> None:
     """Worker start-up: one compute thread per process, so N jobs use N cores, not N x cores
-    (runs before numpy or the recognisers are imported in the fresh process)."""
+    (runs before numpy or the recognisers are imported in the fresh process); and the worker
+    dies with its parent (:func:`exit_with_parent`), so a killed batch leaves no workers."""
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
+    if parent_pid is not None:
+        exit_with_parent(parent_pid)
+
+
+def exit_with_parent(parent_pid: int, *, poll_s: float = 0.5) -> None:
+    """End this process when ``parent_pid`` dies, even by ``kill -9``.
+
+    Linux: the kernel sends SIGKILL on the parent's death (``prctl(PR_SET_PDEATHSIG)``);
+    everywhere: a daemon thread that sees the parent gone (re-parented) exits the process.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)          # PR_SET_PDEATHSIG = 1
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent_pid:                           # died before we got here
+        os._exit(1)
+
+    def watch():
+        while True:
+            time.sleep(poll_s)
+            if os.getppid() != parent_pid:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="talkrig-parent-watch", daemon=True).start()
 
 
 def _iter_local(rows, jobs):
@@ -316,7 +346,8 @@ def _iter_local(rows, jobs):
         return
     # spawn: workers start clean (bpy must not be inherited half-initialised through fork)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"),
-                             initializer=_single_threaded_worker) as pool:
+                             initializer=_single_threaded_worker,
+                             initargs=(os.getpid(),)) as pool:
         futures = [pool.submit(bake_row, row) for row in rows]
         for fut in as_completed(futures):
             yield fut.result()
@@ -340,10 +371,16 @@ def _iter_dask(rows, scheduler):
 
 
 def run_batch(rows, *, jobs: int = 1, force: bool = False, scheduler: str | None = None,
-              show_progress: bool = True) -> list:
-    """Bake every row; returns one :class:`RowResult` per row, in manifest order."""
+              show_progress: bool = True, on_result=None) -> list:
+    """Bake every row; returns one :class:`RowResult` per row, in manifest order.
+
+    Temporary files that a killed earlier run left beside these outputs are removed first.
+    ``on_result(results)`` is called with the results so far (manifest order) each time a
+    row finishes, e.g. to keep a report file current.
+    """
     if jobs < 1:
         raise TalkrigError(f"--jobs must be at least 1, got {jobs}")
+    remove_stale_parts([o for r in rows if not r.error for o in r.outputs])
     todo = [r for r in rows if force or r.error or not all(os.path.exists(o) for o in r.outputs)]
     results = {r.index: _skipped(r) for r in rows if r not in todo}
     from tqdm import tqdm
@@ -354,7 +391,11 @@ def run_batch(rows, *, jobs: int = 1, force: bool = False, scheduler: str | None
         results[res.index] = res
         bar.update(1)
         if res.status == "failed":
-            bar.write(f"row {res.index}: {res.message}")
+            bar.write(f"row {res.index}: error: {res.message}")
+        for w in res.warnings:
+            bar.write(f"row {res.index}: warning: {w.get('message', w)}")
+        if on_result is not None:
+            on_result([results[r.index] for r in rows if r.index in results])
     bar.close()
     return [results[r.index] for r in rows]
 
@@ -364,19 +405,33 @@ def summarize(results, *, seconds: float) -> dict:
     return {"rows": len(results), **counts, "seconds": round(seconds, 3)}
 
 
+def rows_with_warnings(results) -> int:
+    """How many rows baked with warnings (e.g. no speech found: a rest-pose take)."""
+    return sum(bool(r.warnings) for r in results)
+
+
 def format_table(results) -> str:
-    """A plain-text summary table, one line per row."""
+    """A plain-text summary table, one line per row; a row's warnings on lines of their own
+    (``warning:``), apart from failures (``error:``)."""
     lines = [f"{'row':>4}  {'status':<8} {'seconds':>8}  output / message"]
     for r in results:
-        detail = r.output if r.status != "failed" else r.message
+        detail = r.output if r.status != "failed" else f"error: {r.message}"
         lines.append(f"{r.index:>4}  {r.status:<8} {r.seconds:8.2f}  {detail}")
+        lines += [f"{'':>4}  {'':<8} {'':>8}  warning: {w.get('message', w)}" for w in r.warnings]
     return "\n".join(lines)
 
 
-def write_report(path, results, *, manifest: str, jobs: int, scheduler, seconds: float) -> None:
-    """Machine-readable JSON report of the whole batch."""
+def write_report(path, results, *, manifest: str, jobs: int, scheduler, seconds: float,
+                 complete: bool = True, rows: int | None = None) -> None:
+    """Machine-readable JSON report of the batch, replaced atomically (a run killed while
+    writing it leaves the previous version). ``complete`` False marks a report written
+    while rows still run (``rows``: how many the manifest has); each row lists its
+    ``warnings`` apart from the ``message`` of a failure."""
     report = {"manifest": str(manifest), "jobs": jobs, "scheduler": scheduler,
+              "complete": complete, "manifest_rows": len(results) if rows is None else rows,
               "summary": summarize(results, seconds=seconds),
+              "rows_with_warnings": rows_with_warnings(results),
               "rows": [asdict(r) for r in results]}
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text(json.dumps(report, indent=2), encoding="utf-8")
+    with OutputTransaction() as tx:
+        Path(tx.temp(path)).write_text(json.dumps(report, indent=2), encoding="utf-8")

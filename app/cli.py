@@ -218,6 +218,7 @@ def settings_from_args(args):
 
 
 def run_bake(args) -> int:
+    from ..core.io.atomic import OutputTransaction, remove_stale_parts
     from ..core.io.formats import check_output_paths
     from ..core.io.outputs import write_output
     from ..core.pipeline import bake
@@ -228,22 +229,27 @@ def run_bake(args) -> int:
         check_output_paths([os.path.splitext(args.visemes)[0] + ".json"])   # folder must exist
     blender_out = {f.ext[1:]: p for f, p in zip(formats, args.outputs) if f.needs_bpy}
     headless = _headless() if blender_out else None      # fail before a long bake
+    if headless is not None and settings.output.target:
+        headless.check_target(settings.output.target)   # a bad rig: one line, before the bake
+    remove_stale_parts(args.outputs + ([args.visemes] if args.visemes else []))
     perf = bake(args.audio, settings, text=text)
-    for fmt, path in zip(formats, args.outputs):
-        if not fmt.needs_bpy:
-            write_output(path, perf)
-    if args.visemes:
-        from ..core.io import write_visemes
-        if perf.visemes is None:
-            raise ExportError("no viseme track in loudness mode; use --mode auto or phonemes")
-        write_visemes(args.visemes, perf)
-    if headless is not None:
-        from .batch import blender_options
-        extra = blender_options(settings)
-        if "mp4" in blender_out:
-            extra["preview"] = blender_out["mp4"]
-        headless.bake_to_files(perf, audio_path=args.audio, blend=blender_out.get("blend"),
-                               fbx=blender_out.get("fbx"), glb=blender_out.get("glb"), **extra)
+    with OutputTransaction() as tx:          # every output moves into place together, or none
+        for fmt, path in zip(formats, args.outputs):
+            if not fmt.needs_bpy:
+                write_output(tx.temp(path), perf)
+        if args.visemes:
+            from ..core.io import write_visemes
+            if perf.visemes is None:
+                raise ExportError("no viseme track in loudness mode; use --mode auto or phonemes")
+            write_visemes(tx.temp(args.visemes), perf)
+        if headless is not None:
+            from .batch import blender_options
+            extra = blender_options(settings)
+            if "mp4" in blender_out:
+                extra["preview"] = blender_out["mp4"]
+            headless.bake_to_files(perf, audio_path=args.audio, blend=blender_out.get("blend"),
+                                   fbx=blender_out.get("fbx"), glb=blender_out.get("glb"),
+                                   transaction=tx, **extra)
     if not args.quiet:
         face, report = perf.face, perf.report
         how = report.recognizer or {"align": "forced alignment to the transcript"}.get(
@@ -262,15 +268,23 @@ def run_batch(args) -> int:
     fps = settings_from_options({"fps": args.fps}).fps
     rows = batch.load_manifest(args.manifest, fps=fps, preview=args.preview)
     t0 = time.perf_counter()
-    results = batch.run_batch(rows, jobs=args.jobs, force=args.force, scheduler=args.scheduler,
-                              show_progress=not args.no_progress)
-    seconds = time.perf_counter() - t0
     report = args.report or os.path.splitext(args.manifest)[0] + ".report.json"
+
+    def report_so_far(done):          # a killed run still leaves what completed
+        batch.write_report(report, done, manifest=args.manifest, jobs=args.jobs,
+                           scheduler=args.scheduler, seconds=time.perf_counter() - t0,
+                           complete=False, rows=len(rows))
+
+    results = batch.run_batch(rows, jobs=args.jobs, force=args.force, scheduler=args.scheduler,
+                              show_progress=not args.no_progress, on_result=report_so_far)
+    seconds = time.perf_counter() - t0
     batch.write_report(report, results, manifest=args.manifest, jobs=args.jobs,
                        scheduler=args.scheduler, seconds=seconds)
     summary = batch.summarize(results, seconds=seconds)
     print(batch.format_table(results))
-    print(f"{summary['ok']} ok, {summary['skipped']} skipped, {summary['failed']} failed "
+    warned = batch.rows_with_warnings(results)
+    warned = f" ({warned} with warnings)" if warned else ""
+    print(f"{summary['ok']} ok{warned}, {summary['skipped']} skipped, {summary['failed']} failed "
           f"in {seconds:.1f} s; report: {report}")
     return 0 if summary["failed"] == 0 else 3
 

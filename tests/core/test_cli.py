@@ -109,6 +109,7 @@ def test_blender_outputs_go_to_headless(tmp_path, wav, monkeypatch, capsys):
     assert code == 0 and capsys.readouterr().err == ""
     (name, perf, kw), = fake.calls
     assert name == "bake_to_files" and perf.face.names == FACE_CHANNELS
+    assert type(kw.pop("transaction")).__name__ == "OutputTransaction"   # one commit for all
     assert kw == {"audio_path": str(wav), "blend": None, "fbx": str(tmp_path / "a.fbx"),
                   "glb": str(tmp_path / "a.glb")}
     assert (tmp_path / "a.json").exists()
