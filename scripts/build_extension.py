@@ -361,9 +361,11 @@ def main(argv: list[str] | None = None) -> int:
                   + ", ".join(w.name for w in wheels))
             got += [w for w in wheels if w not in got]
         check_one_per_python(plat, got, pythons)
-        macos = [m for w in got for m in [macos_needed(w)] if m]
-        if macos:
-            print(f"{plat}: needs macOS >= {'.'.join(map(str, max(macos)))} (from its wheels)")
+        for tag, wheels in per_python[plat].items():
+            macos = [m for w in wheels for m in [macos_needed(w)] if m]
+            if macos:
+                print(f"{plat} {tag}: needs macOS >= {'.'.join(map(str, max(macos)))} "
+                      f"(from its wheels)")
         # One staged tree per platform: pure wheels picked for one platform (colorama on
         # Windows) or a generic wheel beside a platform one must not leak into another zip.
         stage_dir = args.stage_dir / plat / manifest["id"]

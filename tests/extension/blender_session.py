@@ -3,7 +3,8 @@
 ``python blender_session.py ZIP WAV REPORT_JSON`` installs the extension zip into the user
 extension repository (``BLENDER_USER_RESOURCES`` must point at a throw-away folder before
 ``bpy`` is imported: that is why this runs in its own process), enables it, bakes ``WAV``
-onto a small mesh that carries a few ARKit shape keys, then disables and uninstalls it.
+onto a small mesh that carries a few ARKit shape keys, exports the take as ``face.fbx`` and
+``face.glb`` beside ``REPORT_JSON``, then disables and uninstalls it.
 Everything observed is written to ``REPORT_JSON``; the test makes the assertions.
 """
 
@@ -20,9 +21,35 @@ MODULE = f"bl_ext.{REPO}.{PKG}"
 SHAPE_KEYS = ("jawOpen", "mouthClose", "eyeBlinkLeft")
 
 
-# What a real Blender offers besides the extension's own wheels: its bundled Python packages.
+# What a real Blender offers besides the extension's own wheels: its bundled Python packages,
+# plus whatever the bpy wheel depends on (5.2 adds cattrs, attrs, typing_extensions).
 BLENDER_SHIPS = {"bpy", "numpy", "requests", "certifi", "idna", "urllib3", "charset_normalizer",
                  "zstandard", "cython", "Cython", "autopep8", "pycodestyle"}
+
+
+def bpy_dependencies() -> set[str]:
+    """Top-level modules of the bpy wheel's dependencies, transitively (Blender bundles them)."""
+    import re
+    from importlib import metadata
+
+    modules = metadata.packages_distributions()
+    by_dist: dict[str, set[str]] = {}
+    for mod, dists in modules.items():
+        for d in dists:
+            by_dist.setdefault(re.sub(r"[-_.]+", "-", d).lower(), set()).add(mod)
+    seen, todo, found = set(), ["bpy"], set()
+    while todo:
+        name = re.sub(r"[-_.]+", "-", todo.pop()).lower()
+        if name in seen:
+            continue
+        seen.add(name)
+        found |= by_dist.get(name, set())
+        try:
+            reqs = metadata.requires(name) or []
+        except metadata.PackageNotFoundError:
+            continue
+        todo += [re.match(r"[A-Za-z0-9_.-]+", r).group(0) for r in reqs if "extra ==" not in r]
+    return found
 
 
 class BlenderLikeImports:
@@ -39,6 +66,7 @@ class BlenderLikeImports:
         import sysconfig
 
         self.ext_site = ext_site
+        self.ships = BLENDER_SHIPS | bpy_dependencies()
         self.env_sites = {os.path.realpath(sysconfig.get_paths()[k]) for k in ("purelib", "platlib")}
         self.blocked: list[str] = []
 
@@ -51,7 +79,7 @@ class BlenderLikeImports:
             spec = PathFinder.find_spec(name, [self.ext_site])
             if spec is not None:
                 return spec
-        if name in BLENDER_SHIPS:
+        if name in self.ships:
             return None
         spec = PathFinder.find_spec(name)
         if name == PKG or (spec is not None and self._from_env(spec)):
@@ -191,6 +219,10 @@ def main(zip_path: str, wav_path: str, report_path: str) -> None:
         report["face"] = ob.name
         step("bake", lambda: sorted(bpy.ops.talkrig.bake(filepath=wav_path)))
         step("keyframes", lambda: keyframes(bpy, ob))
+        out_dir = os.path.dirname(os.path.abspath(report_path))
+        step("exports", lambda: {
+            ext: {"result": sorted(bpy.ops.talkrig.export(filepath=path)), "path": path}
+            for ext in ("fbx", "glb") for path in [os.path.join(out_dir, f"face.{ext}")]})
         step("disable", lambda: sorted(bpy.ops.preferences.addon_disable(module=MODULE)))
         step("after_disable", lambda: talkrig_leftovers(bpy))
         repo = next(r for r in bpy.context.preferences.extensions.repos if r.module == REPO)

@@ -2,6 +2,9 @@
 
 The zip is built for linux-x64 by ``scripts/build_extension.py`` (wheels come from the
 ``./wheels/`` cache, fetched from PyPI at build time when missing) into a temporary folder.
+It carries the wheels for both Pythons Blender uses (cp311: 4.2 LTS - 5.0, cp313: 5.1 - 5.2
+LTS); ``make test`` runs this tier on bpy 4.2.23, 5.0.1 and 5.2.3, so the same zip installs,
+bakes, exports (FBX and glb) and uninstalls on each.
 The Blender session runs in a subprocess (``blender_session.py``) because
 ``BLENDER_USER_RESOURCES`` must be set before ``bpy`` is imported: the user's own config and
 extensions stay untouched.
@@ -22,6 +25,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SESSION = Path(__file__).with_name("blender_session.py")
 SR = 16000
+SHAPE_KEYS = ("jawOpen", "mouthClose", "eyeBlinkLeft")  # blender_session.make_face
 
 pytest.importorskip("bpy", reason="the bpy module (requirements/dev.txt) is needed")
 
@@ -117,6 +121,22 @@ def test_zip_contents(built_zip):
     wheels = [n for n in names if n.startswith("wheels/")]
     assert wheels and not any(n.startswith("wheels/numpy-") for n in wheels)
     assert all("win_amd64" not in n and "macosx" not in n for n in wheels)
+    # Compiled wheels for every Python Blender uses, the running one included.
+    for python in [*build_extension.PYTHONS, sys.version_info[:2]]:
+        tag = build_extension.py_tag(tuple(python))
+        assert any(n.startswith("wheels/scipy-") and f"-{tag}-" in n for n in wheels), (tag, wheels)
+
+
+def glb_json(path: Path) -> dict:
+    """The JSON chunk of a binary glTF file (header: magic, version, length; then chunks)."""
+    import struct
+
+    data = path.read_bytes()
+    magic, version, length = struct.unpack_from("<4sII", data, 0)
+    assert magic == b"glTF" and version == 2 and length == len(data), (magic, version, length)
+    chunk_len, chunk_type = struct.unpack_from("<II", data, 12)
+    assert chunk_type == 0x4E4F534A  # "JSON"
+    return json.loads(data[20:20 + chunk_len])
 
 
 def test_install_bake_uninstall(built_zip, tmp_path):
@@ -161,6 +181,17 @@ def test_install_bake_uninstall(built_zip, tmp_path):
     n_frames_min = int(2.4 * 24 * 0.9)  # at least ~one key per frame at 24 fps or more
     assert keys["jawOpen"]["n"] >= n_frames_min, keys["jawOpen"]
     assert keys["jawOpen"]["max"] - keys["jawOpen"]["min"] > 0.05, "the jaw never moved"
+
+    exports = report["exports"]
+    assert exports["fbx"]["result"] == ["FINISHED"] and exports["glb"]["result"] == ["FINISHED"]
+    fbx = Path(exports["fbx"]["path"]).read_bytes()
+    assert fbx.startswith(b"Kaydara FBX Binary"), fbx[:32]
+    assert b"DeformPercent" in fbx, "the FBX carries no shape-key animation"
+    gltf = glb_json(Path(exports["glb"]["path"]))
+    mesh = next(m for m in gltf["meshes"] if m.get("extras", {}).get("targetNames"))
+    assert set(SHAPE_KEYS) <= set(mesh["extras"]["targetNames"]), mesh["extras"]
+    channels = [c for a in gltf.get("animations", []) for c in a["channels"]]
+    assert any(c["target"]["path"] == "weights" for c in channels), channels
 
     for when in ("after_disable", "after_uninstall"):
         left = report[when]

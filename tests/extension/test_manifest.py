@@ -5,8 +5,9 @@
   out). The shipped code is scanned so that a network or clipboard use would have to be
   declared: no network modules, no ``clipboard``.
 - One zip per platform (linux-x64, windows-x64, macos-arm64, macos-x64), each validated by
-  the builder of the running Blender (5.0 or 4.2), carrying only wheels for that platform and
-  the runtime packages the bake imports.
+  the builder of the running Blender (4.2, 5.0 or 5.2), carrying only wheels for that platform
+  and, for each Python Blender uses (3.11: 4.2 LTS - 5.0; 3.13: 5.1 - 5.2 LTS), exactly one
+  wheel of every runtime package that ``requirements/core.txt`` asks for there.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from packaging.utils import canonicalize_name, parse_wheel_filename
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = tomllib.loads((ROOT / "blender_manifest.toml").read_text())
@@ -100,11 +102,21 @@ def test_platform_zip(platform_zips, platform):
     assert manifest["permissions"] == MANIFEST["permissions"]
     listed = [w.removeprefix("./") for w in manifest["wheels"]]
     assert sorted(listed) == sorted(n for n in names if n.startswith("wheels/"))
-    dists = {Path(w).name.split("-")[0].lower() for w in listed}
-    assert {"scipy", "soundfile", "pocketsphinx"} <= dists, sorted(dists)
-    assert "numpy" not in dists, "numpy comes from Blender"
-    # hama has no Windows binary: requirements/core.txt declares the gap with a marker.
-    assert ("hama" in dists) == (platform != "windows-x64"), sorted(dists)
+    reqs = build_extension.read_requirements(build_extension.REQUIREMENTS)
+    for python in build_extension.PYTHONS:
+        fits = [Path(w) for w in listed if build_extension.wheel_fits(Path(w), platform, python)]
+        dists = [canonicalize_name(parse_wheel_filename(w.name)[0]) for w in fits]
+        assert len(dists) == len(set(dists)), f"two wheels of one package for {python}: {fits}"
+        assert {"scipy", "soundfile", "pocketsphinx"} <= set(dists), (python, sorted(dists))
+        assert "numpy" not in dists, "numpy comes from Blender"
+        # What requirements/core.txt asks for on this platform and Python is there; what its
+        # markers exclude (hama on Windows, say) is not, unless another line asks for it.
+        env = build_extension.marker_env(platform, "", python)
+        wanted = {canonicalize_name(r.name) for r in reqs
+                  if r.marker is None or r.marker.evaluate(env)} - build_extension.SKIP
+        excluded = {canonicalize_name(r.name) for r in reqs} - wanted - build_extension.SKIP
+        assert wanted <= set(dists), (python, sorted(wanted - set(dists)))
+        assert not excluded & set(dists), (python, sorted(excluded & set(dists)))
     for whl in listed:
         plat_tag = Path(whl).stem.split("-")[-1]
         bad = [t for t in FOREIGN_TAGS[platform] if t in plat_tag and "universal2" not in plat_tag]
