@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import bpy
 
-from . import body_panel, operators, panels, preview, properties
+from . import body_panel, flame_panel, operators, panels, preview, properties
 
-MODULES = (properties, operators, preview, panels, body_panel)
+MODULES = (properties, operators, preview, panels, body_panel, flame_panel)
 
 
 def _classes():

@@ -11,7 +11,9 @@
    :meth:`BakeJob.cancel` was called, which stops the pipeline at its next progress report
    (a child that does not stop within :data:`KILL_AFTER_S` is killed).
 3. :meth:`BakeJob.write` (main thread, after the worker finished) writes the keys in one
-   go through ``takes.write_take``; a cancelled or failed job writes nothing.
+   go through ``takes.write_take``; a cancelled or failed job writes nothing. A FLAME mesh
+   (``addon.flame_mesh.find_flame_mesh``) needs no ARKit keys: the request carries its model
+   file in ``settings.flame`` (mapping None) and the take is ``flame_mesh.write_flame_take``.
 
 The modal operator polls a job from a window-manager timer; scripts and tests drive the same
 API directly (``job = BakeJob(request); job.start(); job.wait(); job.write(context)``).
@@ -161,6 +163,33 @@ def rig_mapping(obj, settings, *, drive=None):
     return mapping
 
 
+def flame_settings(obj, scene):
+    """FlameSettings for a bake onto ``obj`` when it is a FLAME mesh, else None.
+
+    The model file is the one the mesh was built from (``talkrig_flame_model_path``) while
+    that file exists, else the FLAME section's; FlameModelError (one line) when neither is
+    set or the file is missing.
+    """
+    from ..core.errors import FlameModelError
+    from ..core.flame.settings import FlameSettings
+    from .flame_mesh import find_flame_mesh
+    from .flame_panel import panel_model_path
+
+    if find_flame_mesh(obj) is None:
+        return None
+    stored = str(obj.get("talkrig_flame_model_path", "") or "")
+    panel = panel_model_path(scene)
+    path = stored if stored and os.path.isfile(stored) else (panel or stored)
+    if not path:
+        raise FlameModelError(f"'{obj.name}' is a FLAME mesh but does not say which FLAME model "
+                              "it was made from: set the FLAME model file in the FLAME section")
+    if not os.path.isfile(path):
+        raise FlameModelError(f"FLAME model file '{path}' (for '{obj.name}') does not exist: "
+                              "pick it in the FLAME section")
+    flame = getattr(scene, "talkrig_flame", None)
+    return FlameSettings(model_path=path, n_expression=int(flame.n_expression) if flame else 0)
+
+
 def _duration(path: str) -> Optional[float]:
     try:
         import soundfile
@@ -187,10 +216,14 @@ def gather_request(context, *, filepath: str = "", text=None, fps: float = 0.0, 
         raise RigMappingError("select the face mesh (or set it as Target): the active object "
                               "is not a mesh")
     drive = settings.drive if drive in (None, "", "PANEL") else drive
-    mapping = rig_mapping(obj, settings, drive=drive)
-    from .viseme_keys import object_plan
+    flame = flame_settings(obj, scene)                  # a FLAME mesh: no ARKit keys needed
+    if flame is None:
+        mapping = rig_mapping(obj, settings, drive=drive)
+        from .viseme_keys import object_plan
 
-    object_plan(obj, mapping.matched, drive=drive)      # "visemes" on a rig without: say so now
+        object_plan(obj, mapping.matched, drive=drive)  # "visemes" on a rig without: say so now
+    else:
+        mapping = None
     if filepath:
         path, line = bpy.path.abspath(filepath), line_name(filepath)
         start = 1 if frame_start is None else int(frame_start)
@@ -216,6 +249,8 @@ def gather_request(context, *, filepath: str = "", text=None, fps: float = 0.0, 
     bake_settings = BakeSettings.from_style(
         settings.style_dict(), fps=rate, seed=settings.seed if seed is None else int(seed),
         emotion=emotion)
+    if flame is not None:
+        bake_settings = bake_settings.replace(flame=flame)
     return BakeRequest(
         audio_path=path, line=line, object_name=obj.name, mapping=mapping, text=transcript,
         settings=bake_settings, frame_start=start,
@@ -403,10 +438,20 @@ class BakeJob:
         obj = bpy.data.objects.get(r.object_name)
         if obj is None:
             raise RigMappingError(f"the face object '{r.object_name}' was deleted during the bake")
-        result = write_take(obj, self.performance.face, mapping=r.mapping, line=r.line,
-                            frame_start=r.frame_start, interpolation=r.interpolation,
-                            placement=r.placement, tolerance=r.tolerance,
-                            visemes=self.performance.visemes, drive=r.drive)
+        if r.mapping is None:                      # a FLAME mesh (gather_request)
+            from .flame_mesh import write_flame_take
+
+            if self.performance.flame is None:
+                raise RigMappingError(f"the bake for FLAME mesh '{obj.name}' made no FLAME "
+                                      "parameters: bake again")
+            result = write_flame_take(obj, self.performance.flame, line=r.line,
+                                      frame_start=r.frame_start, interpolation=r.interpolation,
+                                      placement=r.placement, tolerance=r.tolerance)
+        else:
+            result = write_take(obj, self.performance.face, mapping=r.mapping, line=r.line,
+                                frame_start=r.frame_start, interpolation=r.interpolation,
+                                placement=r.placement, tolerance=r.tolerance,
+                                visemes=self.performance.visemes, drive=r.drive)
         if r.add_sound:
             add_sound_strip(context.scene, r.audio_path, frame_start=r.frame_start)
         if undo_push:
@@ -418,6 +463,17 @@ def summary(job: BakeJob, result) -> str:
     """One line for the panel and the operator report."""
     face = job.performance.face
     r = job.request
+    warnings = job.performance.report.warnings
+    note = f"; note: {warnings[0].message}" if warnings else ""
+    if r.mapping is None:                          # a FLAME take
+        flame = job.performance.flame
+        text = (f"'{result.action.name}': {flame.n_frames} frames at {flame.fps:g} fps from "
+                f"frame {r.frame_start}, FLAME {flame.expression.shape[1]} expressions + jaw, "
+                "neck and eye poses")
+        if r.tolerance is not None:
+            text += (f"; {result.keys_written} keys, {result.keys_saved} saved "
+                     f"(max error {result.max_error:.4f})")
+        return text + note
     from .viseme_keys import action_drive
 
     mode, vis_keys, missing = action_drive(result.action)
@@ -432,5 +488,4 @@ def summary(job: BakeJob, result) -> str:
     if r.tolerance is not None:
         text += (f"; {result.keys_written} keys, {result.keys_saved} saved "
                  f"(max error {result.max_error:.4f})")
-    warnings = job.performance.report.warnings
-    return text + (f"; note: {warnings[0].message}" if warnings else "")
+    return text + note

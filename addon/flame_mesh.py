@@ -15,6 +15,8 @@ expression coefficients on the ``Exp`` keys (new action on the shape keys), jaw,
 eye axis-angles as quaternions on the bones (new action on the armature). Each FLAME
 rotation is turned from the FLAME frame into the bone's rest frame with the bone's own
 rest matrix, so any bone roll works; ``Pose<n>`` keys get FLAME's pose-corrective weights.
+:func:`write_flame_take` wraps it as a take (what the panel's Bake writes on a FLAME mesh):
+marked like a face take, the user's own actions kept playing, one call for one undo step.
 Joints stay where the rest template puts them (FLAME regresses them from the expressed
 shape: they differ by well under 1 mm).
 """
@@ -28,6 +30,7 @@ import numpy as np
 
 from ..core.curves import FlameParams
 from ..core.errors import RigMappingError
+from ..core.motion.rotations import axis_angle_to_matrix, matrix_to_quaternion
 from .fcurves import INTERPOLATIONS, write_channel
 from .keyframes import _new_fcurve_collection, _push_previous_action, set_scene_fps
 
@@ -156,23 +159,10 @@ def find_flame_mesh(obj) -> "FlameRig | None":
 def _bone_quaternions(rig, bone: str, aa: np.ndarray) -> np.ndarray:
     """FLAME-frame axis-angles [n, 3] -> pose-bone quaternions (w, x, y, z) [n, 4] in the
     bone's rest frame (armature space is taken as FLAME's frame turned to Z up)."""
-    from ..core.flame.lbs import rodrigues
-
     B = np.array(rig.data.bones[bone].matrix_local.to_3x3().normalized(), dtype=np.float64)
     A = FLAME_TO_BLENDER
-    R = rodrigues(np.asarray(aa, np.float64))                       # [n, 3, 3] FLAME frame
-    local = B.T @ A @ R @ A.T @ B
-    return _matrix_to_quaternion(local)
-
-
-def _matrix_to_quaternion(R: np.ndarray) -> np.ndarray:
-    """Rotation matrices [n, 3, 3] -> unit quaternions (w, x, y, z) with w >= 0."""
-    from ..core.flame.lbs import matrix_to_axis_angle
-
-    aa = matrix_to_axis_angle(R)
-    theta = np.linalg.norm(aa, axis=1, keepdims=True)
-    axis = aa / np.where(theta > 1e-12, theta, 1.0)
-    return np.concatenate([np.cos(theta / 2), axis * np.sin(theta / 2)], axis=1)
+    R = axis_angle_to_matrix(np.asarray(aa, np.float64))             # [n, 3, 3] FLAME frame
+    return matrix_to_quaternion(B.T @ A @ R @ A.T @ B)
 
 
 def write_flame_params(obj, params: FlameParams, *, frame_start: int = 1,
@@ -181,7 +171,9 @@ def write_flame_params(obj, params: FlameParams, *, frame_start: int = 1,
     """Key ``params`` onto a FLAME mesh (and its bones); returns (shape action, bone action).
 
     Frame i of ``params`` lands on ``frame_start + i``. The previous actions stay on muted
-    NLA tracks. Coefficients beyond the mesh's ``Exp`` keys are left out.
+    NLA tracks (:func:`write_flame_take` lets the user's own ones play on). Coefficients
+    beyond the mesh's ``Exp`` keys are left out. ``set_fps``: the scene takes the frame
+    rate of ``params`` and its frame range grows to cover the keys (never shrinks).
     """
     rig = find_flame_mesh(obj)
     if rig is None:
@@ -222,10 +214,71 @@ def write_flame_params(obj, params: FlameParams, *, frame_start: int = 1,
             path = f'pose.bones["{bpy.utils.escape_identifier(bone)}"].rotation_quaternion'
             for c in range(4):
                 write_channel(fc_b, kw_b, path, GROUP_POSE, frames, q[:, c], interp, index=c)
+    action["talkrig_frame_start"] = int(frame_start)
+    if bone_action is not None:                 # a take's companion, as face takes have
         bone_action["talkrig_fps"] = float(params.fps)
-    if set_fps:
+        bone_action["talkrig_shape_action"] = action.name
+        action["talkrig_bones_action"] = bone_action.name
+        action["talkrig_rig"] = rig.armature.name
+    if set_fps:                                  # the frame range grows, never shrinks
         scene = bpy.context.scene
         set_scene_fps(scene, params.fps)
-        scene.frame_start = int(frame_start)
-        scene.frame_end = int(frame_start + params.n_frames - 1)
+        scene.frame_start = min(scene.frame_start, int(frame_start))
+        scene.frame_end = max(scene.frame_end, int(frame_start + params.n_frames - 1))
     return action, bone_action
+
+
+def write_flame_take(obj, params: FlameParams, *, line: str, frame_start: int = 1,
+                     interpolation: str = "LINEAR", placement: str = "ACTIVE", tolerance=None,
+                     set_fps: bool = True):
+    """Write ``params`` onto a FLAME mesh as a take, with a face take's guarantees.
+
+    The shape-key action is ``talkrig_<line>[_N]`` and the bone action the same name with
+    ``_bones`` (both marked as takes of ``obj``, so the Take list, Clear Take and exports
+    treat them like a face take). ``placement`` "ACTIVE": the user's own previous actions
+    (on the shape keys and on the rig) keep playing on unmuted NLA tracks beneath the take,
+    an earlier take is muted; "NLA": both actions go on new NLA tracks at ``frame_start`` and
+    the active actions stay as they were. ``tolerance`` thins the keys (max abs error).
+    Returns ``takes.TakeResult`` (its ``action`` is the shape-key action).
+    """
+    from .keyframes import action_fcurves
+    from .takes import (PLACEMENTS, TAKE_MARK, TakeResult, _keep_playing, _move_to_nla, _state,
+                        _take_actions, reduce_fcurve, unique_take_name)
+
+    if placement not in PLACEMENTS:
+        raise ValueError(f"placement must be one of {PLACEMENTS}, got {placement!r}")
+    rig = find_flame_mesh(obj)
+    if rig is None:
+        raise RigMappingError(f"'{getattr(obj, 'name', obj)}' is not a FLAME mesh (no Exp000... "
+                              "shape keys): create one from your FLAME model first")
+    ids = [obj.data.shape_keys] + ([rig.armature] if rig.armature is not None and rig.bones else [])
+    before = [_state(i) for i in ids]
+    action, _bones = write_flame_params(obj, params, frame_start=int(frame_start),
+                                        action_name=unique_take_name(line),
+                                        interpolation=interpolation, set_fps=set_fps)
+    actions = _take_actions(action)
+    for act in actions:
+        act[TAKE_MARK] = line
+        act["talkrig_object"] = obj.name
+        act["talkrig_flame"] = True
+        act.use_fake_user = True
+    fcurves = [fc for act in actions for fc in action_fcurves(act)]
+    full = sum(len(fc.keyframe_points) for fc in fcurves)
+    max_error = 0.0
+    if tolerance is not None:
+        for fc in fcurves:
+            max_error = max(max_error, reduce_fcurve(fc, float(tolerance), interpolation))
+    written = sum(len(fc.keyframe_points) for fc in fcurves)
+    action["talkrig_keys_full"], action["talkrig_keys_written"] = int(full), int(written)
+    if before[0]["action"] is not None:
+        action["talkrig_previous"] = before[0]["action"].name
+    if placement == "NLA":
+        for state in before:
+            ad = state["id"].animation_data
+            if ad is not None and ad.action in actions:
+                _move_to_nla(state, ad.action, frame_start)
+        action.pop("talkrig_previous", None)
+    else:
+        for state in before:
+            _keep_playing(state)
+    return TakeResult(action=action, keys_full=full, keys_written=written, max_error=max_error)

@@ -24,8 +24,9 @@ import numpy as np
 
 from ...rigs.arkit import ARKIT_NAMES
 from ..errors import FlameModelError
+from ..motion.rotations import matrix_to_axis_angle
 from .geometry import kabsch
-from .lbs import blend_rotations, forward, matrix_to_axis_angle
+from .lbs import blend_rotations, forward
 from .model import FlameModel
 from .register import SourceHead, demo_source, flame_regions, register
 

@@ -9,39 +9,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..motion.rotations import axis_angle_to_matrix, matrix_to_axis_angle  # noqa: F401
 from .model import FlameModel
 
-
-def rodrigues(aa: np.ndarray) -> np.ndarray:
-    """Axis-angle [shape=(..., 3)] (radians) -> rotation matrices [shape=(..., 3, 3)]."""
-    aa = np.asarray(aa, dtype=np.float64)
-    theta = np.linalg.norm(aa, axis=-1, keepdims=True)
-    safe = np.where(theta > 1e-12, theta, 1.0)
-    k = aa / safe
-    kx, ky, kz = k[..., 0], k[..., 1], k[..., 2]
-    zero = np.zeros_like(kx)
-    K = np.stack([zero, -kz, ky, kz, zero, -kx, -ky, kx, zero], -1).reshape(*aa.shape[:-1], 3, 3)
-    s, c = np.sin(theta)[..., None], np.cos(theta)[..., None]
-    eye = np.broadcast_to(np.eye(3), K.shape)
-    R = eye + s * K + (1.0 - c) * (K @ K)
-    return np.where((theta > 1e-12)[..., None], R, eye)
-
-
-def matrix_to_axis_angle(R: np.ndarray) -> np.ndarray:
-    """Rotation matrices [shape=(..., 3, 3)] -> axis-angle [shape=(..., 3)] (angles < pi)."""
-    R = np.asarray(R, dtype=np.float64)
-    cos = np.clip((np.trace(R, axis1=-2, axis2=-1) - 1.0) * 0.5, -1.0, 1.0)
-    theta = np.arccos(cos)
-    v = np.stack([R[..., 2, 1] - R[..., 1, 2], R[..., 0, 2] - R[..., 2, 0],
-                  R[..., 1, 0] - R[..., 0, 1]], -1)
-    s = np.sin(theta)
-    scale = np.where(s > 1e-9, theta / (2.0 * np.where(s > 1e-9, s, 1.0)), 0.5)
-    return v * scale[..., None]
+#: Rodrigues' formula under the name FLAME's code uses (``core.motion.rotations``).
+rodrigues = axis_angle_to_matrix
 
 
 def pose_feature(pose: np.ndarray) -> np.ndarray:
     """Pose-corrective weights (R_j - I, joints 1..4, row-major) [shape=(..., 36)]."""
-    R = rodrigues(np.asarray(pose, dtype=np.float64).reshape(*np.shape(pose)[:-2], 5, 3))
+    R = axis_angle_to_matrix(np.asarray(pose, dtype=np.float64).reshape(*np.shape(pose)[:-2], 5, 3))
     return (R[..., 1:, :, :] - np.eye(3)).reshape(*R.shape[:-3], 36)
 
 
@@ -73,7 +50,7 @@ def forward(model: FlameModel, expression=None, pose=None, *, correctives: bool 
     J = np.einsum("jv,nvc->njc", model.J_regressor,
                   model.v_template[None] if rest_joints else v_shaped)
     J = np.broadcast_to(J, (n, 5, 3))
-    R = rodrigues(np.broadcast_to(p, (n, 5, 3)))
+    R = axis_angle_to_matrix(np.broadcast_to(p, (n, 5, 3)))
     v_posed = v_shaped
     if correctives:
         feat = (R[:, 1:] - np.eye(3)).reshape(n, 36)
@@ -97,7 +74,7 @@ def blend_rotations(model: FlameModel, pose: np.ndarray) -> np.ndarray:
     """Per-vertex skinning-weighted rotations sum_j w_vj * G_j [shape=(V, 3, 3)] for one
     pose [5, 3]: how an offset added to the rest shape (an expression) ends up posed,
     ``forward(e, pose) = forward(0, pose) + M @ (exprdirs @ e)``."""
-    R = rodrigues(np.asarray(pose, np.float64).reshape(5, 3))
+    R = axis_angle_to_matrix(np.asarray(pose, np.float64).reshape(5, 3))
     G = np.zeros((5, 3, 3))
     for j, parent in enumerate(model.parents):
         G[j] = R[j] if parent < 0 else G[parent] @ R[j]

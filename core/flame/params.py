@@ -22,9 +22,9 @@ import numpy as np
 from ...rigs.arkit import ARKIT_NAMES
 from ..curves import FaceCurves, FlameParams
 from ..errors import FlameModelError
+from ..motion.rotations import matrix_to_axis_angle
 from .fit import (ArkitFlameFit, cache_path, default_cache_dir, demo_source_id, fit_mapping,
                   load_fit, save_fit)
-from .lbs import matrix_to_axis_angle
 from .model import file_sha256, load_flame_model
 from .settings import FlameSettings
 
