@@ -4,9 +4,10 @@ Route: a phoneme network (:mod:`.phone_net`) gives IPA phones grouped into words
 1.7.0's own engine where it is installed (Linux, macOS: it recognises synthetic voices
 better), else, and always on Windows, hama 1.3.13's network shipped as
 ``models/phonemes_hama.onnx`` and run by onnxruntime (equal on real speech, 4x faster;
-:func:`choose_recognizer` has the measurements). Its CTC timing is coarse (spikes 35-45 ms late, 20 ms frames), so each
-recognised word becomes a pseudo-word in pocketsphinx's dictionary (named after its phones,
-e.g. ``hw_r_ow``) and the piece is force-aligned for precise boundaries. Each word is also
+:func:`choose_recognizer` has the measurements). Their CTC timing is coarse (spikes
+35-45 ms late, 20 ms frames), so each recognised word becomes a pseudo-word in
+pocketsphinx's dictionary (named after its phones, e.g. ``hw_r_ow``) and the piece is
+force-aligned for precise boundaries. Each word is also
 offered with a v/f read as b/p (``BILABIAL_ALTERNATIVES``, a bilabial second opinion the
 aligner settles acoustically), and a piece whose alignment fails is retried once with faint
 seeded dither (digital silence inside speech, :data:`DITHER_DB`). Audio is cut at pauses
