@@ -228,3 +228,38 @@ def test_clear_take_removes_a_flame_take_with_its_bones(flame_obj, line_wav):
     assert "talkrig_hello_2_bones" not in bpy.data.actions
     assert flame_obj.data.shape_keys.animation_data.action.name == "talkrig_hello"
     assert sorted(a.name for a in _takes()) == ["talkrig_hello"]
+
+
+def _draw_flame_section() -> list:
+    import types
+
+    from talkrig.addon.flame_panel import TALKRIG_PT_flame
+
+    log = []
+
+    class Layout:
+        def prop(self, data, name, **kw):
+            assert name in data.bl_rna.properties, name
+            log.append(("prop", name))
+
+        def operator(self, idname, **kw):
+            group, op = idname.split(".")
+            assert hasattr(getattr(bpy.ops, group), op), idname
+            log.append(("operator", idname))
+
+        def label(self, *, text="", icon="NONE"):
+            log.append(("label", text))
+
+    TALKRIG_PT_flame.draw(types.SimpleNamespace(layout=Layout()), bpy.context)
+    return log
+
+
+def test_flame_section_draws_what_the_face_needs(factory_scene, flame_obj):
+    log = _draw_flame_section()
+    assert {("prop", "model_path"), ("prop", "n_expression"),
+            ("operator", "talkrig.flame_create"), ("label", "Model: my_flame.npz")} <= set(log)
+    del flame_obj["talkrig_flame_model_path"]
+    factory_scene.talkrig_flame.model_path = ""
+    assert ("label", "Set the FLAME model file to bake onto this mesh") in _draw_flame_section()
+    bpy.context.view_layer.objects.active = None
+    assert ("label", "The face is not a FLAME mesh") in _draw_flame_section()
