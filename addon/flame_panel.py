@@ -8,8 +8,6 @@ eye bones; the mesh remembers its model file). Baking onto a FLAME mesh (recogni
 shape-key names, ours or the FLAME / Meshcapade add-ons') goes through the ordinary Bake
 button: ``addon.bake_job`` reads the model file from the mesh, else from this section.
 """
-from __future__ import annotations
-
 import os
 
 import bpy

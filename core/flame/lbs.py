@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..motion.rotations import axis_angle_to_matrix, matrix_to_axis_angle  # noqa: F401
+from ..motion.rotations import axis_angle_to_matrix
 from .model import FlameModel
 
 #: Rodrigues' formula under the name FLAME's code uses (``core.motion.rotations``).

@@ -156,7 +156,8 @@ def test_bake_onto_a_flame_mesh_keys_perf_flame(flame_obj, line_wav):
     for frame in (10, 60):
         scene.frame_set(frame)
         want = _fc(shape_user, CUSTOM).evaluate(frame)
-        assert flame_obj.data.shape_keys.key_blocks["MyCustom"].value == pytest.approx(want, abs=1e-5)
+        got = flame_obj.data.shape_keys.key_blocks["MyCustom"].value
+        assert got == pytest.approx(want, abs=1e-5)
         want_z = _fc(rig_user, 'pose.bones["root"].location', 1).evaluate(frame)
         assert arm.pose.bones["root"].location[1] == pytest.approx(want_z, abs=1e-5)
     assert (scene.frame_start, scene.frame_end) == (1, 500)   # never shrunk
