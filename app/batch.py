@@ -274,6 +274,8 @@ def blender_options(settings: BakeSettings) -> dict:
     """Keyword arguments of ``addon.headless.bake_to_files`` from the output settings."""
     out = settings.output
     extra = {"target": out.target} if out.target else {}
+    if out.body_target and settings.body.enabled:
+        extra["body_target"] = out.body_target
     if out.drive != "auto":
         extra["drive"] = out.drive
     if out.fbx_preset != "default":

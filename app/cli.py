@@ -80,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "ARKit (jawOpen ...), viseme keys (vrc.v_aa, viseme_aa ...) or auto "
                           "(visemes on viseme rigs without ARKit mouth keys)")
     out.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    out.add_argument("--progress", action="store_true", help="show progress on stderr even when "
+                     "it is not a terminal (on a terminal it shows for bakes longer than a few "
+                     "seconds; never with -q)")
     out.add_argument("--visemes", metavar="OUT", help="also write the 15-viseme track "
                      "(.json or .csv)")
     speech = bake.add_argument_group("speech", "what is said and how the mouth moves")
@@ -137,6 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
     body.add_argument("--energy", metavar="0..2", help="speed and sharpness of gestures (1 = normal)")
     body.add_argument("--hand-height", metavar="-1..1", help="-1 = hands low, 0 = normal, 1 = high")
     body.add_argument("--handedness", metavar="{right,left,both}", help="which hand leads gestures")
+    body.add_argument("--body-target", metavar="BLEND", help="a .blend whose armature (Mixamo, "
+                      "Rigify, UE5, Unity, VRM, SMPL-X) takes the body in .blend/.fbx/.glb outputs "
+                      "(default: --target's own armature, else talkrig's mannequin)")
     flame = bake.add_argument_group("FLAME", "FLAME parameters from your own FLAME model file")
     flame.add_argument("--flame-model", metavar="PATH", help="FLAME model (.pkl 2020/2023 or .npz) "
                        "to express the face in; writes expression, jaw, neck and eye poses into .npz")
@@ -207,7 +213,7 @@ def read_text_option(value):
 
 
 #: argparse destinations that are bake options (the rest are the command's own).
-_NOT_SETTINGS = ("audio", "outputs", "quiet", "visemes", "text", "command", "func")
+_NOT_SETTINGS = ("audio", "outputs", "quiet", "progress", "visemes", "text", "command", "func")
 
 
 def settings_from_args(args):
@@ -218,10 +224,9 @@ def settings_from_args(args):
 
 
 def run_bake(args) -> int:
-    from ..core.io.atomic import OutputTransaction, remove_stale_parts
+    from ..core.io.atomic import remove_stale_parts
     from ..core.io.formats import check_output_paths
-    from ..core.io.outputs import write_output
-    from ..core.pipeline import bake
+    from .progress import TerminalProgress
 
     settings, text = settings_from_args(args)
     formats = check_output_paths(args.outputs, settings=settings)
@@ -231,8 +236,41 @@ def run_bake(args) -> int:
     headless = _headless() if blender_out else None      # fail before a long bake
     if headless is not None and settings.output.target:
         headless.check_target(settings.output.target)   # a bad rig: one line, before the bake
+    if headless is not None and settings.body.enabled and settings.output.body_target:
+        from ..addon.body_headless import check_body_target
+        check_body_target(settings.output.body_target)
     remove_stale_parts(args.outputs + ([args.visemes] if args.visemes else []))
-    perf = bake(args.audio, settings, text=text)
+    progress = TerminalProgress(enabled=not args.quiet and (args.progress or _stderr_is_tty()))
+    try:
+        perf = _write_outputs(args, settings, text, formats, blender_out, headless, progress)
+    finally:
+        progress.close()
+    if not args.quiet:
+        face, report = perf.face, perf.report
+        how = report.recognizer or {"align": "forced alignment to the transcript"}.get(
+            report.phone_source, report.speech_driver)
+        notes = "".join(f"\n  warning: {w.message}" for w in report.warnings)
+        print(f"{PROG}: wrote {', '.join(args.outputs)} ({face.n_frames} frames at "
+              f"{face.fps:g} fps, {report.duration_s:.2f} s; phonemes: {how}){notes}",
+              file=sys.stderr)
+    return 0
+
+
+def _stderr_is_tty() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _write_outputs(args, settings, text, formats, blender_out, headless, progress):
+    """Bake, then write every output in one transaction (all move into place, or none)."""
+    from ..core.io.atomic import OutputTransaction
+    from ..core.io.outputs import write_output
+    from ..core.pipeline import bake
+
+    share = 0.6 if "mp4" in blender_out else (0.85 if headless is not None else 1.0)
+    perf = bake(args.audio, settings, text=text, progress=progress.stage(0.0, share, "baking"))
     with OutputTransaction() as tx:          # every output moves into place together, or none
         for fmt, path in zip(formats, args.outputs):
             if not fmt.needs_bpy:
@@ -247,18 +285,12 @@ def run_bake(args) -> int:
             extra = blender_options(settings)
             if "mp4" in blender_out:
                 extra["preview"] = blender_out["mp4"]
+                extra["preview_options"] = {"progress": progress.stage(0.65, 1.0, "preview frame")}
+            progress(share, "writing Blender outputs")
             headless.bake_to_files(perf, audio_path=args.audio, blend=blender_out.get("blend"),
                                    fbx=blender_out.get("fbx"), glb=blender_out.get("glb"),
                                    transaction=tx, **extra)
-    if not args.quiet:
-        face, report = perf.face, perf.report
-        how = report.recognizer or {"align": "forced alignment to the transcript"}.get(
-            report.phone_source, report.speech_driver)
-        notes = "".join(f"\n  warning: {w.message}" for w in report.warnings)
-        print(f"{PROG}: wrote {', '.join(args.outputs)} ({face.n_frames} frames at "
-              f"{face.fps:g} fps, {report.duration_s:.2f} s; phonemes: {how}){notes}",
-              file=sys.stderr)
-    return 0
+    return perf
 
 
 def run_batch(args) -> int:

@@ -190,12 +190,15 @@ class OutputSettings:
     """How Blender outputs (.blend, .fbx, .glb, .mp4) are made.
 
     target : str  a .blend holding the rig to animate ('' = the generated demo head)
+    body_target : str  a .blend whose armature takes the body ('' = the target's own
+        armature, or talkrig's mannequin without a target)
     drive : str  which shape keys the mouth drives: auto, arkit or visemes
     fbx_preset : str  default, unreal or unity
     pack_sound : bool  pack the speech into saved .blend files (so they survive a move)
     """
 
     target: str = ""
+    body_target: str = ""
     drive: str = "auto"
     fbx_preset: str = "default"
     pack_sound: bool = True
@@ -206,7 +209,8 @@ class OutputSettings:
         if self.fbx_preset not in FBX_PRESETS:
             raise StyleError(f"unknown FBX preset {self.fbx_preset!r}; use one of "
                              f"{', '.join(FBX_PRESETS)}")
-        if not isinstance(self.target, str) or not isinstance(self.pack_sound, bool):
+        if not isinstance(self.target, str) or not isinstance(self.body_target, str) \
+                or not isinstance(self.pack_sound, bool):
             raise StyleError("output target must be a path string and pack_sound True or False")
 
 
@@ -418,6 +422,7 @@ OPTIONS: dict = {
     "flame_model": ("flame", "model_path", _text),
     "flame_expressions": ("flame", "n_expression", _nonneg_int),
     "target": ("output", "target", _text),
+    "body_target": ("output", "body_target", _text),
     "drive": ("output", "drive", _choice(DRIVES)),
     "fbx_preset": ("output", "fbx_preset", _choice(FBX_PRESETS)),
     "pack_sound": ("output", "pack_sound", _flag),
@@ -455,7 +460,8 @@ def settings_from_options(options: Mapping, *, base: Optional[BakeSettings] = No
             if not parsed:
                 continue                      # --no-x given as false: nothing to change
             parsed = False
-        if resolve_path and name in ("timeline_file", "target", "model_path") and parsed:
+        if resolve_path and name in ("timeline_file", "target", "body_target", "model_path") \
+                and parsed:
             parsed = resolve_path(parsed)
         (top if not part else parts[part])[name] = parsed
     try:
