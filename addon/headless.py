@@ -23,10 +23,13 @@ from ..rigs.arkit import ARKIT_NAMES
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "arctic"
 DEMO_CLIP = "arctic_a0009"
 ACTION_NAME = "talkrig_take"
-#: The preview the CLI and batch render unless told otherwise: 320 px at the take's frame
-#: rate, without Workbench's edge smoothing (a frame in half the time with software GL;
-#: docs/FIELD_NOTES.md "Preview render time"). The panel's preview keeps it on.
-DRAFT_PREVIEW = {"antialias": False}
+#: The preview the CLI and batch render unless told otherwise, a draft for checking timing:
+#: 256 px, every second frame ("on twos": 15 fps from a 30 fps take, same duration),
+#: without Workbench's edge smoothing. With software GL (no GPU) a frame costs ~35 ms for
+#: the mesh whatever its size, plus the pixels; smoothing doubles the pixel part
+#: (docs/FIELD_NOTES.md, "Preview render time"). The panel's preview renders every frame
+#: at 320 px, smoothed.
+DRAFT_PREVIEW = {"antialias": False, "frame_step": 2, "resolution": 256}
 
 
 class TargetError(RigMappingError):
@@ -164,7 +167,8 @@ def _add_camera_and_light(obj) -> None:
 def bake_to_files(performance: Performance, *, audio_path=None, blend=None, fbx=None, glb=None,
                   target=None, frame_start: int = 1, fbx_preset: str = "default",
                   preview=None, preview_options=None, drive: str = "auto",
-                  pack_sound: bool = True, transaction=None, quiet: bool = True) -> dict:
+                  pack_sound: bool = True, transaction=None, quiet: bool = True,
+                  body_target=None) -> dict:
     """Write a baked performance onto a head in a fresh Blender session and save it.
 
     All outputs are written to temporary files beside their targets and moved into place
@@ -201,6 +205,9 @@ def bake_to_files(performance: Performance, *, audio_path=None, blend=None, fbx=
         curve files into the same one); default: an own one, committed here.
     quiet : bool
         Keep Blender's own printing (exporters, ``Saved``, EGL messages) off the terminal.
+    body_target : str, optional
+        With ``performance.body``: a .blend whose armature takes the body
+        (``addon.body_headless``); default the target's own armature, or the mannequin.
 
     Returns
     -------
@@ -223,7 +230,7 @@ def bake_to_files(performance: Performance, *, audio_path=None, blend=None, fbx=
             return _bake_into(tx, performance, audio_path=audio_path, target=target,
                               frame_start=frame_start, drive=drive, pack_sound=pack_sound,
                               outputs=outputs, fbx_preset=fbx_preset,
-                              preview_options=preview_options)
+                              preview_options=preview_options, body_target=body_target)
         except BaseException as exc:
             if not own and exc.args and isinstance(exc.args[0], str):
                 exc.args = (tx.real_name(exc.args[0]),) + tuple(exc.args[1:])
@@ -231,15 +238,19 @@ def bake_to_files(performance: Performance, *, audio_path=None, blend=None, fbx=
 
 
 def _bake_into(tx, performance, *, audio_path, target, frame_start, drive, pack_sound, outputs,
-               fbx_preset, preview_options) -> dict:
+               fbx_preset, preview_options, body_target=None) -> dict:
     from . import export
     from .demo_head import create_demo_head
     from .keyframes import shape_key_mapping, write_face_curves
     from .sound import add_sound_strip
     from .viseme_keys import action_drive, check_drive
 
+    rig = None
     if target:
         obj = _pick_target(os.path.abspath(target))
+    elif performance.body is not None and not body_target:
+        from .body_headless import mannequin_scene
+        rig, obj = mannequin_scene()
     else:
         bpy.ops.wm.read_factory_settings(use_empty=True)
         obj = create_demo_head()
@@ -260,6 +271,11 @@ def _bake_into(tx, performance, *, audio_path, target, frame_start, drive, pack_
     result = {"object": obj.name, "action": action.name, "matched": len(mapping.matched),
               "missing": tuple(mapping.missing), "drive": mode, "viseme_matched": vis_keys,
               "viseme_missing": vis_missing}
+    if performance.body is not None:
+        from .body_headless import body_armature, write_body
+        rig = rig or body_armature(obj, target=target, body_target=body_target)
+        take = write_body(rig, performance, frame_start=frame_start)
+        result.update(armature=rig.name, body_action=take.action.name, body_bones=len(take.bones))
     if outputs["blend"]:
         path = os.path.abspath(outputs["blend"])
         if pack_sound and strip is not None and strip.sound is not None \
@@ -273,16 +289,28 @@ def _bake_into(tx, performance, *, audio_path, target, frame_start, drive, pack_
             raise ExportError(f"saving '{path}' failed: {' '.join(str(exc).split())}") from None
         result["blend"] = path
     if outputs["fbx"]:
-        export.export_fbx(obj, tx.temp(outputs["fbx"]), preset=fbx_preset)
+        if rig is not None:
+            from .body_export import export_body
+            export_body(rig, tx.temp(outputs["fbx"]), face=obj, preset=fbx_preset)
+        else:
+            export.export_fbx(obj, tx.temp(outputs["fbx"]), preset=fbx_preset)
         result["fbx"] = os.path.abspath(outputs["fbx"])
     if outputs["glb"]:
-        export.export_glb(obj, tx.temp(outputs["glb"]))
+        if rig is not None:
+            from .body_export import export_body
+            export_body(rig, tx.temp(outputs["glb"]), face=obj)
+        else:
+            export.export_glb(obj, tx.temp(outputs["glb"]))
         result["glb"] = os.path.abspath(outputs["glb"])
     if outputs["preview"]:
         from .preview import render_preview
 
         options = dict(DRAFT_PREVIEW, **(preview_options or {}))
-        render_preview(obj, tx.temp(outputs["preview"]), audio_path=audio_path, **options)
+        if rig is not None and bpy.context.scene.camera is not None:     # the whole character
+            from .demo_body import render_body_preview
+            render_body_preview(rig, tx.temp(outputs["preview"]), audio_path=audio_path)
+        else:
+            render_preview(obj, tx.temp(outputs["preview"]), audio_path=audio_path, **options)
         result["preview"] = os.path.abspath(outputs["preview"])
     return result
 

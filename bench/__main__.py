@@ -33,7 +33,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
 SECTIONS = ("keyframes", "lipsync", "recognizer", "performance", "batch", "button", "long",
-            "body", "retarget", "flame")
+            "body", "retarget", "flame", "preview")
 
 
 def _clean(o):
@@ -89,7 +89,7 @@ def main(argv=None) -> int:
             from . import performance as mod
             res = mod.run_section(quick=a.quick, results_dir=a.results)
             mod.print_tables(res)
-        elif sec in ("batch", "button", "body", "retarget", "flame"):
+        elif sec in ("batch", "button", "body", "retarget", "flame", "preview"):
             mod = importlib.import_module(f".{sec}", __package__)
             res = mod.run_section(quick=a.quick, results_dir=a.results)
             mod.print_table(res)
