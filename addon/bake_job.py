@@ -173,7 +173,7 @@ def flame_settings(obj, scene):
     from ..core.errors import FlameModelError
     from ..core.flame.settings import FlameSettings
     from .flame_mesh import find_flame_mesh
-    from .flame_panel import panel_model_path
+    from .flame_mesh import panel_model_path
 
     if find_flame_mesh(obj) is None:
         return None

@@ -53,10 +53,12 @@ class TalkrigBodySettings(bpy.types.PropertyGroup):
                           description="Speed and sharpness of strokes, 1 = normal")
     hand_height: FloatProperty(name="Hand Height", default=0.0, min=-1.0, max=1.0,
                                description="-1 = hands low near the hips, 1 = high, near the chest")
-    handedness: EnumProperty(name="Hand", default="right", items=(
+    handedness: EnumProperty(name="Hand", default="right",
+                             description="Which hand leads the gestures", items=(
         ("right", "Right", "Mostly the right hand"), ("left", "Left", "Mostly the left hand"),
         ("both", "Both", "Both hands alike")))
-    mode: EnumProperty(name="Body", default="upper", items=(
+    mode: EnumProperty(name="Body Parts", default="upper",
+                       description="How much of the body moves", items=(
         ("upper", "Upper Body", "Spine, arms, hands, neck and head; the pelvis stays still"),
         ("full", "Full Body", "Also the pelvis (with root motion) and the legs")))
     target: PointerProperty(name="Armature", type=bpy.types.Object, poll=_is_armature,
@@ -64,13 +66,18 @@ class TalkrigBodySettings(bpy.types.PropertyGroup):
     model_path: StringProperty(name="SMPL-X Model", subtype="FILE_PATH",
                                description="Optional SMPLX_*.npz: build the SMPL-X rig with its joints")
     family: StringProperty(name="Family", description="The skeleton family matched (mixamo, ue5, ...)")
-    score: FloatProperty(name="Score", min=0.0, max=1.0)
-    rows: CollectionProperty(type=TalkrigBoneRow)
-    rows_index: IntProperty()
-    rows_object: StringProperty()
-    preset_name: StringProperty(name="Preset", default="my_rig")
-    preset: EnumProperty(name="Load", items=lambda self, ctx: _preset_enum(self, ctx))
-    fbx_preset: EnumProperty(name="FBX", default="default", items=(
+    score: FloatProperty(name="Score", min=0.0, max=1.0,
+                         description="Share of the skeleton's joints matched to the armature's bones")
+    rows: CollectionProperty(type=TalkrigBoneRow,
+                             description="Which bone of the armature takes each SMPL-X joint")
+    rows_index: IntProperty(description="The selected row of the bone mapping")
+    rows_object: StringProperty(description="The armature the bone mapping was made for")
+    preset_name: StringProperty(name="Preset", default="my_rig",
+                                description="Name to save the bone mapping under")
+    preset: EnumProperty(name="Load", items=lambda self, ctx: _preset_enum(self, ctx),
+                         description="Load a saved bone mapping")
+    fbx_preset: EnumProperty(name="FBX", default="default",
+                             description="Exporter settings for the game engine", items=(
         ("default", "Blender", "Blender's axes and scale"), ("unreal", "Unreal", "UE5: centimetres"),
         ("unity", "Unity", "Unity: metres, every node scale 1")))
 
@@ -247,7 +254,8 @@ class TALKRIG_OT_body_export(bpy.types.Operator):
     bl_idname = "talkrig.body_export"
     bl_label = "Export Body"
 
-    filepath: StringProperty(subtype="FILE_PATH", default="//talkrig_body.fbx")
+    filepath: StringProperty(subtype="FILE_PATH", default="//talkrig_body.fbx",
+                             description="Where to write the take: .fbx, .glb or .bvh")
 
     def execute(self, context):
         from .body_export import export_body

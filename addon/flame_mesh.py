@@ -282,3 +282,10 @@ def write_flame_take(obj, params: FlameParams, *, line: str, frame_start: int = 
         for state in before:
             _keep_playing(state)
     return TakeResult(action=action, keys_full=full, keys_written=written, max_error=max_error)
+
+
+def panel_model_path(scene) -> str:
+    """The FLAME section's model file as an absolute path ('' when unset)."""
+    flame = getattr(scene, "talkrig_flame", None)
+    raw = flame.model_path if flame is not None else ""
+    return bpy.path.abspath(raw) if raw else ""

@@ -15,6 +15,7 @@ from bpy.props import IntProperty, PointerProperty, StringProperty
 
 from ..core.errors import FlameModelError, TalkrigError
 from .panels import _Sub
+from .flame_mesh import panel_model_path
 
 
 class TalkrigFlameSettings(bpy.types.PropertyGroup):
@@ -35,13 +36,6 @@ class TalkrigFlameSettings(bpy.types.PropertyGroup):
     def unregister(cls):
         if hasattr(bpy.types.Scene, "talkrig_flame"):
             del bpy.types.Scene.talkrig_flame
-
-
-def panel_model_path(scene) -> str:
-    """The FLAME section's model file as an absolute path ('' when unset)."""
-    flame = getattr(scene, "talkrig_flame", None)
-    raw = flame.model_path if flame is not None else ""
-    return bpy.path.abspath(raw) if raw else ""
 
 
 class TALKRIG_OT_flame_create(bpy.types.Operator):
