@@ -13,7 +13,6 @@ Joints: 0 global (neck base), 1 neck, 2 jaw, 3 left eye, 4 right eye.
 from __future__ import annotations
 
 import builtins
-import hashlib
 import io
 import os
 import pickle
@@ -23,6 +22,7 @@ from typing import Optional
 import numpy as np
 
 from ..errors import FlameModelError
+from ..io.digest import file_sha256  # noqa: F401  (re-exported)
 
 FLAME_JOINTS = ("global", "neck", "jaw", "left_eye", "right_eye")
 FLAME_PARENTS = (-1, 0, 1, 1, 1)
@@ -74,15 +74,6 @@ class FlameModel:
     def joints(self) -> np.ndarray:
         """Rest joint positions [shape=(5, 3)], metres."""
         return self.J_regressor @ self.v_template
-
-
-def file_sha256(path: str) -> str:
-    """Hex sha256 of a file's bytes (read in 4 MiB blocks)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 22), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 # ---------------------------------------------------------------- unpickling

@@ -8,13 +8,13 @@ rate, frame hop and token table.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ModelRuntimeError
+from ..io.digest import file_sha256  # noqa: F401  (re-exported)
 
 #: The package's ``models/`` folder (the repository root is the package root).
 MODELS_DIR = Path(__file__).resolve().parent.parent.parent / "models"
@@ -53,15 +53,6 @@ class ModelCard:
     frame_s: float = 0.0
     tokens: tuple = ()
     data: dict = field(default_factory=dict, compare=False, repr=False)
-
-
-def file_sha256(path: Path) -> str:
-    """sha256 (hex) of a file, read in 1 MiB blocks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def model_card(name: str, *, models_dir: Path | None = None) -> ModelCard:
