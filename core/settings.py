@@ -23,6 +23,7 @@ from typing import Callable, Mapping, Optional
 
 from .body.settings import BodySettings
 from .errors import EmotionSpecError, StyleError, TalkrigError
+from .settings_part import SettingsPart
 from .flame.settings import FlameSettings
 from .style import MODES, Style
 from .timebase import check_fps
@@ -38,22 +39,11 @@ def _fields(obj) -> dict:
     return {f.name: getattr(obj, f.name) for f in fields(obj)}
 
 
-def _build(cls, data, what: str, error=StyleError):
-    """``cls(**data)`` for a mapping, rejecting unknown keys with one clear message."""
-    if isinstance(data, cls):
-        return data
-    if not isinstance(data, Mapping):
-        raise error(f"{what} settings must be a mapping, got {type(data).__name__}")
-    known = {f.name for f in fields(cls)}
-    bad = sorted(set(data) - known)
-    if bad:
-        raise error(f"unknown {what} setting(s) {', '.join(bad)}; known: {', '.join(sorted(known))}")
-    return cls(**data)
-
-
 @dataclass(frozen=True)
-class FaceSettings:
+class FaceSettings(SettingsPart):
     """The mouth (see :class:`~talkrig.core.style.Style` for ranges)."""
+
+    _what = "face"
 
     mode: str = "auto"
     articulation: float = 1.0
@@ -67,8 +57,10 @@ class FaceSettings:
 
 
 @dataclass(frozen=True)
-class EyesHeadSettings:
+class EyesHeadSettings(SettingsPart):
     """Blinks, gaze and head motion (see :class:`~talkrig.core.style.Style` for ranges)."""
+
+    _what = "eyes and head"
 
     blink_rate: float = 1.0
     head_amount: float = 1.0
@@ -88,7 +80,7 @@ def _pairs(mapping) -> tuple:
 
 
 @dataclass(frozen=True)
-class EmotionSettings:
+class EmotionSettings(SettingsPart):
     """Every emotion control, as values (not yet per-frame curves).
 
     mixture : ((name, intensity), ...)  static global mix, e.g. (("happiness", 0.8),)
@@ -101,6 +93,8 @@ class EmotionSettings:
     auto : float  amount of the automatic emotion track, 0 (off) .. 1.5
     emotion_strength, speech_strength : ((region, gain), ...)  per-region strengths, 0 .. 2
     """
+
+    _what, _error = "emotion", EmotionSpecError
 
     mixture: tuple = ()
     regions: tuple = ()
@@ -154,9 +148,6 @@ class EmotionSettings:
                 "emotion_strength": dict(self.emotion_strength),
                 "speech_strength": dict(self.speech_strength)}
 
-    @classmethod
-    def from_dict(cls, data) -> "EmotionSettings":
-        return _build(cls, data, "emotion", EmotionSpecError)
 
     def resolve(self):
         """``(EmotionSpec or None, RegionBalance or None)`` for the face, eyes, head and body.
@@ -186,7 +177,7 @@ class EmotionSettings:
 
 
 @dataclass(frozen=True)
-class OutputSettings:
+class OutputSettings(SettingsPart):
     """How Blender outputs (.blend, .fbx, .glb, .mp4) are made.
 
     target : str  a .blend holding the rig to animate ('' = the generated demo head)
@@ -196,6 +187,8 @@ class OutputSettings:
     fbx_preset : str  default, unreal or unity
     pack_sound : bool  pack the speech into saved .blend files (so they survive a move)
     """
+
+    _what = "output"
 
     target: str = ""
     body_target: str = ""
@@ -219,7 +212,7 @@ _PARTS = {"face": FaceSettings, "eyes_head": EyesHeadSettings, "emotion": Emotio
 
 
 @dataclass(frozen=True)
-class BakeSettings:
+class BakeSettings(SettingsPart):
     """Everything a bake is asked to do, except the audio and its transcript.
 
     Parameters
@@ -250,8 +243,7 @@ class BakeSettings:
         for name, cls in _PARTS.items():
             value = getattr(self, name)
             if not isinstance(value, cls):
-                object.__setattr__(self, name, cls.from_dict(value) if hasattr(cls, "from_dict")
-                                   else _build(cls, value, name))
+                object.__setattr__(self, name, cls.from_dict(value))
 
     @property
     def style(self) -> Style:
@@ -259,22 +251,12 @@ class BakeSettings:
         (what the face layers read)."""
         return Style(**_fields(self.face), **_fields(self.eyes_head), auto_emotion=self.emotion.auto)
 
-    def replace(self, **changes) -> "BakeSettings":
-        """A copy with some top-level fields or whole parts changed (validated again)."""
-        return replace(self, **changes)
-
     def to_dict(self) -> dict:
         """Nested plain dict (JSON-friendly)."""
         out = {"fps": self.fps, "seed": self.seed, "max_duration_s": self.max_duration_s}
         for name in _PARTS:
-            part = getattr(self, name)
-            out[name] = part.to_dict() if hasattr(part, "to_dict") else _fields(part)
+            out[name] = getattr(self, name).to_dict()
         return out
-
-    @classmethod
-    def from_dict(cls, data) -> "BakeSettings":
-        """From :meth:`to_dict`'s layout; unknown keys are an error."""
-        return _build(cls, data, "bake")
 
     @classmethod
     def from_style(cls, style=None, **top) -> "BakeSettings":

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 
 from ..errors import BodyOptionError
+from ..settings_part import SettingsPart
 
 HANDEDNESS = ("right", "left", "both")
 
@@ -17,8 +18,10 @@ RANGES = {
 
 
 @dataclass(frozen=True)
-class BodySettings:
+class BodySettings(SettingsPart):
     """How the body moves. ``enabled`` False (the default) bakes no body."""
+
+    _what, _error = "body", BodyOptionError
 
     enabled: bool = False
     gesture_amount: float = 1.0
@@ -40,17 +43,3 @@ class BodySettings:
         if self.handedness not in HANDEDNESS:
             raise BodyOptionError(f"unknown handedness {self.handedness!r}; use one of "
                                   f"{', '.join(HANDEDNESS)}")
-
-    def replace(self, **changes) -> "BodySettings":
-        return replace(self, **changes)
-
-    def to_dict(self) -> dict:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "BodySettings":
-        known = {f.name for f in fields(cls)}
-        bad = sorted(set(data) - known)
-        if bad:
-            raise BodyOptionError(f"unknown body setting(s) {', '.join(bad)}; known: {', '.join(sorted(known))}")
-        return cls(**data)

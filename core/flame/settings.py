@@ -1,19 +1,22 @@
 """FLAME settings: the ``flame`` part of :class:`~talkrig.core.settings.BakeSettings`."""
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 
 from ..errors import FlameModelError
+from ..settings_part import SettingsPart
 
 
 @dataclass(frozen=True)
-class FlameSettings:
+class FlameSettings(SettingsPart):
     """``model_path`` '' (the default) bakes no FLAME parameters.
 
     n_expression : int  expression coefficients to write (0 = all the model has; else at
     most the model's count). cache_dir : str  where fitted ARKit -> FLAME mappings are
     kept ('' = the user cache folder).
     """
+
+    _what, _error = "flame", FlameModelError
 
     model_path: str = ""
     n_expression: int = 0
@@ -29,17 +32,3 @@ class FlameSettings:
     @property
     def enabled(self) -> bool:
         return bool(self.model_path)
-
-    def replace(self, **changes) -> "FlameSettings":
-        return replace(self, **changes)
-
-    def to_dict(self) -> dict:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "FlameSettings":
-        known = {f.name for f in fields(cls)}
-        bad = sorted(set(data) - known)
-        if bad:
-            raise FlameModelError(f"unknown flame setting(s) {', '.join(bad)}")
-        return cls(**data)
