@@ -156,7 +156,12 @@ def remove_stale_parts(paths) -> list:
             continue
         for name in names:
             m = _PART.match(name)
-            if m is None or m["stem"] not in stems or _pid_alive(int(m["pid"])):
+            if m is None or _pid_alive(int(m["pid"])):
+                continue
+            stem = m["stem"]
+            while stem not in stems and (inner := _PART.match(stem + ".x")) is not None:
+                stem = inner["stem"]          # a temporary of a temporary (the preview's)
+            if stem not in stems:
                 continue
             with contextlib.suppress(OSError):
                 os.remove(os.path.join(folder, name))

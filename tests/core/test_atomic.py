@@ -119,11 +119,12 @@ def test_stale_parts_of_a_dead_process_are_removed(tmp_path):
     stale_blend = part_name(tmp_path / "line.blend", pid=dead_pid) + "@"
     live = part_name(tmp_path / "line.csv")                  # this process: still writing
     other = part_name(tmp_path / "other.fbx", pid=dead_pid)  # not an output asked about
-    for p in (stale, stale_blend, live, other):
+    nested = part_name(part_name(tmp_path / "line.mp4", pid=dead_pid), pid=dead_pid)
+    for p in (stale, stale_blend, live, other, nested):
         open(p, "w").close()
     (tmp_path / "line.fbx").write_text("finished output")
     removed = remove_stale_parts([tmp_path / "line.fbx", tmp_path / "line.blend",
-                                  tmp_path / "line.csv"])
-    assert sorted(removed) == sorted([stale, stale_blend])
+                                  tmp_path / "line.csv", tmp_path / "line.mp4"])
+    assert sorted(removed) == sorted([stale, stale_blend, nested])
     assert sorted(_files(tmp_path)) == sorted([os.path.basename(live), os.path.basename(other),
                                                "line.fbx"])
