@@ -101,6 +101,8 @@ def _cli(args, cwd, **kw):
                           timeout=600, **kw)
 
 
+@pytest.mark.skipif(bpy.app.version < (4, 4, 0), reason="the bpy 4.2 module crashes at "
+                    "interpreter exit after a successful bake (docs/FIELD_NOTES.md), exit 139")
 def test_cli_quiet_prints_nothing_and_leaves_no_backup(speech_wav, tmp_path):
     """-q: not one line from Blender (exporters, 'Saved', EGL); no .blend1 beside the output."""
     old = _old_outputs(tmp_path, ("q.blend",))
