@@ -176,18 +176,24 @@ def _choices(cache: Path) -> dict[str, dict[str, str]]:
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
-def download(cache: Path, req: Requirement, version: str | None, platform: str,
-             python: tuple[int, int] = (3, 11)) -> Path:
-    """Fetch the wheel for ``req`` on ``platform`` and ``python`` from the index into ``cache``."""
-    spec = f"{req.name}=={version}" if version else f"{req.name}{req.specifier}"
+def pip_download_cmd(platform: str, python: tuple[int, int]) -> list[str]:
+    """``pip download`` of wheels alone, without dependencies, for ``platform`` and ``python``."""
     cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
            "--python-version", "%d.%d" % python, "--implementation", "cp",
            "--abi", py_tag(python),
            "--progress-bar", "off", "--disable-pip-version-check"]
     for plat in PLATFORMS[platform][0]:
         cmd += ["--platform", plat]
+    return cmd
+
+
+def download(cache: Path, req: Requirement, version: str | None, platform: str,
+             python: tuple[int, int] = (3, 11)) -> Path:
+    """Fetch the wheel for ``req`` on ``platform`` and ``python`` from the index into ``cache``."""
+    spec = f"{req.name}=={version}" if version else f"{req.name}{req.specifier}"
     with tempfile.TemporaryDirectory() as tmp:
-        run = subprocess.run([*cmd, "-d", tmp, spec], capture_output=True, text=True)
+        run = subprocess.run([*pip_download_cmd(platform, python), "-d", tmp, spec],
+                             capture_output=True, text=True)
         got = list(Path(tmp).glob("*.whl"))
         if run.returncode != 0 or len(got) != 1:
             tail = "\n".join((run.stdout + run.stderr).strip().splitlines()[-4:])
@@ -215,28 +221,61 @@ def wheel_requires(whl: Path) -> list[Requirement]:
 def resolve(platform: str, reqs: list[Requirement], cache: Path,
             python: tuple[int, int] = (3, 11)) -> list[Path]:
     """All wheels needed on ``platform`` with Blender's Python ``python`` for ``reqs`` and
-    their dependencies (numpy skipped), markers evaluated for that platform and Python."""
+    their dependencies (numpy skipped), markers evaluated for that platform and Python.
+
+    Breadth first: the wheels of one level that are not cached yet are fetched with one
+    ``pip download`` call (each pip start costs seconds), then their requirements form the
+    next level.
+    """
     todo = [(r, "") for r in reqs]
     done: dict[str, Path] = {}
     target = f"{platform}/{py_tag(python)}"
     while todo:
-        req, extra = todo.pop(0)
-        if req.marker is not None and not req.marker.evaluate(marker_env(platform, extra, python)):
-            continue
-        key = canonicalize_name(req.name)
-        if key in SKIP or key in done:
-            continue
-        version = pinned(req)
-        ckey = f"{key}=={version}" if version else str(req)
-        whl = find_cached(cache, ckey, target)
-        if whl is None:
-            whl = download(cache, req, version, platform, python)
-            remember(cache, ckey, target, whl)
-        done[key] = whl
-        for dep in wheel_requires(whl):
-            todo.append((dep, ""))
-            todo.extend((dep, e) for e in req.extras)
+        level: dict[str, tuple[Requirement, str | None, str]] = {}
+        for req, extra in todo:
+            if req.marker is not None and not req.marker.evaluate(
+                    marker_env(platform, extra, python)):
+                continue
+            key = canonicalize_name(req.name)
+            if key in SKIP or key in done or key in level:
+                continue
+            version = pinned(req)
+            level[key] = (req, version, f"{key}=={version}" if version else str(req))
+        found = {key: find_cached(cache, ckey, target) for key, (_, _, ckey) in level.items()}
+        missing = {k: level[k][:2] for k, whl in found.items() if whl is None}
+        if missing:
+            found.update(download_many(cache, missing, platform, python))
+        todo = []
+        for key, (req, version, ckey) in level.items():
+            whl = found[key]
+            if key in missing:
+                remember(cache, ckey, target, whl)
+            done[key] = whl
+            for dep in wheel_requires(whl):
+                todo.append((dep, ""))
+                todo.extend((dep, e) for e in req.extras)
     return sorted(done.values(), key=lambda p: p.name)
+
+
+def download_many(cache: Path, wanted: dict[str, tuple[Requirement, str | None]],
+                  platform: str, python: tuple[int, int]) -> dict[str, Path]:
+    """Fetch several wheels with one ``pip download``; on any failure, one call per wheel,
+    so the error names the package that has no wheel."""
+    specs = [f"{r.name}=={v}" if v else f"{r.name}{r.specifier}" for r, v in wanted.values()]
+    if len(specs) > 1:
+        with tempfile.TemporaryDirectory() as tmp:
+            run = subprocess.run([*pip_download_cmd(platform, python), "-d", tmp, *specs],
+                                 capture_output=True, text=True)
+            got = {canonicalize_name(parse_wheel_filename(w.name)[0]): w
+                   for w in Path(tmp).glob("*.whl")}
+            if run.returncode == 0 and set(got) == set(wanted):
+                out = {}
+                for key, whl in got.items():
+                    out[key] = cache / whl.name
+                    shutil.move(str(whl), out[key])
+                return out
+    return {key: download(cache, req, version, platform, python)
+            for key, (req, version) in wanted.items()}
 
 
 def check_one_per_python(platform: str, wheels: list[Path],
