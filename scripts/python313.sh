@@ -11,6 +11,7 @@
 # Prints the interpreter's path on stdout (all other output goes to stderr). Idempotent: a
 # finished build is marked by $PREFIX/.talkrig-built and reused; an unfinished one is redone.
 # Two runs at once are serialised by flock on $PREFIX.lock (the second waits, then reuses).
+# Elsewhere (no apt-get), point TALKRIG_PYTHON313 at a Python 3.13 and nothing is built.
 # Takes about 2.5 min on 2 idle cores (configure + make -j + install; no PGO).
 set -euo pipefail
 
@@ -26,6 +27,13 @@ usable() {
   [[ -f "$MARK" && -x "$PY" ]] &&
     "$PY" -c 'import ssl, zlib, ctypes, bz2, lzma, sqlite3, venv, ensurepip' 2>/dev/null
 }
+
+# An interpreter of one's own (macOS, another distribution): TALKRIG_PYTHON313=/path/python3.13
+if [[ -n "${TALKRIG_PYTHON313:-}" ]]; then
+  "$TALKRIG_PYTHON313" -c 'import sys, ssl, venv; sys.exit(sys.version_info[:2] != (3, 13))' ||
+    { log "TALKRIG_PYTHON313=$TALKRIG_PYTHON313 is not a working Python 3.13"; exit 1; }
+  echo "$TALKRIG_PYTHON313"; exit 0
+fi
 
 if usable; then echo "$PY"; exit 0; fi
 
