@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 
 import numpy as np
 
 from ..curves import FaceCurves
 from ..performance import Performance
 from ..errors import CurveFormatError, ExportError
+from .atomic import part_name
 from .formats import CURVE_EXTS
 from .livelink import read_csv, write_csv
 
@@ -80,7 +80,10 @@ def write_curves(path, curves_or_performance) -> str:
         raise ExportError(f"cannot write '{path}': folder '{folder}' does not exist; create it first")
     fd, tmp = None, None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".talkrig-", suffix=ext, dir=folder)
+        # a temporary named with this process's id, so a later run can tell a killed
+        # writer's leftover from a live one (core.io.atomic.remove_stale_parts)
+        tmp = part_name(path)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         if ext == ".npz":
             with os.fdopen(fd, "wb") as fh:
                 fd = None
@@ -96,7 +99,6 @@ def write_curves(path, curves_or_performance) -> str:
                     json.dump({"fps": curves.fps, "names": list(curves.names),
                                "frames": np.round(curves.values.astype(np.float64), 6).tolist()},
                               fh, separators=(",", ":"))
-        os.chmod(tmp, 0o666 & ~_umask())         # mkstemp makes 0600; use normal permissions
         os.replace(tmp, path)
         tmp = None
     except OSError as exc:
@@ -124,11 +126,6 @@ def _npz_extras(obj) -> dict:
     extras.pop("fps", None)                    # the face's fps is written as it always was
     return extras
 
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def read_curves(path, *, fps: float | None = None) -> FaceCurves:

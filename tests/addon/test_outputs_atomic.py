@@ -145,7 +145,10 @@ def test_cli_ctrl_c_during_the_preview_render_changes_no_output(speech_wav, tmp_
     proc = subprocess.Popen(CLI + ["bake", str(speech_wav), "-o", "out/c.blend", "-o", "out/c.fbx",
                                    "-o", "out/c.mp4"], cwd=tmp_path, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True,
-                            env=dict(os.environ, TMPDIR=str(frames)))
+                            env=dict(os.environ, TMPDIR=str(frames)),
+                            # Ctrl-C as in a terminal, also when this run inherited an
+                            # ignored SIGINT (a background job, as CI may start us)
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and proc.poll() is None:
         if any(f.suffix == ".png" for d in frames.glob("talkrig_preview_*") for f in d.iterdir()):

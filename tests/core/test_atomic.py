@@ -95,7 +95,16 @@ def test_an_output_never_written_fails_the_commit(tmp_path):
     assert _files(tmp_path) == ["k.csv"] and (tmp_path / "k.csv").read_text() == "old"
 
 
-def test_ctrl_c_during_the_commit_is_held_until_it_is_done(tmp_path, monkeypatch):
+@pytest.fixture
+def ctrl_c_raises():
+    """Ctrl-C as in a terminal, also where this run inherited an ignored SIGINT (a
+    background job, as CI may start us)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_ctrl_c_during_the_commit_is_held_until_it_is_done(tmp_path, monkeypatch, ctrl_c_raises):
     real_replace = os.replace
 
     def replace_then_interrupt(src, dst):
