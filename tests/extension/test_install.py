@@ -19,7 +19,6 @@ import sys
 import tomllib
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,42 +32,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import build_extension  # noqa: E402
 
 sys.path.pop(0)
-
-
-def speech_like(duration_s: float = 2.4, *, seed: int = 0) -> np.ndarray:
-    """Deterministic speech-like signal [shape=(n,)] float32 at 16 kHz.
-
-    Syllables of a 110-140 Hz glottal pulse train shaped by two formant resonators that move
-    from vowel to vowel, with silent closures and noisy fricatives between them, so both a
-    loudness driver and a phoneme recogniser have something to work with.
-    """
-    from scipy.signal import lfilter
-
-    rng = np.random.default_rng(seed)
-    out = []
-    vowels = [(700, 1200), (300, 2300), (500, 900), (600, 1800), (350, 800)]
-    t_total = 0.0
-    i = 0
-    while t_total < duration_s - 0.35:
-        f1, f2 = vowels[i % len(vowels)]
-        n = int(SR * rng.uniform(0.14, 0.24))
-        f0 = rng.uniform(110, 140)
-        pulses = np.zeros(n)
-        pulses[(np.arange(0, n, SR / f0)).astype(int)] = 1.0
-        sig = pulses
-        for f, bw in ((f1, 90), (f2, 120)):
-            r = np.exp(-np.pi * bw / SR)
-            sig = lfilter([1.0], [1, -2 * r * np.cos(2 * np.pi * f / SR), r * r], sig)
-        env = np.sin(np.linspace(0, np.pi, n)) ** 0.6
-        out.append(0.3 * sig / np.abs(sig).max() * env)
-        if i % 2:
-            out.append(0.02 * rng.standard_normal(int(SR * 0.07)) * np.hanning(int(SR * 0.07)))
-        else:
-            out.append(np.zeros(int(SR * rng.uniform(0.05, 0.09))))
-        t_total = sum(len(x) for x in out) / SR
-        i += 1
-    x = np.concatenate([np.zeros(int(SR * 0.15)), *out, np.zeros(int(SR * 0.15))])
-    return x.astype(np.float32)
+from synth import speech_like  # noqa: E402  (tests/synth.py: one copy for every tier)
 
 
 def release_builder() -> Path:
