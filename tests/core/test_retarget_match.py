@@ -9,6 +9,7 @@ from talkrig.core.retarget import load_preset, resolve_mapping, save_preset
 from talkrig.core.retarget.model import MIN_VERTICES, load_model, model_joints
 from talkrig.rigs.skeletons import smplx, vrm
 from talkrig.rigs.skeletons.match import FAMILIES, match_mapping, match_skeleton
+from smplx_model_data import write_model  # tests/: shared with the Blender tier
 
 
 @pytest.mark.parametrize("name", sorted(FAMILIES))
@@ -71,31 +72,8 @@ def test_presets_round_trip(tmp_path):
         load_preset(tmp_path / "bad.json")
 
 
-def _write_model(path, n_vertices=MIN_VERTICES + 10, parents=smplx.PARENTS, seed=0):
-    """A synthetic file of the SMPL-X layout (random template, a regressor averaging
-    vertices placed at talkrig's rest joints)."""
-    rng = np.random.default_rng(seed)
-    joints = np.array(smplx.REST_POSITIONS) * 1.05
-    v = rng.normal(0, 0.3, size=(n_vertices, 3))
-    reg = np.zeros((55, n_vertices))
-    picks = (rng.permutation(n_vertices)[:55 * 4].reshape(55, 4) if n_vertices >= 220
-             else rng.integers(0, n_vertices, (55, 4)))
-    for j in range(55):
-        ids = picks[j]
-        v[ids] = joints[j] + rng.normal(0, 0.01, (4, 3))
-        v[ids] += joints[j] - v[ids].mean(axis=0)
-        reg[j, ids] = 0.25
-    kin = np.stack([np.asarray(parents, dtype=np.int64) % (2 ** 32), np.arange(55)])
-    w = np.zeros((n_vertices, 55))
-    w[np.arange(n_vertices), rng.integers(0, 55, n_vertices)] = 1.0
-    np.savez(path, v_template=v, J_regressor=reg, kintree_table=kin,
-             f=rng.integers(0, n_vertices, (100, 3)), weights=w,
-             shapedirs=np.zeros((n_vertices, 3, 10)))
-    return joints
-
-
 def test_model_file_joints(tmp_path):
-    joints = _write_model(tmp_path / "SMPLX_NEUTRAL.npz")
+    joints = write_model(tmp_path / "SMPLX_NEUTRAL.npz")
     np.testing.assert_allclose(model_joints(tmp_path / "SMPLX_NEUTRAL.npz"), joints, atol=1e-9)
 
 
@@ -108,9 +86,9 @@ def test_model_file_joints(tmp_path):
 def test_model_file_of_the_wrong_layout(tmp_path, defect, message):
     path = tmp_path / "model.npz"
     if defect == "small":
-        _write_model(path, n_vertices=100)
+        write_model(path, n_vertices=100)
     elif defect == "smpl":
-        _write_model(path, parents=np.where(np.arange(55) == 22, 12, smplx.PARENTS))
+        write_model(path, parents=np.where(np.arange(55) == 22, 12, smplx.PARENTS))
     elif defect == "missing":
         np.savez(path, v_template=np.zeros((MIN_VERTICES, 3)))
     else:
