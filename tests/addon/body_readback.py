@@ -58,7 +58,9 @@ for layer in scene.anim_layers:
             if prop.prop_name == "DeformPercent":
                 keys = [k.value for c in prop.anim_value.curves if c is not None for k in c.keyframes]
                 out["morph_channels"] += int(bool(keys) and max(keys) > 1.0)
-print(json.dumps(out))
+print(json.dumps(out), flush=True)
+import os
+os._exit(0)      # ufbx 0.0.5's cp313 bindings crash (SIGSEGV) in interpreter teardown
 """
 
 
