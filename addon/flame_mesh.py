@@ -241,9 +241,7 @@ def write_flame_take(obj, params: FlameParams, *, line: str, frame_start: int = 
     the active actions stay as they were. ``tolerance`` thins the keys (max abs error).
     Returns ``takes.TakeResult`` (its ``action`` is the shape-key action).
     """
-    from .keyframes import action_fcurves
-    from .takes import (PLACEMENTS, TAKE_MARK, TakeResult, _keep_playing, _move_to_nla, _state,
-                        _take_actions, reduce_fcurve, unique_take_name)
+    from .takes import PLACEMENTS, _state, _take_actions, finish_take, unique_take_name
 
     if placement not in PLACEMENTS:
         raise ValueError(f"placement must be one of {PLACEMENTS}, got {placement!r}")
@@ -256,32 +254,11 @@ def write_flame_take(obj, params: FlameParams, *, line: str, frame_start: int = 
     action, _bones = write_flame_params(obj, params, frame_start=int(frame_start),
                                         action_name=unique_take_name(line),
                                         interpolation=interpolation, set_fps=set_fps)
-    actions = _take_actions(action)
-    for act in actions:
-        act[TAKE_MARK] = line
-        act["talkrig_object"] = obj.name
+    for act in _take_actions(action):
         act["talkrig_flame"] = True
-        act.use_fake_user = True
-    fcurves = [fc for act in actions for fc in action_fcurves(act)]
-    full = sum(len(fc.keyframe_points) for fc in fcurves)
-    max_error = 0.0
-    if tolerance is not None:
-        for fc in fcurves:
-            max_error = max(max_error, reduce_fcurve(fc, float(tolerance), interpolation))
-    written = sum(len(fc.keyframe_points) for fc in fcurves)
-    action["talkrig_keys_full"], action["talkrig_keys_written"] = int(full), int(written)
-    if before[0]["action"] is not None:
-        action["talkrig_previous"] = before[0]["action"].name
-    if placement == "NLA":
-        for state in before:
-            ad = state["id"].animation_data
-            if ad is not None and ad.action in actions:
-                _move_to_nla(state, ad.action, frame_start)
-        action.pop("talkrig_previous", None)
-    else:
-        for state in before:
-            _keep_playing(state)
-    return TakeResult(action=action, keys_full=full, keys_written=written, max_error=max_error)
+    return finish_take(obj, action, before, line=line, frame_start=frame_start,
+                       tolerance=tolerance, interpolation=interpolation, placement=placement,
+                       keep_playing=before)
 
 
 def panel_model_path(scene) -> str:

@@ -262,12 +262,28 @@ def write_take(obj, curves, *, mapping, line: str, frame_start: int = 1,
     action = write_face_curves(obj, curves, mapping=mapping, action_name=name,
                                frame_start=int(frame_start), interpolation=interpolation,
                                set_fps=set_fps, visemes=visemes, drive=drive)
+    action["talkrig_mapping"] = {k: str(v) for k, v in mapping.matched.items()}
+    # the rig's own body action keeps playing: see _write_bone_rotations
+    result = finish_take(obj, action, before, line=line, frame_start=frame_start,
+                         tolerance=tolerance, interpolation=interpolation,
+                         placement=placement, keep_playing=before[:1])
+    if set_fps and frame_range[1] >= frame_range[0]:   # only ever extend the frame range
+        scene.frame_start = min(frame_range[0], scene.frame_start)
+        scene.frame_end = max(frame_range[1], scene.frame_end)
+    return result
+
+
+def finish_take(obj, action, before, *, line: str, frame_start, tolerance, interpolation,
+                placement: str, keep_playing) -> TakeResult:
+    """What every take does after its keys are written (face and FLAME takes alike): mark its
+    actions as a take of ``obj``, thin the keys within ``tolerance``, count them, then place
+    it: "NLA" moves the new actions onto tracks at ``frame_start``; "ACTIVE" keeps the user's
+    actions recorded in ``keep_playing`` (states from ``_state``) playing under it."""
     actions = _take_actions(action)
     for act in actions:
         act[TAKE_MARK] = line
         act["talkrig_object"] = obj.name
         act.use_fake_user = True
-    action["talkrig_mapping"] = {k: str(v) for k, v in mapping.matched.items()}
     fcurves = [fc for act in actions for fc in action_fcurves(act)]
     full = sum(len(fc.keyframe_points) for fc in fcurves)
     max_error = 0.0
@@ -285,10 +301,8 @@ def write_take(obj, curves, *, mapping, line: str, frame_start: int = 1,
                 _move_to_nla(state, ad.action, frame_start)
         action.pop("talkrig_previous", None)
     else:
-        _keep_playing(before[0])       # the rig's own body action: see _write_bone_rotations
-    if set_fps and frame_range[1] >= frame_range[0]:   # only ever extend the frame range
-        scene.frame_start = min(frame_range[0], scene.frame_start)
-        scene.frame_end = max(frame_range[1], scene.frame_end)
+        for state in keep_playing:
+            _keep_playing(state)
     return TakeResult(action=action, keys_full=full, keys_written=written, max_error=max_error)
 
 
