@@ -237,6 +237,19 @@ def source_pose(plan: RetargetPlan, rotations, translation=None):
     world : np.ndarray [shape=(T, 55, 3, 3)]
     joints : np.ndarray [shape=(T, 55, 3)]
     """
+    rot, trans = _source_motion(plan, rotations, translation)
+    offsets = smplx.rest_offsets(plan.source_joints)
+    pos, world = forward_kinematics(rot, smplx.PARENTS, offsets, trans)
+    m = plan.basis
+    if not np.array_equal(m, np.eye(3)):
+        world = _mul_ct(m, _mul_tc(world, m.T))
+        pos = (pos.reshape(-1, 3) @ m.T).reshape(pos.shape)
+    return world, pos
+
+
+def _source_motion(plan: RetargetPlan, rotations, translation) -> tuple:
+    """Checked copies of the source's rotations [T, 55, 3] and root translation [T, 3];
+    upper-body mode keeps the pelvis and legs at rest and the root in place."""
     rot = np.array(rotations, dtype=np.float64)
     if rot.ndim != 3 or rot.shape[1:] != (smplx.N_JOINTS, 3):
         raise RetargetError(f"body rotations must have shape (T, 55, 3), got {rot.shape}")
@@ -245,13 +258,7 @@ def source_pose(plan: RetargetPlan, rotations, translation=None):
     if plan.mode == "upper":
         rot[:, [0, *smplx.LEG_JOINTS]] = 0.0
         trans[:] = 0.0
-    offsets = smplx.rest_offsets(plan.source_joints)
-    pos, world = forward_kinematics(rot, smplx.PARENTS, offsets, trans)
-    m = plan.basis
-    if not np.array_equal(m, np.eye(3)):
-        world = _mul_ct(m, _mul_tc(world, m.T))
-        pos = (pos.reshape(-1, 3) @ m.T).reshape(pos.shape)
-    return world, pos
+    return rot, trans
 
 
 def _mul_tc(a, c) -> np.ndarray:
@@ -269,14 +276,7 @@ def _mul_ct(c, a) -> np.ndarray:
 def _source_cm(plan: RetargetPlan, rotations, translation):
     """Source FK in component-major layout, armature space: rotations [shape=(55, 3, 3, T)],
     positions [shape=(55, 3, T)] (contiguous; no per-joint copies)."""
-    rot = np.array(rotations, dtype=np.float64)
-    if rot.ndim != 3 or rot.shape[1:] != (smplx.N_JOINTS, 3):
-        raise RetargetError(f"body rotations must have shape (T, 55, 3), got {rot.shape}")
-    trans = (np.zeros((len(rot), 3)) if translation is None
-             else np.array(translation, dtype=np.float64))
-    if plan.mode == "upper":
-        rot[:, [0, *smplx.LEG_JOINTS]] = 0.0
-        trans[:] = 0.0
+    rot, trans = _source_motion(plan, rotations, translation)
     # float32 FK: about twice as fast, directions good to ~1e-5 degrees
     pos, world = forward_kinematics(rot, smplx.PARENTS, smplx.rest_offsets(plan.source_joints),
                                     trans, dtype=np.float32)
