@@ -26,7 +26,7 @@ Steps:
 
 A requirement that has no wheel for a platform stops the build with a message: declare the
 gap honestly with an environment marker in ``requirements/core.txt`` (for example
-``hama==1.7.0; sys_platform != "win32"``) and make the code fall back where it is missing.
+``somepackage==1.0; sys_platform != "win32"``) and make the code fall back where it is missing.
 
 Usage::
 

@@ -83,7 +83,7 @@ def model_card(name: str, *, models_dir: Path | None = None) -> ModelCard:
             except (OSError, ValueError, KeyError) as err:
                 raise ModelRuntimeError(
                     f"token table {tok_path} of model {name!r} is missing or unreadable "
-                    f"({err}); reinstall talkrig or run scripts/fetch_phoneme_model.py") from err
+                    f"({err}); reinstall talkrig or run scripts/export_hama17_onnx.py") from err
         card = ModelCard(name=name, path=root / data["file"], sha256=data.get("sha256", ""),
                          sample_rate=int(data.get("sample_rate", 0)),
                          frame_s=float(data.get("frame_s", 0.0)), tokens=tokens, data=data)
@@ -111,7 +111,7 @@ def verify_model_file(card: ModelCard) -> Path:
         if not path.is_file():
             raise ModelRuntimeError(
                 f"model file {path} of {card.name!r} is missing; reinstall talkrig (the "
-                "extension zip and the wheel carry it) or run scripts/fetch_phoneme_model.py "
+                "extension zip and the wheel carry it) or run scripts/export_hama17_onnx.py "
                 "in a source checkout")
         got = file_sha256(path)
         if card.sha256 and got != card.sha256:

@@ -52,6 +52,9 @@ PHONES = ARPABET
 #: LJSpeech, one core: 2 aligns 24x -> 27x real time with the same boundaries (32 clips
 #: vs MFA median 20 ms, p90 40 ms; ARCTIC a0009 median 10 ms).
 TOPN = 2
+#: Frame downsampling of the acoustic scorer (pocketsphinx ``ds``): full Gaussian search on
+#: every DS-th frame, the frames between scored on the previous frame's best Gaussians.
+DS = 1
 
 #: Stand-in words for runs of transcript words with no Latin spelling: ``<prefix><n>`` is
 #: pronounced as ``n`` schwas (one per estimated syllable, at most MAX_STAND_IN).
@@ -89,7 +92,7 @@ def decoder():
             mp = get_model_path()
             _decoder = Decoder(hmm=f"{mp}/en-us/en-us", dict=str(EMPTY_DICT),
                                lm=None, bestpath=False, beam=1e-80, wbeam=1e-60,
-                               pbeam=1e-80, topn=TOPN, loglevel="FATAL")
+                               pbeam=1e-80, topn=TOPN, ds=DS, loglevel="FATAL")
         return _decoder
 
 

@@ -1,16 +1,18 @@
 """The phoneme network: IPA CTC posteriors of speech, decoded to recognised words.
 
-Shipped network (every platform, Windows included): hama 1.3.13's waveform phoneme
-recogniser, ``models/phonemes_hama.onnx`` (Apache-2.0, card ``models/phonemes_hama.json``),
-run by onnxruntime through :mod:`core.runtime`. Input: mono 16 kHz float32 in [-1, 1] as
-it is (no normalisation); output: log-probabilities over 191 tokens (hama's 189 decoder
-tokens, then ``<wb>`` word boundary and ``<blank>``), one frame per 20 ms (``n // 320 + 1``
-frames for ``n`` samples). Greedy CTC decoding with hama's settings: ``blank_bias`` added to
-the blank's log-probability, argmax per frame, repeats collapsed, blanks dropped,
-``<wb>`` splits words.
+Shipped network (every platform, Windows included): hama 1.7.0's waveform phoneme
+recogniser (a conformer), rebuilt from the tensors hama publishes and exported to
+``models/phonemes_hama17.onnx`` by ``scripts/export_hama17_onnx.py`` (Apache-2.0, card
+``models/phonemes_hama17.json``; checked against hama's own engine: frame-wise argmax
+identical, log-probabilities within 0.01), run by onnxruntime through :mod:`core.runtime`.
+Input: mono 16 kHz float32 in [-1, 1] as it is (no normalisation; at most 30 s per call);
+output: log-probabilities over 191 tokens (hama's 189 decoder tokens, then ``<wb>`` word
+boundary and ``<blank>``), one frame per 20 ms. Greedy CTC decoding with hama's settings
+(from the card): log-probabilities divided by ``temperature``, ``blank_bias`` added to the
+blank's, argmax per frame, repeats collapsed, blanks dropped, ``<wb>`` splits words.
 
-For comparison only (``bench``), :class:`HamaEngineNet` runs hama 1.7.0's own engine and
-newer network the same way (``pip install hama==1.7.0``; no Windows binary).
+For comparison and tests only, :class:`HamaEngineNet` runs the same network in hama
+1.7.0's own engine (``pip install hama==1.7.0``, requirements/dev.txt; no Windows binary).
 
 The network's output at a frame depends on a few hundred ms of audio either side, and a
 little on more (measured on LJ Speech: 0.5 s of context either side keeps 98% of the
@@ -49,8 +51,8 @@ IPA_TO_ARPABET = {
     "wa": "W AA", "we": "W EH", "wi": "W IY", "wʌ": "W AH",
 }
 
-#: The shipped network's card name (``models/phonemes_hama.json``).
-ONNX_MODEL = "phonemes_hama"
+#: The shipped network's card name (``models/phonemes_hama17.json``).
+ONNX_MODEL = "phonemes_hama17"
 #: Samples per output frame (20 ms at 16 kHz).
 HOP = 320
 #: Shortest input the network takes (its front end reflect-pads 200 samples; 25 ms).
@@ -105,7 +107,7 @@ HamaWord = RecognisedWord     # the name earlier versions used
 
 
 class OnnxPhoneNet:
-    """hama 1.3.13's network through onnxruntime (the shipped recogniser)."""
+    """hama 1.7.0's network rebuilt for onnxruntime (the shipped recogniser)."""
 
     name = "onnx"
 
@@ -117,8 +119,8 @@ class OnnxPhoneNet:
         self.blank_id = self.tokens.index(dec.get("blank", "<blank>"))
         self.boundary = dec.get("word_boundary", "<wb>")
         self.blank_bias = float(dec.get("blank_bias", -0.1))
-        self.temperature = 1.0
-        self.detail = (f"{ONNX_MODEL}.onnx (hama 1.3.13) on "
+        self.temperature = float(dec.get("temperature", 1.0))
+        self.detail = (f"{ONNX_MODEL}.onnx (hama 1.7.0's network) on "
                        f"onnxruntime {sys.modules['onnxruntime'].__version__}")
 
     def log_probs(self, x: np.ndarray) -> np.ndarray:
@@ -136,7 +138,8 @@ class OnnxPhoneNet:
 
 
 class HamaEngineNet:
-    """hama 1.7.0's own engine and network (bench comparison; not a runtime dependency)."""
+    """hama 1.7.0's own engine running the same network (bench and test reference; not a
+    runtime dependency)."""
 
     name = "hama"
 

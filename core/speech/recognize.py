@@ -1,10 +1,8 @@
 """Phone recognition without a transcript.
 
 Route: a phoneme network (:mod:`.phone_net`) gives IPA phones grouped into words: hama
-1.7.0's own engine where it is installed (Linux, macOS: it recognises synthetic voices
-better), else, and always on Windows, hama 1.3.13's network shipped as
-``models/phonemes_hama.onnx`` and run by onnxruntime (equal on real speech, 4x faster;
-:func:`choose_recognizer` has the measurements). Their CTC timing is coarse (spikes
+1.7.0's network, shipped as ``models/phonemes_hama17.onnx`` and run by onnxruntime on every
+platform (Windows included). Their CTC timing is coarse (spikes
 35-45 ms late, 20 ms frames), so each recognised word becomes a pseudo-word in
 pocketsphinx's dictionary (named after its phones, e.g. ``hw_r_ow``) and the piece is
 force-aligned for precise boundaries. Each word is also
@@ -96,13 +94,11 @@ def choose_recognizer(platform: str = sys.platform, preferred: str = "auto",
                       hama_present=None) -> str:
     """Which recogniser runs on ``platform`` (a ``sys.platform`` value).
 
-    'auto' picks the network that recognises best where it exists: hama 1.7.0's engine
-    ('hama') on Linux and macOS when the package is installed (``hama_present``, default
-    :func:`hama_installed`), else the shipped ONNX network ('onnx'), which runs on every
-    platform; Windows, where hama has no binary, always gets 'onnx'. Measured audio-only
-    (``python -m bench --only recognizer``): both equal on real speech (LJ Speech, CMU
-    ARCTIC), hama 1.7.0 better on synthetic voices (espeak-ng closure recall 0.93 against
-    0.79), the ONNX route 4x faster. 'pocketsphinx' is pocketsphinx alone.
+    'auto' is the shipped ONNX network ('onnx') on every platform: hama 1.7.0's network
+    rebuilt for onnxruntime, the same recognition as hama's own engine ('hama', the bench's
+    reference where ``pip install hama==1.7.0`` works; no Windows binary) at about 18x its
+    speed (``python -m bench --only recognizer``). 'pocketsphinx' is pocketsphinx alone.
+    ``hama_present`` is accepted for callers of earlier versions and ignored.
 
     Raises
     ------
@@ -114,12 +110,7 @@ def choose_recognizer(platform: str = sys.platform, preferred: str = "auto",
                              + ", ".join(repr(r) for r in RECOGNIZERS))
     if preferred == "hama" and platform == "win32":
         raise AlignmentError("hama 1.7.0's engine has no Windows binary; use 'onnx'")
-    if preferred != "auto":
-        return preferred
-    if platform == "win32":
-        return "onnx"
-    present = hama_installed() if hama_present is None else hama_present
-    return "hama" if present else "onnx"
+    return "onnx" if preferred == "auto" else preferred
 
 
 def use_recognizer(name: str = "auto") -> None:
@@ -142,16 +133,10 @@ def _network_or_reason(name: str):
 
 
 def _auto_network():
-    """(network or None, name, reason) for engine 'auto': the chosen network, else the
-    ONNX network when hama 1.7.0 is installed but will not load, else None (pocketsphinx
-    alone) with the reasons."""
+    """(network or None, name, reason) for engine 'auto': the chosen network, else None
+    (pocketsphinx alone) with the reason."""
     name = choose_recognizer(sys.platform, _preferred)
     net, why = _network_or_reason(name)
-    if net is None and name == "hama" and _preferred == "auto":
-        net, why2 = _network_or_reason("onnx")
-        if net is not None:
-            return net, "onnx", f"hama 1.7.0's engine does not load here ({why})"
-        why = f"{why}; {why2}"
     return net, name, why
 
 
@@ -394,9 +379,8 @@ def recognize_rows(x: np.ndarray, *, progress=None, offset_s: float = 0.0,
     offset_s : float
         Added to every time (for pieces of a longer signal).
     engine : {'auto', 'onnx', 'hama', 'pocketsphinx'}
-        'auto' runs the network :func:`choose_recognizer` picks (hama 1.7.0 where
-        installed, else the shipped ONNX network), the ONNX network if hama does not
-        load, pocketsphinx alone if neither does (:func:`recognizer_status` says which,
+        'auto' runs the network :func:`choose_recognizer` picks (the shipped ONNX
+        network), pocketsphinx alone if it cannot run here (:func:`recognizer_status` says which,
         and why); an explicit network name raises instead of falling back.
     stats : dict or None
         If given, receives the summed alignment ``score`` and ``frames`` of the pieces

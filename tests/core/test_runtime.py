@@ -15,7 +15,7 @@ from talkrig.core.runtime import cards, sessions
 
 
 def test_the_shipped_card_matches_its_files():
-    card = runtime.model_card("phonemes_hama")
+    card = runtime.model_card("phonemes_hama17")
     assert card.path.is_file() and card.path.suffix == ".onnx"
     assert runtime.file_sha256(card.path) == card.sha256
     assert len(card.tokens) == 191 == card.data["outputs"]["log_probs"]["shape"][-1]
@@ -23,14 +23,14 @@ def test_the_shipped_card_matches_its_files():
     assert card.sample_rate == 16000 and card.frame_s == 0.02
     assert card.data["licence"] == "Apache-2.0"
     notice = (cards.MODELS_DIR / card.data["notice"]).read_text()
-    assert "Apache License" in notice and "hama 1.3.13" in notice
+    assert "Apache License" in notice and "hama 1.7.0" in notice
     assert (cards.MODELS_DIR / "LICENSE-Apache-2.0.txt").is_file()
 
 
 def test_session_is_created_once_and_runs_the_network():
-    sess, card = runtime.session("phonemes_hama")
-    again, _ = runtime.session("phonemes_hama")
-    assert again is sess and runtime.loaded("phonemes_hama")
+    sess, card = runtime.session("phonemes_hama17")
+    again, _ = runtime.session("phonemes_hama17")
+    assert again is sess and runtime.loaded("phonemes_hama17")
     x = np.zeros(16000, np.float32)
     lp, n = sess.run(None, {"waveform": x[None], "waveform_lengths": np.array([16000])})
     assert lp.shape == (1, 16000 // 320 + 1, 191) and int(n[0]) == lp.shape[1]
@@ -41,9 +41,9 @@ def test_session_is_created_once_and_runs_the_network():
 def test_threads_setting_gives_a_new_session_and_is_checked():
     before = runtime.threads()
     try:
-        sess1, _ = runtime.session("phonemes_hama")
+        sess1, _ = runtime.session("phonemes_hama17")
         runtime.set_threads(2)
-        sess2, _ = runtime.session("phonemes_hama")
+        sess2, _ = runtime.session("phonemes_hama17")
         assert sess2 is not sess1
         with pytest.raises(ModelRuntimeError):
             runtime.set_threads(0)
@@ -52,33 +52,33 @@ def test_threads_setting_gives_a_new_session_and_is_checked():
 
 
 def _copy_models(tmp_path):
-    for name in ("phonemes_hama.json", "phonemes_hama.tokens.json", "phonemes_hama.onnx"):
+    for name in ("phonemes_hama17.json", "phonemes_hama17.tokens.json", "phonemes_hama17.onnx"):
         shutil.copy(cards.MODELS_DIR / name, tmp_path / name)
     return tmp_path
 
 
 def test_missing_model_file_is_a_model_runtime_error(tmp_path):
     d = _copy_models(tmp_path)
-    (d / "phonemes_hama.onnx").unlink()
+    (d / "phonemes_hama17.onnx").unlink()
     with pytest.raises(ModelRuntimeError, match="missing; reinstall"):
-        runtime.session("phonemes_hama", models_dir=d)
+        runtime.session("phonemes_hama17", models_dir=d)
     assert issubclass(ModelRuntimeError, TalkrigError)
 
 
 def test_damaged_model_file_is_refused(tmp_path):
     d = _copy_models(tmp_path)
-    data = bytearray((d / "phonemes_hama.onnx").read_bytes())
+    data = bytearray((d / "phonemes_hama17.onnx").read_bytes())
     data[1000] ^= 0xFF
-    (d / "phonemes_hama.onnx").write_bytes(bytes(data))
+    (d / "phonemes_hama17.onnx").write_bytes(bytes(data))
     with pytest.raises(ModelRuntimeError, match="damaged or replaced"):
-        runtime.session("phonemes_hama", models_dir=d)
+        runtime.session("phonemes_hama17", models_dir=d)
 
 
 def test_missing_card_is_a_model_runtime_error(tmp_path):
     with pytest.raises(ModelRuntimeError, match="model card"):
         runtime.model_card("no_such_model", models_dir=tmp_path)
     d = _copy_models(tmp_path)
-    card = json.loads((d / "phonemes_hama.json").read_text())
+    card = json.loads((d / "phonemes_hama17.json").read_text())
     card["tokens_file"] = "gone.json"
     (d / "broken.json").write_text(json.dumps(card))
     with pytest.raises(ModelRuntimeError, match="token table"):
@@ -93,7 +93,7 @@ def test_missing_onnxruntime_is_reported_not_raised_as_import_error(monkeypatch)
     ok, why = runtime.runtime_status()
     assert not ok and "onnxruntime cannot be loaded" in why
     with pytest.raises(ModelRuntimeError, match="onnxruntime cannot be loaded"):
-        runtime.session("phonemes_hama")
+        runtime.session("phonemes_hama17")
 
 
 def test_importing_core_runtime_loads_neither_onnxruntime_nor_a_model():
