@@ -2,7 +2,8 @@
 
 Any format the bundled libsndfile reads works (WAV, FLAC, OGG/Vorbis, MP3 with
 libsndfile >= 1.1), at any sample rate and channel count. Channels are averaged to mono,
-then a polyphase filter (:func:`scipy.signal.resample_poly`) converts the rate.
+then a polyphase filter (:func:`talkrig.core.dsp.resample_poly`, bit-identical to
+``scipy.signal.resample_poly`` without importing scipy) converts the rate.
 
 Long files are decoded and resampled in blocks: only one block of the source rate is held
 at a time, plus the output at 16 kHz (230 MB for one hour), so memory stays bounded. The
@@ -21,6 +22,7 @@ import struct
 import numpy as np
 
 from .curves import Speech
+from .dsp import resample_poly
 from .errors import (AudioDecodeError, AudioEmptyError, AudioNonFiniteError, AudioNotFoundError,
                      AudioTooLongError, AudioTooShortError)
 
@@ -55,7 +57,6 @@ def resample(x: np.ndarray, *, sr_in: int, sr_out: int) -> np.ndarray:
         raise ValueError(f"resample expects a 1-D signal, got shape {x.shape}")
     if up == down:
         return x.copy()
-    from scipy.signal import resample_poly
     return np.asarray(resample_poly(x, up, down), dtype=np.float32)
 
 
@@ -83,7 +84,6 @@ class _StreamResampler:
         self.pending = np.zeros(0, np.float32)      # not yet processed
 
     def _run(self, seg_end: int, final: bool) -> np.ndarray:
-        from scipy.signal import resample_poly
         seg = np.concatenate([self.history, self.pending[:seg_end]])
         y = resample_poly(seg, self.up, self.down).astype(np.float32, copy=False)
         off = len(self.history) * self.up // self.down

@@ -23,10 +23,10 @@ from __future__ import annotations
 from typing import Optional
 
 import numpy as np
-from scipy.ndimage import maximum_filter1d
 
 from ...rigs.arkit import ARKIT_INDEX, ARKIT_NAMES, FACE_CHANNELS, HEAD_EYE_NAMES, N_ARKIT
 from ..curves import FaceCurves
+from ..dsp import maximum_filter1d
 from ..errors import CurveFormatError, EmotionSpecError
 from .emotion import EmotionSpec, emotion_layer
 from .regions import RegionBalance

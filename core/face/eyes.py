@@ -14,11 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import uniform_filter1d
-from scipy.signal import lfilter
 
 from ...rigs.arkit import ARKIT_NAMES, HEAD_EYE_NAMES
 from ..curves import Prosody
+from ..dsp import lfilter, uniform_filter1d
 from ..emotion.drive import emotion_curves
 from ..motion.signals import (activity_from_frames, ar1_noises, gaussian_bumps, min_jerk_steps,
                               phrase_bounds, prosody_frames, speaking_activity)

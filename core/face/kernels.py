@@ -6,19 +6,21 @@ itself. The helpers here compute exactly what their library counterparts compute
 kernels, same library calls, bit for bit) and only keep the per-call constants:
 
 - :func:`gaussian_filter1d`: ``scipy.ndimage.gaussian_filter1d`` (order 0, truncate 4)
-  with the kernel cached per ``sigma``.
+  with the kernel cached per ``sigma`` (filtered by :func:`talkrig.core.dsp.correlate1d`,
+  no scipy import).
 - :func:`seeded_rng`: ``np.random.default_rng([seed, stream])`` with the
   ``SeedSequence`` cached per ``(seed, stream)``.
 - :func:`fft_convolve_full`: ``scipy.signal.fftconvolve(x, kernel[:, None])`` (mode
-  ``"full"``, along axis 0) with the kernel's spectrum cached.
+  ``"full"``, along axis 0) with the kernel's spectrum cached (scipy's pocketfft through
+  :mod:`talkrig.core.dsp`).
 """
 from __future__ import annotations
 
 from functools import lru_cache
 
 import numpy as np
-from scipy import fft as sp_fft
-from scipy.ndimage import correlate1d
+
+from .. import dsp
 
 
 @lru_cache(maxsize=256)
@@ -53,9 +55,7 @@ def gaussian_filter1d(x: np.ndarray, sigma: float, *, axis: int = -1,
     np.ndarray [shape=x.shape]
     """
     x = np.asarray(x)
-    # An explicit output array (every element is written) skips scipy's dtype-name lookup.
-    return correlate1d(x, _gaussian_weights(float(sigma)), axis, np.empty(x.shape, x.dtype),
-                       mode, 0.0, 0)
+    return dsp.correlate1d(x, _gaussian_weights(float(sigma)), axis, mode, 0.0, 0)
 
 
 class _CachedSeedSequence(np.random.SeedSequence):
@@ -92,7 +92,7 @@ def seeded_rng(seed: int, stream: int) -> np.random.Generator:
 @lru_cache(maxsize=64)
 def _kernel_spectrum(kernel_bytes: bytes, n_fft: int) -> np.ndarray:
     kernel = np.frombuffer(kernel_bytes, dtype=np.float64)
-    spec = sp_fft.rfft(kernel[:, None], n_fft, axis=0)
+    spec = dsp.rfft(kernel[:, None], n_fft, axis=0)
     spec.setflags(write=False)
     return spec
 
@@ -114,6 +114,6 @@ def fft_convolve_full(x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     if x.shape[0] == 1 or kernel.shape[0] == 1:     # scipy multiplies directly then
         return x * kernel[:, None]
     size = x.shape[0] + kernel.shape[0] - 1
-    n_fft = sp_fft.next_fast_len(size, True)
-    spec = sp_fft.rfft(x, n_fft, axis=0) * _kernel_spectrum(kernel.tobytes(), n_fft)
-    return sp_fft.irfft(spec, n_fft, axis=0)[:size].copy()
+    n_fft = dsp.next_fast_len(size, True)
+    spec = dsp.rfft(x, n_fft, axis=0) * _kernel_spectrum(kernel.tobytes(), n_fft)
+    return dsp.irfft(spec, n_fft, axis=0)[:size].copy()

@@ -20,10 +20,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy.ndimage import maximum_filter1d, uniform_filter1d
-from scipy.signal import find_peaks
 
 from ..curves import Prosody
+from ..dsp import find_peaks, maximum_filter1d, uniform_filter1d
 from ..emotion.drive import emotion_curves
 from .signals import (activity_from_frames, ar1_noise, ar1_noises, min_jerk_steps,
                               phrase_bounds, prosody_frames)

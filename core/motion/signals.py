@@ -4,10 +4,9 @@ AR(1) drifts, minimum-jerk steps between targets, Gaussian bumps, prosody resamp
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import uniform_filter1d
-from scipy.signal import lfilter
 
 from ..curves import Prosody
+from ..dsp import lfilter, uniform_filter1d
 from ..emotion.drive import _finite
 from ..errors import CurveFormatError
 

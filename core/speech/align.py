@@ -77,7 +77,7 @@ def _samples16k(speech: Speech) -> np.ndarray:
     if not np.isfinite(x).all():
         raise AudioError("speech holds NaN or infinite samples; clean the audio first")
     if speech.sr != SR:
-        from scipy.signal import resample_poly
+        from ..dsp import resample_poly
         g = np.gcd(int(speech.sr), SR)
         x = resample_poly(x, SR // g, int(speech.sr) // g).astype(np.float32)
     return x

@@ -21,14 +21,16 @@ padded at both ends).
   loudness below 0.1), as ``(start, end)`` seconds; leading and trailing silence is not a
   break.
 
-Everything is vectorised with numpy/scipy FFT in blocks, so an hour of audio takes seconds
-and memory stays bounded.
+Everything is vectorised with numpy and scipy's pocketfft (through :mod:`talkrig.core.dsp`,
+without importing scipy) in blocks, so an hour of audio takes seconds and memory stays
+bounded.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ..curves import Prosody, Speech, n_frames_for
+from .. import dsp
 from ..timebase import check_fps
 
 F0_MIN_HZ = 55.0
@@ -128,7 +130,7 @@ def _yin(x: np.ndarray, sr: int, centres: np.ndarray,
 
     Only frames where ``active`` is True are analysed (silent frames keep dmin 1, period 0).
     """
-    from scipy import fft
+    fft = dsp
 
     w = int(round(YIN_WINDOW_S * sr))
     t_min = max(2, int(np.floor(sr / F0_MAX_HZ)))
@@ -178,8 +180,8 @@ def _yin(x: np.ndarray, sr: int, centres: np.ndarray,
 
 def _onsets(x: np.ndarray, sr: int, hop: int) -> np.ndarray:
     """Onset times (s) from peaks of positive log-magnitude spectral flux."""
-    from scipy import fft
-    from scipy.ndimage import maximum_filter1d, uniform_filter1d
+    fft = dsp
+    maximum_filter1d, uniform_filter1d = dsp.maximum_filter1d, dsp.uniform_filter1d
 
     w = int(round(ONSET_WINDOW_S * sr))
     n = len(x) // hop + 1
