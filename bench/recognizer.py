@@ -1,7 +1,8 @@
 """Section 'recognizer': the phoneme recognisers side by side, audio only (no transcript).
 
-For each recogniser (``onnx``: the shipped hama 1.3.13 network through onnxruntime;
-``hama``: hama 1.7.0's own engine and newer network, dev requirement only) and each
+For each recogniser (``onnx``: the shipped ``models/phonemes_hama17.onnx``, hama 1.7.0's
+network rebuilt for onnxruntime; ``hama``: the same network in hama 1.7.0's own engine, the
+reference, dev requirement only) and each
 lip-sync corpus (:mod:`bench.corpora`, loaded as in :mod:`bench.lipsync`):
 
 - every utterance is baked without its transcript (``core.pipeline.bake(wav,

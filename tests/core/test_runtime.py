@@ -104,3 +104,45 @@ def test_importing_core_runtime_loads_neither_onnxruntime_nor_a_model():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120, check=True).stdout.split()
     assert out == ["False", "False", "False"], out
+
+
+def _fresh_session(monkeypatch, cache):
+    monkeypatch.setenv("TALKRIG_CACHE_DIR", str(cache))
+    monkeypatch.setattr(sessions, "_sessions", {})
+    return runtime.session("phonemes_hama17")
+
+
+def _log_probs(sess, x):
+    return sess.run(None, {"waveform": x[None], "waveform_lengths": np.array([len(x)])})[0]
+
+
+def test_the_optimised_graph_is_cached_and_gives_the_same_log_probs(monkeypatch, tmp_path):
+    x = (np.random.default_rng(3).standard_normal(48000) * 0.1).astype(np.float32)
+    first, card = _fresh_session(monkeypatch, tmp_path)          # optimises, writes the copy
+    cached = sessions.optimized_cache_path(card, sessions.onnxruntime_module().__version__)
+    assert cached.startswith(str(tmp_path)) and __import__("os").path.isfile(cached)
+    second, _ = _fresh_session(monkeypatch, tmp_path)            # loads the copy
+    assert second is not first
+    a, b = _log_probs(first, x), _log_probs(second, x)
+    assert np.array_equal(a, b)
+    # the basic graph (no cache involved) computes the same numbers
+    ort = sessions.onnxruntime_module()
+    basic = sessions._create(ort, str(card.path),
+                             sessions._options(ort, ort.GraphOptimizationLevel.ORT_ENABLE_BASIC))
+    assert np.array_equal(_log_probs(basic, x), a)
+
+
+def test_a_damaged_or_unwritable_cache_only_costs_time(monkeypatch, tmp_path):
+    x = (np.random.default_rng(4).standard_normal(16000) * 0.1).astype(np.float32)
+    ref, card = _fresh_session(monkeypatch, tmp_path / "ok")
+    want = _log_probs(ref, x)
+    cached = sessions.optimized_cache_path(card, sessions.onnxruntime_module().__version__)
+    with open(cached, "wb") as fh:
+        fh.write(b"not a model")                                 # damaged copy: rebuilt
+    again, _ = _fresh_session(monkeypatch, tmp_path / "ok")
+    assert np.array_equal(_log_probs(again, x), want)
+    assert open(cached, "rb").read(11) != b"not a model"
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the cache folder would be")
+    nowhere, _ = _fresh_session(monkeypatch, blocker / "sub")    # cannot be created
+    assert np.array_equal(_log_probs(nowhere, x), want)
