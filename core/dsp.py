@@ -430,10 +430,30 @@ def resample_poly(x, up: int, down: int, axis: int = 0) -> np.ndarray:
                 a_r += t_r
             acc[..., sel] = a_r
     else:
-        hcols = np.ascontiguousarray(hph.T)                 # [k, phase]
+        # output j = r + up * m reads input base[r] + m * down + k with phase ph[r]'s tap k:
+        # one [m, r] grid per tap on a strided view of the input, taps added in upfirdn's
+        # order (k = 0, 1, ...) so every sum rounds as scipy's does
+        n_rows = -(-n_out // up)
+        base = xi[:up] if n_out >= up else (np.arange(n_pre_remove, n_pre_remove + up) * down
+                                            // up)
+        phase = (np.arange(n_pre_remove, n_pre_remove + up) * down) % up
+        width = int(base.max()) + hpp
+        need = (n_rows - 1) * down + width
+        if xp.shape[-1] < need:
+            xp = np.concatenate([xp, np.zeros(xp.shape[:-1] + (need - xp.shape[-1],), out_t)],
+                                axis=-1)
+        xp = np.ascontiguousarray(xp)
+        step = xp.strides[-1]
+        grid = np.lib.stride_tricks.as_strided(
+            xp, shape=xp.shape[:-1] + (n_rows, width), strides=xp.strides[:-1] + (down * step, step),
+            writeable=False)
+        coef = np.ascontiguousarray(hph[phase].T)           # [k, r]
+        acc2 = np.zeros(xp.shape[:-1] + (n_rows, up), out_t)
+        tmp2 = np.empty_like(acc2)
         for k in range(hpp):
-            np.multiply(xp[..., xi + k], hcols[k][ph], out=tmp)
-            acc += tmp
+            np.multiply(np.take(grid, base + k, axis=-1), coef[k], out=tmp2)
+            acc2 += tmp2
+        acc = acc2.reshape(xp.shape[:-1] + (n_rows * up,))[..., :n_out]
     return np.ascontiguousarray(np.moveaxis(acc, -1, ax))
 
 
