@@ -366,5 +366,21 @@ def main(argv=None) -> int:
                      "with the command line)", 1)
 
 
+def run() -> None:
+    """Console entry point: :func:`main`, then exit without the interpreter's teardown.
+
+    Every output is complete and closed when :func:`main` returns (atomic writes, worker
+    pools joined), so what the teardown would do - freeing onnxruntime's session,
+    pocketsphinx's decoder and every module - only costs time: about 0.07 s of a 1 s clip's
+    0.5 s from process start to JSON. Standard streams are flushed first."""
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:          # a closed pipe: nothing left to say
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

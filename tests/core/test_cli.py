@@ -63,6 +63,24 @@ def test_console_script_and_help():
         assert text in proc.stdout
 
 
+def test_console_entry_exits_without_teardown_after_complete_outputs(tmp_path, wav):
+    """cli.run (the console script) flushes, then skips the interpreter's teardown: the exit
+    status is main's, the outputs are whole, the streams flushed, atexit handlers skipped."""
+    code = ("import atexit, sys; from talkrig.app.cli import run; "
+            "atexit.register(print, 'TEARDOWN RAN'); sys.argv[1:] = %r; run()")
+    out = tmp_path / "o.json"
+    proc = subprocess.run([sys.executable, "-c", code % (["bake", str(wav), "-o", str(out),
+                                                          "--mode", "loudness"],)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "TEARDOWN RAN" not in proc.stdout and "wrote" in proc.stderr
+    assert read_curves(out).n_frames > 0
+    proc = subprocess.run([sys.executable, "-c", code % (["bake", str(tmp_path / "no.wav"),
+                                                          "-o", str(out)],)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "audio file not found" in proc.stderr
+
+
 def test_missing_audio_is_one_line_exit_2(tmp_path):
     one_error_line(run("bake", tmp_path / "nope.wav", "-o", tmp_path / "o.json"), 2,
                    "audio file not found")
