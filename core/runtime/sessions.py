@@ -150,12 +150,45 @@ def _optimised_session(ort, model_path: str, cached: str):
     return _create(ort, model_path, _options(ort, L.ORT_ENABLE_EXTENDED))
 
 
+def _file_stamp(path) -> str:
+    """Path, size and modification time of a file ('' if it cannot be read)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return ""
+    return f"{os.path.abspath(path)}|{st.st_size}|{st.st_mtime_ns}"
+
+
+def _read_stamp(cached: str) -> str:
+    try:
+        with open(cached + ".stamp", encoding="utf-8") as fh:
+            return fh.read()
+    except OSError:
+        return ""
+
+
+def _write_stamp(cached: str, stamp: str) -> None:
+    """Record which shipped file (path, size, time) the cached copy was verified from: while
+    it is unchanged, later processes skip re-hashing it (0.013 s for the 8.8 MB network)."""
+    tmp = f"{cached}.stamp.{os.getpid()}.tmp"
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(stamp)
+        os.replace(tmp, cached + ".stamp")
+    except OSError:
+        try:
+            os.remove(tmp)
+        except OSError:
+            pass
+
+
 def session(name: str, *, models_dir=None):
     """The process-wide onnxruntime session for the shipped model ``name``.
 
-    Created on first use (model file checked against its card's sha256; the graph
-    optimised once per machine and runtime version, see :func:`_optimised_session`), then
-    cached per (model, thread count).
+    Created on first use (model file checked against its card's sha256, unless this
+    machine's optimised copy was made from the same file - same path, size and modification
+    time - since; the graph optimised once per machine and runtime version, see
+    :func:`_optimised_session`), then cached per (model, thread count).
 
     Returns
     -------
@@ -173,11 +206,17 @@ def session(name: str, *, models_dir=None):
         hit = _sessions.get(key)
         if hit is not None:
             return hit, card
-        path = verify_model_file(card)
         ort = onnxruntime_module()
         version = getattr(ort, "__version__", "0")
+        cached = optimized_cache_path(card, version)
+        stamp = _file_stamp(card.path)
+        if not (stamp and os.path.isfile(cached) and _read_stamp(cached) == stamp):
+            verify_model_file(card)
+        path = card.path
         try:
-            sess = _optimised_session(ort, str(path), optimized_cache_path(card, version))
+            sess = _optimised_session(ort, str(path), cached)
+            if stamp and _read_stamp(cached) != stamp and os.path.isfile(cached):
+                _write_stamp(cached, stamp)
         except Exception as err:
             raise ModelRuntimeError(
                 f"onnxruntime {version} cannot load model "

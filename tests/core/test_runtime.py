@@ -146,3 +146,29 @@ def test_a_damaged_or_unwritable_cache_only_costs_time(monkeypatch, tmp_path):
     blocker.write_text("a file where the cache folder would be")
     nowhere, _ = _fresh_session(monkeypatch, blocker / "sub")    # cannot be created
     assert np.array_equal(_log_probs(nowhere, x), want)
+
+
+def test_the_shipped_file_is_hashed_again_only_when_it_changed(monkeypatch, tmp_path):
+    (tmp_path / "models").mkdir()
+    d = _copy_models(tmp_path / "models")
+    monkeypatch.setenv("TALKRIG_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(sessions, "_sessions", {})
+    monkeypatch.setattr(cards, "_verified", set())
+    runtime.session("phonemes_hama17", models_dir=d)             # hashed, cached, stamped
+    calls = []
+    real = cards.file_sha256
+    monkeypatch.setattr(cards, "file_sha256", lambda p: calls.append(p) or real(p))
+    for _ in range(2):                                           # a new process each time
+        monkeypatch.setattr(sessions, "_sessions", {})
+        monkeypatch.setattr(cards, "_verified", set())
+        runtime.session("phonemes_hama17", models_dir=d)
+    assert calls == []
+    model = d / "phonemes_hama17.onnx"
+    data = bytearray(model.read_bytes())
+    data[1000] ^= 0xFF                                           # replaced: same size, new time
+    model.write_bytes(bytes(data))
+    monkeypatch.setattr(sessions, "_sessions", {})
+    monkeypatch.setattr(cards, "_verified", set())
+    with pytest.raises(ModelRuntimeError, match="damaged or replaced"):
+        runtime.session("phonemes_hama17", models_dir=d)
+    assert len(calls) == 1
