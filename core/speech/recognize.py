@@ -84,21 +84,13 @@ _bilabial_tokens = bilabial_tokens
 _evidence_alternatives = evidence_alternatives
 
 
-def hama_installed() -> bool:
-    """Whether the ``hama`` package (1.7.0's engine) is installed (no import, no load)."""
-    import importlib.util
-    return importlib.util.find_spec("hama") is not None
-
-
-def choose_recognizer(platform: str = sys.platform, preferred: str = "auto",
-                      hama_present=None) -> str:
+def choose_recognizer(platform: str = sys.platform, preferred: str = "auto") -> str:
     """Which recogniser runs on ``platform`` (a ``sys.platform`` value).
 
     'auto' is the shipped ONNX network ('onnx') on every platform: hama 1.7.0's network
     rebuilt for onnxruntime, the same recognition as hama's own engine ('hama', the bench's
     reference where ``pip install hama==1.7.0`` works; no Windows binary) at about 18x its
     speed (``python -m bench --only recognizer``). 'pocketsphinx' is pocketsphinx alone.
-    ``hama_present`` is accepted for callers of earlier versions and ignored.
 
     Raises
     ------
