@@ -158,6 +158,19 @@ def correlate1d(x, weights, axis: int = -1, mode: str = "reflect", cval: float =
     return _finish(out, ax, x.dtype)
 
 
+def _filter_setup(x, size, axis, mode, origin):
+    """Common start of the 1-D filters: (x, mode, size, lines, axis, before, after), with
+    scipy's checks (at least 1-D, a known border mode, normalised)."""
+    x = np.asarray(x)
+    if x.ndim == 0:
+        raise RuntimeError("input must be at least 1-D")
+    mode = _check_mode(mode)
+    size = int(size)
+    xl, ax = _lines(x, axis)
+    before, after = _sizes(size, origin)
+    return x, mode, size, xl, ax, before, after
+
+
 def uniform_filter1d(x, size: int, axis: int = -1, mode: str = "reflect",
                      cval: float = 0.0, origin: int = 0) -> np.ndarray:
     """``scipy.ndimage.uniform_filter1d(x, size, axis, mode=mode, cval=cval, origin=origin)``.
@@ -165,14 +178,8 @@ def uniform_filter1d(x, size: int, axis: int = -1, mode: str = "reflect",
     scipy keeps a running sum ``tmp += in[i + size] - in[i]`` (started by a sequential sum
     of the first window) and writes ``tmp / size``; ``np.cumsum`` adds in the same order.
     """
-    x = np.asarray(x)
-    if x.ndim == 0:
-        raise RuntimeError("input must be at least 1-D")
-    mode = _check_mode(mode)
-    size = int(size)
-    xl, ax = _lines(x, axis)
+    x, mode, size, xl, ax, before, after = _filter_setup(x, size, axis, mode, origin)
     n = xl.shape[-1]
-    before, after = _sizes(size, origin)
     if n == 0:
         return x.copy()
     e = _extended(xl, before, after, mode, float(cval))
@@ -190,13 +197,7 @@ def maximum_filter1d(x, size: int, axis: int = -1, mode: str = "reflect",
                      cval: float = 0.0, origin: int = 0) -> np.ndarray:
     """``scipy.ndimage.maximum_filter1d(x, size, axis, mode=mode, cval=cval, origin=origin)``
     for real, NaN-free input (a maximum is exact, so any evaluation order agrees)."""
-    x = np.asarray(x)
-    if x.ndim == 0:
-        raise RuntimeError("input must be at least 1-D")
-    mode = _check_mode(mode)
-    size = int(size)
-    xl, ax = _lines(x, axis)
-    before, after = _sizes(size, origin)
+    x, mode, size, xl, ax, before, after = _filter_setup(x, size, axis, mode, origin)
     if xl.shape[-1] == 0:
         return x.copy()
     e = _extended(xl, before, after, mode, float(cval))
