@@ -107,7 +107,8 @@ def test_platform_zip(platform_zips, platform):
         fits = [Path(w) for w in listed if build_extension.wheel_fits(Path(w), platform, python)]
         dists = [canonicalize_name(parse_wheel_filename(w.name)[0]) for w in fits]
         assert len(dists) == len(set(dists)), f"two wheels of one package for {python}: {fits}"
-        assert {"scipy", "soundfile", "pocketsphinx"} <= set(dists), (python, sorted(dists))
+        assert {"scipy", "soundfile", "pocketsphinx", "onnxruntime"} <= set(dists), (
+            python, sorted(dists))
         assert "numpy" not in dists, "numpy comes from Blender"
         # What requirements/core.txt asks for on this platform and Python is there; what its
         # markers exclude (hama on Windows, say) is not, unless another line asks for it.
@@ -117,6 +118,18 @@ def test_platform_zip(platform_zips, platform):
         excluded = {canonicalize_name(r.name) for r in reqs} - wanted - build_extension.SKIP
         assert wanted <= set(dists), (python, sorted(wanted - set(dists)))
         assert not excluded & set(dists), (python, sorted(excluded & set(dists)))
+    # the phoneme recogniser every platform runs (Windows included): the network its card
+    # names, byte for byte, with its token table and licence
+    import hashlib
+    import json
+    card_name = "models/phonemes_hama17.json"
+    assert card_name in names
+    with zipfile.ZipFile(zpath) as zf:
+        card = json.loads(zf.read(card_name))
+        onnx = zf.read("models/" + card["file"])
+        for extra in (card["tokens_file"], card["notice"], "LICENSE-Apache-2.0.txt"):
+            assert "models/" + extra in names, extra
+    assert hashlib.sha256(onnx).hexdigest() == card["sha256"]
     for whl in listed:
         plat_tag = Path(whl).stem.split("-")[-1]
         bad = [t for t in FOREIGN_TAGS[platform] if t in plat_tag and "universal2" not in plat_tag]
