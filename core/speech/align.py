@@ -39,6 +39,8 @@ MAX_STAND_IN = 40
 STAND_IN_CONTEXT_S = 0.5
 #: ``PhoneTrack.warnings`` code for transcript words that had to be recognised
 UNSPELLED = "transcript-unspelled"
+#: Pieces of the transcript route (seconds), cut at pauses (``chunking.split_at_pauses``).
+PIECE_MIN_S, PIECE_MAX_S, PIECE_TARGET_S = 8.0, 25.0, 15.0
 
 
 
@@ -133,7 +135,8 @@ def align_transcript(x: np.ndarray, words, *, progress=None):
         # with a seeded noise floor 33 dB below the speech (recognize.DITHER_DB); real
         # recordings that hold no digital silence are decoded as they are
         x = dithered(x)
-    chunks = split_at_pauses(x, SR)
+    chunks = split_at_pauses(x, SR, min_s=PIECE_MIN_S, max_s=PIECE_MAX_S,
+                             target_s=PIECE_TARGET_S)
     voiced = speech_frames(frame_energy_db(x, SR))
     speech_s = max(float(voiced.sum()) * FRAME_S, 1e-3)
     rate = len(words) / speech_s                     # words per second of speech
