@@ -25,6 +25,8 @@ def register():
 
 
 def unregister():
+    from .bake_job import shutdown_workers
+    shutdown_workers()                     # the bake worker process ends with the add-on
     body_panel.unregister_props()
     if hasattr(bpy.types.Scene, "talkrig"):
         del bpy.types.Scene.talkrig

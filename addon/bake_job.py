@@ -4,9 +4,11 @@
    target mapping, emotion sliders sampled over the take's frames, style, key options) into
    a plain :class:`BakeRequest`: no Blender objects, so the worker never touches ``bpy``.
 2. :class:`BakeJob` runs ``core.pipeline.bake`` away from the main thread. By default in a
-   child process (``bake_worker.py`` with Blender's own Python): pocketsphinx keeps the GIL
-   while aligning, and a worker *thread* stalled Blender's main thread for up to 2 s at a
-   time on a 34 s line. ``mode="thread"`` keeps the bake in a daemon thread. Either way
+   child process (``bake_worker.py --serve`` with Blender's own Python): pocketsphinx keeps
+   the GIL while aligning, and a worker *thread* stalled Blender's main thread for up to 2 s
+   at a time on a 34 s line. The process lives for the Blender session and takes one bake
+   after another, so imports, the phoneme network and pocketsphinx's decoder load once
+   (:class:`_Worker`; a dead worker is replaced at the next bake, unregister ends it). ``mode="thread"`` keeps the bake in a daemon thread. Either way
    the progress callback records the fraction and message and raises once
    :meth:`BakeJob.cancel` was called, which stops the pipeline at its next progress report
    (a child that does not stop within :data:`KILL_AFTER_S` is killed).
@@ -261,6 +263,99 @@ def gather_request(context, *, filepath: str = "", text=None, fps: float = 0.0, 
 
 # -- the job ---------------------------------------------------------------------------------
 
+class _Worker:
+    """A long-lived ``bake_worker.py --serve`` process: one per Blender session, reused by
+    every bake (imports, the phoneme network and pocketsphinx stay loaded), one job at a
+    time. Its stderr goes to a file (a full pipe would block it)."""
+
+    def __init__(self, key):
+        package, root, pythonpath = key[1:]
+        worker = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bake_worker.py")
+        env = dict(os.environ, PYTHONPATH=pythonpath)
+        flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)      # no console window on Windows
+        self.key = key
+        self.dir = tempfile.mkdtemp(prefix="talkrig_worker_")
+        self.stderr_path = os.path.join(self.dir, "stderr.txt")
+        with open(self.stderr_path, "w") as err_fh:
+            self.proc = subprocess.Popen(
+                [sys.executable, worker, package, root, "--serve"], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=err_fh, text=True, env=env, creationflags=flags)
+        self.busy = False
+
+    def send(self, line: str) -> None:
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+
+    def stderr_tail(self) -> str:
+        try:
+            with open(self.stderr_path, errors="replace") as fh:
+                return " ".join(fh.read().strip().splitlines()[-1:]) or "no output"
+        except OSError:
+            return "no output"
+
+    def close(self) -> None:
+        """End the worker (closing its stdin ends its loop; killed if it does not)."""
+        try:
+            self.proc.stdin.close()
+        except (OSError, ValueError):
+            pass
+        try:
+            self.proc.wait(KILL_AFTER_S)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+_WORKER_LOCK = threading.Lock()
+_WORKERS: list = []            # the session's workers; one is enough unless bakes overlap
+
+
+def _worker_key():
+    package = __name__.rsplit(".addon.", 1)[0]
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return (sys.executable, package, root, os.pathsep.join(p for p in sys.path if p))
+
+
+def _acquire_worker() -> _Worker:
+    """An idle, live worker of this add-on (same Python, package and path), else a new one.
+    Raises OSError when no process can be started."""
+    key = _worker_key()
+    with _WORKER_LOCK:
+        for w in list(_WORKERS):
+            if w.proc.poll() is not None or w.key != key:
+                if not w.busy:
+                    _WORKERS.remove(w)
+                    w.close()
+                continue
+            if not w.busy:
+                w.busy = True
+                return w
+        w = _Worker(key)
+        w.busy = True
+        _WORKERS.append(w)
+        return w
+
+
+def _release_worker(worker: _Worker, *, alive: bool) -> None:
+    """Give the worker back after a job; one that ended the job without a last line (it
+    died, or was killed) is closed."""
+    with _WORKER_LOCK:
+        worker.busy = False
+        if not alive or worker.proc.poll() is not None:
+            if worker in _WORKERS:
+                _WORKERS.remove(worker)
+            worker.close()
+
+
+def shutdown_workers() -> None:
+    """End every idle worker (the add-on's unregister; Blender's exit ends them anyway,
+    their stdin closes)."""
+    with _WORKER_LOCK:
+        for w in [w for w in _WORKERS if not w.busy]:
+            _WORKERS.remove(w)
+            w.close()
+
+
 _CURRENT: list = []
 
 
@@ -296,6 +391,9 @@ class BakeJob:
         self.error = ""
         self._cancel = threading.Event()
         self._thread: Optional[threading.Thread] = None
+        self._worker: Optional[_Worker] = None
+        self.worker_pid = 0            # the worker process that baked (process mode)
+        self.worker_warm = False       # its phoneme network was loaded by an earlier bake
 
     # worker side
     def _progress(self, fraction: float, message: str) -> None:
@@ -327,49 +425,51 @@ class BakeJob:
         return dict(audio=r.audio_path, settings=r.settings.to_dict(), text=r.text)
 
     def _run_process(self) -> None:
-        """Reader thread: start the child, follow its progress lines, collect the result."""
-        package = __name__.rsplit(".addon.", 1)[0]
-        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        worker = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bake_worker.py")
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
-        flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)      # no console window on Windows
-        stderr_path = os.path.join(self._dir, "stderr.txt")    # a file: a full pipe would block
+        """Reader thread: hand the job to the session's worker process (started on first
+        use, see :func:`_acquire_worker`), follow its progress lines, collect the result."""
         try:
             with open(os.path.join(self._dir, "request.pkl"), "wb") as fh:
                 pickle.dump(self._bake_kwargs(), fh, protocol=pickle.HIGHEST_PROTOCOL)
-            with open(stderr_path, "w") as err_fh:
-                self._proc = subprocess.Popen(
-                    [sys.executable, worker, package, root, self._dir], stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE, stderr=err_fh, text=True, env=env,
-                    creationflags=flags)
+            worker = _acquire_worker()
         except OSError:                     # no usable Python binary: bake in this thread
             self.mode = "thread"
             shutil.rmtree(self._dir, ignore_errors=True)
             self.run()
             return
-        if self._cancel.is_set():           # Esc came before the child existed: tell it now
-            self.cancel()
+        self._worker = worker
+        self._proc = worker.proc
         last = ""
-        for line in self._proc.stdout:
-            kind, _, rest = line.rstrip("\n").partition(" ")
-            if kind == "P":
-                fraction, _, message = rest.partition(" ")
-                if self.listener is not None:
-                    self.listener(float(fraction), message)
-                if not self._cancel.is_set():
-                    self.fraction, self.message = float(fraction), message
-            elif kind in ("D", "C", "E"):
-                last = (kind, rest)
-        self._proc.wait()
-        if self._cancel.is_set():
+        try:
+            try:
+                worker.send(f"job {self._dir}")
+            except (OSError, ValueError):
+                pass                        # a dead worker: its stdout ends at once, below
+            if self._cancel.is_set():       # Esc came before the job was handed over
+                self.cancel()
+            for line in worker.proc.stdout:
+                kind, _, rest = line.rstrip("\n").partition(" ")
+                if kind == "I":
+                    pid, _, warm = rest.partition(" ")
+                    self.worker_pid, self.worker_warm = int(pid), warm == "1"
+                elif kind == "P":
+                    fraction, _, message = rest.partition(" ")
+                    if self.listener is not None:
+                        self.listener(float(fraction), message)
+                    if not self._cancel.is_set():
+                        self.fraction, self.message = float(fraction), message
+                elif kind in ("D", "C", "E"):
+                    last = (kind, rest)
+                    break
+        finally:
+            _release_worker(worker, alive=bool(last))
+        if last and last[0] == "C" or (self._cancel.is_set() and not last):
             self.state, self.message = "cancelled", "cancelled"
         elif last and last[0] == "D":
             with open(os.path.join(self._dir, "result.pkl"), "rb") as fh:
                 self.performance = pickle.load(fh)
             self.state = "done"
         else:
-            with open(stderr_path, errors="replace") as fh:
-                tail = " ".join(fh.read().strip().splitlines()[-1:]) or "no output"
+            tail = worker.stderr_tail()
             err = last[1] if last and last[0] == "E" else tail
             self.state, self.error = "failed", err if last else \
                 f"the bake process stopped unexpectedly ({err}); please report it"
@@ -392,21 +492,22 @@ class BakeJob:
         return self
 
     def cancel(self) -> None:
-        """Ask the worker to stop at its next progress report (returns at once)."""
+        """Ask the worker to stop at its next progress report (returns at once); a worker
+        that has not stopped within :data:`KILL_AFTER_S` is killed (the next bake starts a
+        new one)."""
         self._cancel.set()
-        proc = self._proc
-        if proc is not None and proc.poll() is None:
+        worker = self._worker
+        if worker is not None and worker.proc.poll() is None:
             try:
-                proc.stdin.write("cancel\n")
-                proc.stdin.flush()
+                worker.send(f"cancel {self._dir}")
             except (OSError, ValueError):
                 pass
             threading.Timer(KILL_AFTER_S, self._kill).start()
 
     def _kill(self) -> None:
-        proc = self._proc
-        if proc is not None and proc.poll() is None:
-            proc.kill()
+        worker = self._worker
+        if worker is not None and not self.finished and worker.proc.poll() is None:
+            worker.proc.kill()
 
     def wait(self, timeout: Optional[float] = None) -> bool:
         """Block until the worker ended (or ``timeout`` s passed); True when it ended."""

@@ -140,8 +140,40 @@ def test_cancel_while_polling_stops_the_child_process(demo_head, long_wav):
     assert not job.finished, "the bake ended before it could be cancelled"
     job.cancel()
     assert job.wait(10) and job.state == "cancelled"
-    assert job._proc.poll() is not None
     assert not list(bpy.data.actions) and demo_head.data.shape_keys.animation_data is None
+    # the worker stopped the bake and stays for the next line
+    assert job._proc.poll() is None
+    again = BakeJob(gather_request(bpy.context, filepath=str(long_wav))).start()
+    assert again.wait(180) and again.state == "done"
+    assert again.worker_pid == job.worker_pid == job._proc.pid
+
+
+def test_the_worker_process_keeps_its_loaded_network_for_the_next_line(demo_head, speech_wav):
+    """Two bakes in a row go to one worker process; the second finds the phoneme network
+    (and pocketsphinx, and every import) already loaded. Without a transcript the network
+    recognises, so the first bake loads it if an earlier test did not."""
+    first = BakeJob(gather_request(bpy.context, filepath=str(speech_wav), text="")).start()
+    assert first.wait(180) and first.state == "done", first.error
+    assert first.performance.report.recognizer.startswith("onnx")
+    second = BakeJob(gather_request(bpy.context, filepath=str(speech_wav), text="")).start()
+    assert second.wait(180) and second.state == "done", second.error
+    assert second.worker_pid == first.worker_pid > 0
+    assert second.worker_warm
+    np.testing.assert_array_equal(first.performance.face.values, second.performance.face.values)
+
+
+def test_a_worker_that_dies_is_replaced_and_the_bake_fails_in_one_line(demo_head, speech_wav):
+    from talkrig.addon import bake_job
+
+    job = BakeJob(gather_request(bpy.context, filepath=str(speech_wav))).start()
+    assert job.wait(180) and job.state == "done"
+    job._proc.kill()                                   # the worker dies between bakes
+    job._proc.wait(10)
+    nxt = BakeJob(gather_request(bpy.context, filepath=str(speech_wav))).start()
+    assert nxt.wait(180) and nxt.state == "done", nxt.error
+    assert nxt.worker_pid != job.worker_pid
+    bake_job.shutdown_workers()
+    assert nxt._proc.poll() is not None               # ended with the add-on
 
 
 def test_thread_mode_gives_the_same_take(demo_head, speech_wav):
@@ -171,7 +203,7 @@ def test_worker_imports_the_package_under_the_extension_name(speech_wav, tmp_pat
                           env=env, timeout=120)
     lines = proc.stdout.splitlines()
     assert proc.returncode == 0 and lines[-1] == "D", proc.stderr[-2000:]
-    assert lines[0].startswith("P 0.0000 loading audio")
+    assert lines[0].startswith("I ") and lines[1].startswith("P 0.0000 loading audio")
     assert (tmp_path / "result.pkl").stat().st_size > 1000
     assert b"bl_ext.user_default.talkrig.core.curves" in (tmp_path / "result.pkl").read_bytes()
 
