@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+from pathlib import Path
 
 from talkrig.core.errors import ExportError
 from talkrig.core.io.atomic import (OutputTransaction, is_part_name, part_name,
@@ -137,3 +138,29 @@ def test_stale_parts_of_a_dead_process_are_removed(tmp_path):
     assert sorted(removed) == sorted([stale, stale_blend, nested])
     assert sorted(_files(tmp_path)) == sorted([os.path.basename(live), os.path.basename(other),
                                                "line.fbx"])
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="zombies are read from /proc")
+def test_a_dead_writer_not_yet_reaped_counts_as_gone(tmp_path):
+    """A writer killed together with its parent stays a zombie until init reaps it: its
+    temporary is stale all the same (os.kill(pid, 0) alone would call it alive)."""
+    import time as _time
+
+    from talkrig.core.io.atomic import part_name, remove_stale_parts
+    pid = os.fork()
+    if pid == 0:                                     # the child ends at once, unreaped
+        os._exit(0)
+    try:
+        deadline = _time.monotonic() + 10
+        while _time.monotonic() < deadline:
+            state = open(f"/proc/{pid}/stat", "rb").read().rsplit(b")", 1)[1].split()[0]
+            if state == b"Z":
+                break
+            _time.sleep(0.01)
+        assert state == b"Z"
+        out = tmp_path / "line.json"
+        stale = Path(part_name(out, pid=pid))
+        stale.write_text("half")
+        assert remove_stale_parts([out]) == [str(stale)] and not stale.exists()
+    finally:
+        os.waitpid(pid, 0)
