@@ -269,7 +269,7 @@ class _Worker:
     time. Its stderr goes to a file (a full pipe would block it)."""
 
     def __init__(self, key):
-        package, root, pythonpath = key[1:]
+        package, root, pythonpath = key[1:4]
         worker = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bake_worker.py")
         env = dict(os.environ, PYTHONPATH=pythonpath)
         flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)      # no console window on Windows
@@ -311,9 +311,15 @@ _WORKERS: list = []            # the session's workers; one is enough unless bak
 
 
 def _worker_key():
+    """What a worker inherits and must still match to take the next bake: the Python, the
+    add-on's package and folder, ``sys.path``, and the environment (cache folders such as
+    ``XDG_CACHE_HOME`` and ``TALKRIG_CACHE_DIR`` live there: a bake sees the environment of
+    the moment it starts, as with a process per bake)."""
+    import hashlib
     package = __name__.rsplit(".addon.", 1)[0]
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    return (sys.executable, package, root, os.pathsep.join(p for p in sys.path if p))
+    env = hashlib.sha256(repr(sorted(os.environ.items())).encode("utf-8", "replace")).hexdigest()
+    return (sys.executable, package, root, os.pathsep.join(p for p in sys.path if p), env)
 
 
 def _acquire_worker() -> _Worker:

@@ -162,6 +162,18 @@ def test_the_worker_process_keeps_its_loaded_network_for_the_next_line(demo_head
     np.testing.assert_array_equal(first.performance.face.values, second.performance.face.values)
 
 
+def test_a_changed_environment_gets_a_new_worker(demo_head, speech_wav, monkeypatch, tmp_path):
+    """A bake sees the environment of the moment it starts (cache folders live there), as
+    with a process per bake: after a change the next bake goes to a fresh worker."""
+    first = BakeJob(gather_request(bpy.context, filepath=str(speech_wav))).start()
+    assert first.wait(180) and first.state == "done"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "elsewhere"))
+    second = BakeJob(gather_request(bpy.context, filepath=str(speech_wav))).start()
+    assert second.wait(180) and second.state == "done"
+    assert second.worker_pid != first.worker_pid
+    assert first._proc.wait(10) is not None            # the old worker was ended
+
+
 def test_a_worker_that_dies_is_replaced_and_the_bake_fails_in_one_line(demo_head, speech_wav):
     from talkrig.addon import bake_job
 
