@@ -1,0 +1,248 @@
+"""Forced alignment in one Viterbi pass over pocketsphinx's acoustic model, in numpy.
+
+pocketsphinx aligns in two passes (a grammar pass for words and pauses, then a
+state-level pass for phones), each scoring the acoustic model anew: about 0.3 ms of CPU
+per 10 ms frame, most of the audio-only route's time. This module does the same job in
+one pass: a graph of phone HMMs (:mod:`.acoustic`'s triphones, 3 emitting states each,
+pocketsphinx's transition matrices) for the words in order, each word with all its
+pronunciations side by side, an optional pause (``SIL``) before, between and after the
+words; word-boundary triphones get the context of whichever neighbour the path takes (a
+phone of the next word or the pause). The best path through all frames gives the
+words' pronunciations, the pauses and every phone's time at once.
+
+Scores are reported as pocketsphinx reports them: per frame relative to the best senone
+the aligner scored that frame, in pocketsphinx's units (``acoustic.to_ps_units``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import acoustic as AC
+
+FRAME_S = 0.01
+#: log-probability (nats) of a pause between words, before the first or after the last:
+#: pocketsphinx's silence probability 0.005 at its language weight 6.5
+#: (``-silprob``, ``-lw``), as its alignment grammar scores an optional pause
+SIL_PENALTY = float(np.log(0.005) * 6.5)
+
+
+@dataclass
+class _Node:
+    phone: str            # ARPAbet phone or 'sil'
+    pid: int              # mdef phone id
+    word: int             # word index, -1 for a pause
+    variant: int
+
+
+@dataclass
+class Path:
+    """The best path: phone segments (node, first frame, frames, score in ps units)."""
+
+    segments: list
+    score: float
+    frames: int
+
+
+class _Graph:
+    """Phone-HMM graph of a word sequence with optional pauses (see module docstring)."""
+
+    def __init__(self, model, words, priors=None):
+        self.priors = priors
+        self.m = model
+        self.nodes: list = []
+        self.preds: list = []        # per node: list of (pred node, extra log-prob)
+        self.start: list = []        # nodes a path may start in (with log-prob)
+        self.end: list = []          # nodes a path may end in
+        self._build(words)
+
+    def _node(self, phone, pid, word, variant) -> int:
+        self.nodes.append(_Node(phone, pid, word, variant))
+        self.preds.append([])
+        return len(self.nodes) - 1
+
+    def _ci(self, p: str) -> int:
+        return self.m.ci(p)
+
+    def _build(self, words):
+        m, sil = self.m, self.m.sil
+        n = len(words)
+        pauses = [self._node("sil", sil, -1, 0) for _ in range(n + 1)]
+        self.start.append((pauses[0], SIL_PENALTY))
+        self.end.append(pauses[n])
+        # exits[i]: list of (node, right-context ci or sil) leaving word i
+        prev_exits = None
+        for i, prons in enumerate(words):
+            firsts_next = ({self._ci(p[0]) for p in words[i + 1]} if i + 1 < n else set())
+            lefts_prev = ({self._ci(p[-1]) for p in words[i - 1]} if i > 0 else set())
+            exits = []
+            for v, phones in enumerate(prons):
+                ci = [self._ci(p) for p in phones]
+                L = len(ci)
+                lcs = [sil] + sorted(lefts_prev)
+                rcs = [sil] + sorted(firsts_next)
+                entries = []                           # (node, lc)
+                if L == 1:
+                    for lc in lcs:
+                        for rc in rcs:
+                            pid = m.phone_id(ci[0], lc, rc, AC.WPOS_SINGLE)
+                            k = self._node(phones[0], pid, i, v)
+                            entries.append((k, lc))
+                            exits.append((k, rc, ci[0]))
+                else:
+                    chain_in = []
+                    for lc in lcs:
+                        pid = m.phone_id(ci[0], lc, ci[1], AC.WPOS_BEGIN)
+                        chain_in.append(self._node(phones[0], pid, i, v))
+                        entries.append((chain_in[-1], lc))
+                    for j in range(1, L - 1):
+                        pid = m.phone_id(ci[j], ci[j - 1], ci[j + 1], AC.WPOS_INTERNAL)
+                        k = self._node(phones[j], pid, i, v)
+                        self.preds[k] += [(q, 0.0) for q in chain_in]
+                        chain_in = [k]
+                    for rc in rcs:
+                        pid = m.phone_id(ci[-1], ci[-2], rc, AC.WPOS_END)
+                        k = self._node(phones[-1], pid, i, v)
+                        self.preds[k] += [(q, 0.0) for q in chain_in]
+                        exits.append((k, rc, ci[-1]))
+                first_ci = ci[0]
+                prior = float(self.priors[i][v]) if self.priors is not None else 0.0
+                for k, lc in entries:
+                    if lc == sil:
+                        self.preds[k].append((pauses[i], prior))
+                        if i == 0:
+                            self.start.append((k, prior))
+                    elif prev_exits is not None:
+                        self.preds[k] += [(q, prior) for q, rc, last in prev_exits
+                                          if rc == first_ci and last == lc]
+            for k, rc, _ in exits:
+                if rc == sil:
+                    self.preds[pauses[i + 1]].append((k, SIL_PENALTY))
+                    if i == n - 1:
+                        self.end.append(k)
+            prev_exits = exits
+        # pause i+1 is entered only from word i; the leading pause only at the start
+
+    def arrays(self):
+        """State-level tables: senone per state, predecessor indices and log-probs."""
+        m = self.m
+        n_nodes = len(self.nodes)
+        S = 3 * n_nodes
+        sen = np.empty(S, np.int64)
+        tm = np.empty((n_nodes, 3, 4))
+        for k, nd in enumerate(self.nodes):
+            sen[3 * k:3 * k + 3] = m.senones(nd.pid)
+            tm[k] = m.log_tmat(nd.pid)
+        K = max(3, 1 + 2 * max((len(p) for p in self.preds), default=0))
+        pred = np.zeros((S, K), np.int64)
+        w = np.full((S, K), -np.inf)
+        for k in range(n_nodes):
+            s0, s1, s2 = 3 * k, 3 * k + 1, 3 * k + 2
+            pred[s0, 0], w[s0, 0] = s0, tm[k, 0, 0]
+            for j, (q, extra) in enumerate(self.preds[k]):
+                pred[s0, 1 + 2 * j], w[s0, 1 + 2 * j] = 3 * q + 2, tm[q, 2, 3] + extra
+                pred[s0, 2 + 2 * j], w[s0, 2 + 2 * j] = 3 * q + 1, tm[q, 1, 3] + extra
+            pred[s1, :2], w[s1, :2] = (s1, s0), (tm[k, 1, 1], tm[k, 0, 1])
+            pred[s2, :3], w[s2, :3] = (s2, s1, s0), (tm[k, 2, 2], tm[k, 1, 2], tm[k, 0, 2])
+        init = np.full(S, -np.inf)
+        for k, lp in self.start:
+            init[3 * k] = lp
+        fin = np.full(S, -np.inf)
+        for k in self.end:
+            fin[3 * k + 2] = tm[k, 2, 3]
+            fin[3 * k + 1] = tm[k, 1, 3]
+        return sen, pred, w.astype(np.float32), init.astype(np.float32), fin.astype(np.float32)
+
+
+def viterbi(emis: np.ndarray, pred: np.ndarray, w: np.ndarray, init: np.ndarray,
+            fin: np.ndarray):
+    """Best state path through ``emis`` (frames x states log-likelihoods).
+
+    Returns
+    -------
+    (states, cum) or None
+        The state of every frame and the path's running score (emissions plus the
+        transitions taken; the final exit's log-probability added on the last frame);
+        None when no path ends in a final state (too few frames for the words).
+    """
+    T, S = emis.shape
+    if T == 0:
+        return None
+    K = pred.shape[1]
+    bp = np.zeros((T, S), np.int8 if K < 127 else np.int16)
+    delta = init + emis[0]
+    rows = np.arange(S)
+    for t in range(1, T):
+        cand = delta[pred]
+        cand += w
+        k = cand.argmax(axis=1)
+        bp[t] = k
+        delta = cand[rows, k]
+        delta += emis[t]
+    end = delta + fin
+    last = int(end.argmax())
+    if not np.isfinite(end[last]):
+        return None
+    states = np.empty(T, np.int64)
+    ks = np.zeros(T, np.int64)
+    s = last
+    for t in range(T - 1, 0, -1):
+        states[t] = s
+        ks[t] = bp[t, s]
+        s = int(pred[s, ks[t]])
+    states[0] = s
+    step = w[states[1:], ks[1:]].astype(np.float64) + emis[np.arange(1, T), states[1:]]
+    cum = np.cumsum(np.concatenate([[float(init[states[0]]) + float(emis[0, states[0]])],
+                                    step]))
+    cum[-1] += float(fin[states[-1]])
+    return states, cum
+
+
+def align(feats: np.ndarray, words, model=None, priors=None):
+    """Align ``words`` (a list per word of its pronunciations, each a list of ARPAbet
+    phones) to ``feats`` (n_frames x 39, :func:`.mfcc.features`).
+
+    Returns
+    -------
+    list of (phone, first_frame, n_frames, word_index, variant, score) or None
+        Pauses have phone 'sil' and word index -1; ``score`` is the segment's share of
+        the path score (acoustic and transition log-probabilities, relative to each
+        frame's best scored senone) in pocketsphinx's units. None when the audio is too
+        short for the words.
+    priors : list of lists of float or None
+        Log-probability (nats) added to a path through each pronunciation of each word.
+    """
+    m = model or AC.load_model()
+    g = _Graph(m, words, priors)
+    sen, pred, w, init, fin = g.arrays()
+    uniq, inv = np.unique(sen, return_inverse=True)
+    sc = AC.senone_scores(m, feats, uniq)
+    sc -= sc.max(axis=1, keepdims=True)               # relative to the frame's best senone
+    emis = np.ascontiguousarray(sc[:, inv])
+    res = viterbi(emis, pred, w, init, fin)
+    if res is None:
+        return None
+    states, cum = res
+    node = states // 3
+    out = []
+    T = len(states)
+    bounds = np.flatnonzero(np.diff(node)) + 1
+    starts = np.concatenate([[0], bounds])
+    ends = np.concatenate([bounds, [T]])
+    for a, b in zip(starts, ends):
+        nd = g.nodes[int(node[a])]
+        score = float(cum[b - 1] - (cum[a - 1] if a > 0 else 0.0))
+        out.append((nd.phone, int(a), int(b - a), nd.word, nd.variant,
+                    float(AC.to_ps_units(score))))
+    return out
+
+
+def align_samples(x: np.ndarray, words, model=None, priors=None):
+    """:func:`align` on 16 kHz float samples in [-1, 1] (features by :mod:`.mfcc`)."""
+    from .chunking import pcm16
+    from .mfcc import cepstra, features
+    pcm = np.frombuffer(pcm16(np.asarray(x, dtype=np.float32)), dtype=np.int16)
+    if len(pcm) < 410:
+        return None
+    return align(features(cepstra(pcm)), words, model, priors)
