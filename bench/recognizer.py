@@ -1,8 +1,11 @@
 """Section 'recognizer': the phoneme recognisers side by side, audio only (no transcript).
 
-For each recogniser (``onnx``: the shipped ``models/phonemes_hama17.onnx``, hama 1.7.0's
-network rebuilt for onnxruntime; ``hama``: the same network in hama 1.7.0's own engine, the
-reference, dev requirement only) and each
+For each configuration (``onnx``: the shipped ``models/phonemes_hama17.onnx``, hama 1.7.0's
+network rebuilt for onnxruntime, with talkrig's one-pass Viterbi aligner
+(:mod:`core.speech.hmm_align`) timing the phones - the product's default; ``onnx/ps``: the same
+network with pocketsphinx's two alignment passes, the aligner before 2026-12-03; ``hama/ps``:
+the network in hama 1.7.0's own engine with pocketsphinx, the reference, dev requirement only)
+and each
 lip-sync corpus (:mod:`bench.corpora`, loaded as in :mod:`bench.lipsync`):
 
 - every utterance is baked without its transcript (``core.pipeline.bake(wav,
@@ -18,7 +21,7 @@ lip-sync corpus (:mod:`bench.corpora`, loaded as in :mod:`bench.lipsync`):
   some pieces) on the same 60 s; the network pass alone too.
 
 Run: ``python -m bench --only recognizer [--corpus ...]``. The table prints each corpus
-with both recognisers on adjacent lines.
+with the configurations on adjacent lines.
 """
 from __future__ import annotations
 
@@ -32,7 +35,12 @@ from . import lipsync as L
 from . import metrics as M
 
 FPS = 60.0
-RECOGNIZERS = ("hama", "onnx")
+#: configurations side by side: name -> (recogniser, aligner of the recognised words).
+#: 'onnx' is the product; 'onnx/ps' the same network timed by pocketsphinx's own two
+#: passes (the aligner before the one-pass aligner); 'hama/ps' hama's engine (reference).
+CONFIGS = {"hama/ps": ("hama", "pocketsphinx"), "onnx/ps": ("onnx", "pocketsphinx"),
+           "onnx": ("onnx", "viterbi")}
+RECOGNIZERS = tuple(CONFIGS)
 REPEATS = 3
 SPEED_SECONDS = 60.0
 
@@ -47,13 +55,13 @@ def _cpu(fn, repeats: int = REPEATS):
 
 
 def available(names=RECOGNIZERS) -> tuple[list, list]:
-    """(recognisers that load here, notes on those that do not)."""
+    """(configurations whose recogniser loads here, notes on those that do not)."""
     from talkrig.core.errors import ModelRuntimeError
     from talkrig.core.speech.phone_net import phone_net
     ok, notes = [], []
     for name in names:
         try:
-            phone_net(name)
+            phone_net(CONFIGS[name][0])
             ok.append(name)
         except ModelRuntimeError as exc:
             notes.append(f"{name}: not available ({exc})")
@@ -131,8 +139,7 @@ def speed(speech, text, settings) -> dict:
     _, c_bake = _cpu(lambda: bake(speech, settings))
     _, c_text = _cpu(lambda: phone_track(speech, text=text))
     x = _samples16k(speech)
-    name = R.recognizer_status()[0]
-    net = phone_net(name)
+    net = phone_net(R.choose_recognizer(preferred=R._preferred))
     chunks = split_at_pauses(x, 16000, min_s=R.PIECE_MIN_S, max_s=R.PIECE_MAX_S,
                              target_s=R.PIECE_TARGET_S)
     _, c_net = _cpu(lambda: [net.log_probs(x[c.start:c.end]) for c in chunks])
@@ -193,9 +200,13 @@ def run_section(*, quick: bool, results_dir: Path, corpora=("espeak", "festival"
     settings = BakeSettings.from_style(None, fps=FPS)
     speech, text = speed_signal()
     res["batch"] = {}
+
+    def use(name):
+        R.use_recognizer(CONFIGS[name][0])
+        R.use_aligner(CONFIGS[name][1])
     try:
         for name in names:
-            R.use_recognizer(name)
+            use(name)
             if speech is not None:
                 res["speed"][name] = speed(speech, text, settings)
                 progress(f"  speed {name}: {res['speed'][name]}", flush=True)
@@ -203,7 +214,9 @@ def run_section(*, quick: bool, results_dir: Path, corpora=("espeak", "festival"
             manifest = make_short_lines(results_dir / "recognizer_lines",
                                         40 if quick else BATCH_LINES)
             for name in names:
-                R.use_recognizer(name)
+                if name != "onnx":      # batch workers run the product's settings
+                    continue
+                use(name)
                 res["batch"][name] = batch_speed(manifest)
                 progress(f"  batch {name}: {res['batch'][name]}", flush=True)
         gauge = deps.get("gauge")
@@ -214,11 +227,12 @@ def run_section(*, quick: bool, results_dir: Path, corpora=("espeak", "festival"
         for corpus, utts in data.items():
             res["corpora"][corpus] = {}
             for name in names:
-                R.use_recognizer(name)
+                use(name)
                 res["corpora"][corpus][name] = score_corpus(utts, gauge, settings)
                 progress(f"  {corpus} {name}: done", flush=True)
     finally:
         R.use_recognizer("auto")
+        R.use_aligner("viterbi")
     return res
 
 

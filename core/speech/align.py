@@ -40,7 +40,10 @@ STAND_IN_CONTEXT_S = 0.5
 #: ``PhoneTrack.warnings`` code for transcript words that had to be recognised
 UNSPELLED = "transcript-unspelled"
 #: Pieces of the transcript route (seconds), cut at pauses (``chunking.split_at_pauses``).
-PIECE_MIN_S, PIECE_MAX_S, PIECE_TARGET_S = 8.0, 25.0, 15.0
+PIECE_MIN_S, PIECE_MAX_S, PIECE_TARGET_S = 4.0, 10.0, 6.0
+#: Words offered to a piece's prefix grammar: its voiced seconds times the transcript's
+#: words per second of speech times WINDOW_RATE, plus WINDOW_SLACK words.
+WINDOW_RATE, WINDOW_SLACK = 1.6, 12
 
 
 
@@ -149,7 +152,8 @@ def align_transcript(x: np.ndarray, words, *, progress=None):
             take = len(words) - pos
             res = align_pcm(pcm, words[pos:], offset_s=off, first_index=pos)
         else:
-            window = words[pos:pos + int(float(piece_voiced.sum()) * FRAME_S * rate * 1.6) + 12]
+            window = words[pos:pos + int(float(piece_voiced.sum()) * FRAME_S * rate * WINDOW_RATE)
+                           + WINDOW_SLACK]
             take, res = align_prefix(pcm, window, offset_s=off, first_index=pos)
         has_speech = take > 0 or float(piece_voiced.mean()) > 0.2
         if res is None:

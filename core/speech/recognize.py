@@ -3,9 +3,11 @@
 Route: a phoneme network (:mod:`.phone_net`) gives IPA phones grouped into words: hama
 1.7.0's network, shipped as ``models/phonemes_hama17.onnx`` and run by onnxruntime on every
 platform (Windows included). Their CTC timing is coarse (spikes
-35-45 ms late, 20 ms frames), so each recognised word becomes a pseudo-word in
-pocketsphinx's dictionary (named after its phones, e.g. ``hw_r_ow``) and the piece is
-force-aligned for precise boundaries. Each word is also
+35-45 ms late, 20 ms frames), so the piece is force-aligned to the recognised words for
+precise boundaries, in one Viterbi pass over pocketsphinx's acoustic model
+(:mod:`.hmm_align`, features by :mod:`.mfcc`, about 3x faster than pocketsphinx's own two
+passes with the same boundaries; those still give the transcript check's reference score,
+``use_aligner`` picks them for the bench). Each word is also
 offered with a v/f read as b/p (``BILABIAL_ALTERNATIVES``, a bilabial second opinion the
 aligner settles acoustically), and a piece whose alignment fails is retried once with faint
 seeded dither (digital silence inside speech, :data:`DITHER_DB`). Audio is cut at pauses
@@ -62,6 +64,13 @@ DITHER_MIN_STD = 3.0e-4
 #: LJSpeech 0.059 -> 0.076, Festival 0.023 -> 0.059, espeak 0.065 -> 0.108-0.15. v/f only:
 #: LJSpeech and Festival as without variants, ARCTIC recall 0.5 -> 1.0, espeak 0.79 -> 0.82.
 BILABIAL_ALTERNATIVES = {"V": "B", "F": "P"}
+#: Log-probability (nats) the one-pass aligner adds to a pronunciation with more bilabials
+#: than the recognised one (see ``_one_pass_rows``). Measured without transcripts (bench
+#: corpora, closure recall / false / stray): 0 gives ARCTIC 0.50 (a0009 "table" read with
+#: v, by a margin under 5 nats), espeak 0.93 / 0.055 / 0.058; 5 gives ARCTIC 1.00, espeak
+#: 0.94 / 0.060 / 0.062, Festival and LJ Speech unchanged (0.99 / 0.03 / 0.046, 0.99 /
+#: 0.064 / 0.066).
+BILABIAL_PRIOR = 5.0
 
 #: Pieces for the network and the aligner (seconds), cut at pauses (``split_at_pauses``).
 PIECE_MIN_S, PIECE_MAX_S, PIECE_TARGET_S = 4.0, 12.0, 8.0
@@ -70,11 +79,16 @@ CONTEXT_S = 0.5
 #: Recognisers: the network through onnxruntime (shipped), hama 1.7.0's engine (bench
 #: comparison only, needs ``hama==1.7.0``), pocketsphinx alone.
 RECOGNIZERS = ("onnx", "hama", "pocketsphinx")
+#: Aligners of the recognised words: one Viterbi pass of our own over pocketsphinx's
+#: acoustic model (:mod:`.hmm_align`, the default), or pocketsphinx's own two passes
+#: (kept for the transcript check's reference score and the bench's comparison).
+ALIGNERS = ("viterbi", "pocketsphinx")
 #: ``PhoneTrack.warnings`` code when the network could not run and pocketsphinx recognised.
 FALLBACK_WARNING = "recognizer_fallback"
 
 _lock = threading.RLock()
 _preferred = "auto"     # what engine='auto' means in this process (use_recognizer)
+_aligner = "viterbi"    # use_aligner
 _used = False           # recognize_rows ran since the last reset_state
 _lm_decoder = None
 _phone_decoder = None
@@ -112,6 +126,16 @@ def use_recognizer(name: str = "auto") -> None:
     choose_recognizer(sys.platform, name)
     with _lock:
         _preferred = name
+
+
+def use_aligner(name: str = "viterbi") -> None:
+    """Set which aligner times the recognised words in this process (:data:`ALIGNERS`).
+    For the bench's side-by-side runs; the product always runs 'viterbi'."""
+    global _aligner
+    if name not in ALIGNERS:
+        raise AlignmentError(f"unknown aligner {name!r}; use " + " or ".join(ALIGNERS))
+    with _lock:
+        _aligner = name
 
 
 def _network_or_reason(name: str):
@@ -337,18 +361,59 @@ def sphinx_rows(x: np.ndarray, *, offset_s: float = 0.0, stats=None) -> list:
     return rows
 
 
+def pronunciations_of(word) -> list:
+    """Every pronunciation offered for a recognised word (:class:`RecognisedWord`): its
+    phones, then :func:`bilabial_variants` of them, then its evidence alternatives, each
+    once (the order :func:`add_variants` gives pocketsphinx's dictionary)."""
+    prons = [list(word.phones)]
+    for alt in bilabial_variants(word.phones) + [list(a) for a in word.alternatives]:
+        if alt not in prons:
+            prons.append(alt)
+    return prons
+
+
+def _bilabials(phones) -> int:
+    return sum(p in ("B", "P", "M") for p in phones)
+
+
+def _one_pass_rows(prons, labels, x: np.ndarray, offset_s: float):
+    """Timed phones of a piece from :mod:`.hmm_align` (one Viterbi pass over
+    pocketsphinx's acoustic model); a dithered copy is tried once if no path fits.
+    A pronunciation with more bilabials than the word's first gets
+    :data:`BILABIAL_PRIOR`."""
+    from .hmm_align import align_samples
+    priors = [[BILABIAL_PRIOR if _bilabials(p) > _bilabials(ps[0]) else 0.0 for p in ps]
+              for ps in prons]
+    segs = align_samples(x, prons, priors=priors)
+    if segs is None and len(x):
+        segs = align_samples(dithered(x), prons, priors=priors)
+    if segs is None:
+        return None
+    return [(p if p in PHONES else "sil", offset_s + a * 0.01, offset_s + (a + n) * 0.01,
+             labels[wi] if wi >= 0 else "", -1) for p, a, n, wi, _v, _sc in segs]
+
+
 def network_rows(words, x: np.ndarray, *, offset_s: float = 0.0, stats=None):
     """Timed phones of a piece from recognised ``words`` (:class:`RecognisedWord`) by
-    forced alignment to the piece ``x``; [] without words, None if the alignment fails."""
+    forced alignment to the piece ``x``; [] without words, None if the alignment fails.
+
+    The alignment is one Viterbi pass (:mod:`.hmm_align`) over every pronunciation of
+    every word (:func:`pronunciations_of`). With ``stats`` (the transcript check's free
+    reference, whose score must be on the scale of the transcript's own pocketsphinx
+    alignment) pocketsphinx aligns instead, and the summed score is added to ``stats``.
+    """
     if not words:
         return []
     for w in words:
         if w.forced and w.alternatives:
             w.phones, w.alternatives = w.alternatives[0], w.alternatives[1:]
+    labels = ["-".join(p.lower() for p in w.phones) for w in words]
+    if stats is None and _aligner == "viterbi":
+        return _one_pass_rows([pronunciations_of(w) for w in words], labels, x, offset_s)
     names = [pseudo_word(w.phones, w.alternatives) for w in words]
     prons = {n: w.phones for n, w in zip(names, words)}
     extra = {n: w.alternatives for n, w in zip(names, words)}
-    label = {n: "-".join(p.lower() for p in w.phones) for n, w in zip(names, words)}
+    label = dict(zip(names, labels))
     ensure_words(names, prons=prons)
     add_variants(names, prons, extra)
     res = align_piece(x, names, offset_s=offset_s)
