@@ -12,6 +12,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from ..errors import AlignmentError, TranscriptError
 from .g2p import ARPABET, g2p
 from .lexicon import pronunciations
@@ -24,27 +26,33 @@ _lock = threading.RLock()
 _decoder = None
 EMPTY_DICT = Path(__file__).with_name("data") / "empty.dict"
 FRAME_S = 0.01
-#: Transcript check on the mean alignment score per frame (pocketsphinx log units, relative
-#: to each frame's best senone). Measured on LJSpeech: correct transcripts -10 .. -19 clean,
-#: down to -36 on clipped or noisy copies; other sentences -55 .. -71 or no alignment;
-#: half-wrong transcripts -37 .. -46. Above GOOD_SCORE the transcript is accepted, below
-#: BAD_SCORE rejected; in between the same audio is recognised without the transcript,
-#: aligned to its own recognised phones, and the transcript is rejected if it scores more
-#: than REF_MARGIN worse per frame than that free reference (correct ones score better).
-GOOD_SCORE = -25.0
-BAD_SCORE = -60.0
-REF_MARGIN = 10.0
+#: Transcript check on the mean alignment score per frame (pocketsphinx log units; each
+#: frame relative to the best senone of the aligned words' and of a free loop of every
+#: context-free phone, :func:`.hmm_align.align_fixed`). Measured with
+#: ``python -m bench.transcript_check``: correct transcripts LJ Speech -16 .. -35 (median
+#: -24), clipped -33 .. -50, noisy -29 .. -41, Festival -15 .. -32, espeak -25 .. -48;
+#: other sentences -70 .. -85 or no alignment; half-wrong transcripts -37 .. -66. Above
+#: GOOD_SCORE the transcript is accepted, below BAD_SCORE rejected; in between the same
+#: audio is recognised without the transcript, aligned to its own recognised phones, and
+#: the transcript is rejected if it scores more than REF_MARGIN worse per frame than that
+#: free reference (correct ones score better). (pocketsphinx's own state pass, whose
+#: normaliser depends on which senones its search happened to leave active, scored the
+#: same cases about 0.75x as far below 0: GOOD -25, BAD -60, margin 10 until 2026-12-03.)
+GOOD_SCORE = -30.0
+BAD_SCORE = -70.0
+REF_MARGIN = 13.0
 #: A piece scoring between FAIR_SCORE and GOOD_SCORE is also accepted without the
 #: cross-check when none of its words scores below WORD_BAD_SCORE per frame: a correct
 #: transcript on audio the acoustic model fits poorly (synthetic voices, noise, clipping)
 #: scores uniformly mediocre, while a partly wrong one leaves words that fit far worse.
 #: Measured with ``python -m bench.transcript_check``: half-wrong transcripts that align
-#: score -33.3 .. -57.1 per frame (LJSpeech, 20 of 32) and -31.4 .. -58.0 (espeak, 61 of
-#: 96), other sentences -47 .. -71; none is accepted by either rule. Correct ones accepted
-#: without the cross-check: LJSpeech 97%, clipped 25%, noisy 38%, espeak 90% (83% with
-#: GOOD_SCORE alone), Festival 100%.
-FAIR_SCORE = -30.0
-WORD_BAD_SCORE = -50.0
+#: score -37.0 .. -66.1 per frame (LJ Speech, 20 of 32) and -44.3 .. -67.5 (espeak, 59 of
+#: 96), other sentences -69.9 .. -84.8; none is accepted by either rule (the worst word of
+#: the -37.0 one scores -164). Correct ones accepted without the cross-check: LJ Speech 97%,
+#: clipped 28%, noisy 75%, espeak 83%, Festival 97% (pocketsphinx's pass with the old
+#: thresholds: 97 / 25 / 38 / 94 / 100%).
+FAIR_SCORE = -40.0
+WORD_BAD_SCORE = -75.0
 #: share of the audio whose alignment failed above which the transcript is rejected
 MISMATCH_FAILED_SHARE = 0.35
 PHONES = ARPABET
@@ -138,27 +146,35 @@ def _base(name: str) -> str:
     return name.split("(")[0]
 
 
-def _read_alignment(dec, n_words: int, offset_s: float, first_index: int):
-    """Timed phones of the decoder's finished state-alignment pass, or None."""
+def _ps_alignment(dec):
+    """pocketsphinx's finished state pass as [(word, [(phone, start, frames, score)])]."""
     # never call dec.hyp() after set_alignment(): it crashes pocketsphinx 5.1.1
     alignment = dec.get_alignment()
     if alignment is None:
         return None
+    return [(w.name, [(p.name, p.start, p.duration, p.score) for p in w]) for w in alignment]
+
+
+def _read_alignment(alignment, n_words: int, offset_s: float, first_index: int):
+    """Timed phones of a state pass's words ``[(word, [(phone, start, frames, score)])]``
+    (:func:`_ps_alignment`, :func:`_own_state_pass`), or None."""
+    if alignment is None:
+        return None
     out, score, frames, idx, words = [], 0.0, 0, first_index - 1, []
     last_pause, after_stand_in = None, False
-    for w in alignment:
-        name = _base(w.name)
+    for w_name, phones in alignment:
+        name = _base(w_name)
         filler = name.startswith("<") or name.startswith("[")
         if not filler:
             idx += 1
         w_score, w_frames = 0.0, 0
-        for p in w:
-            ph = "sil" if filler or p.name not in PHONES else p.name
-            start = offset_s + p.start * FRAME_S
-            end = offset_s + (p.start + p.duration) * FRAME_S
+        for p_name, p_start, p_frames, p_score in phones:
+            ph = "sil" if filler or p_name not in PHONES else p_name
+            start = offset_s + p_start * FRAME_S
+            end = offset_s + (p_start + p_frames) * FRAME_S
             out.append((ph, start, end, "" if filler else name, -1 if filler else idx))
-            w_score += p.score
-            w_frames += p.duration
+            w_score += p_score
+            w_frames += p_frames
         # A stand-in's stretch (with the pauses either side, which the aligner may have
         # given part of it) is recognised afterwards: its poor fit does not judge the piece.
         if name.startswith(STAND_IN_PREFIX):
@@ -179,13 +195,50 @@ def _read_alignment(dec, n_words: int, offset_s: float, first_index: int):
     return Aligned(out, score, frames, tuple(words))
 
 
+#: filler words of the grammar pass -> the acoustic model's filler phones
+FILLER_PHONES = {"<sil>": "SIL", "<s>": "SIL", "</s>": "SIL", "[NOISE]": "+NSN+",
+                 "[SPEECH]": "+SPN+"}
+#: Which code times the phones after the grammar pass: 'own' (:func:`_own_state_pass`,
+#: the same pass in numpy, :mod:`.hmm_align`: the same phones and words, times within a
+#: frame, about 4x cheaper) or 'pocketsphinx' (``set_alignment``; its scores are on another
+#: scale, so the transcript check's thresholds hold for 'own' only: a reference for tests).
+STATE_PASS = "own"
+
+
+def _own_state_pass(dec, pcm: bytes):
+    """pocketsphinx's state pass done by :func:`.hmm_align.align_fixed` on the grammar
+    pass's words, pronunciations, pauses and word frames; same output as
+    :func:`_ps_alignment`. Call with ``_lock`` held, right after the grammar pass."""
+    from .hmm_align import align_fixed
+    from .mfcc import cepstra, features
+    units, names = [], []
+    for seg in dec.seg():
+        word = seg.word
+        if word.startswith("("):                 # a null arc's segment: a pause
+            word = "<sil>"
+        if word in FILLER_PHONES or word.startswith(("<", "[", "+")):
+            phones = [FILLER_PHONES.get(word, "SIL")]
+        else:
+            phones = dec.lookup_word(word).split()
+        units.append((phones, int(seg.start_frame), int(seg.end_frame - seg.start_frame + 1)))
+        names.append(word)
+    samples = np.frombuffer(pcm, dtype=np.int16)
+    segs = align_fixed(features(cepstra(samples)), units)
+    if segs is None:
+        return None
+    return list(zip(names, segs))
+
+
 def _state_pass(dec, pcm: bytes, n_words: int, offset_s: float, first_index: int):
     """Phone/state alignment of the words the decoder's last (grammar) pass found.
 
     ``set_alignment`` takes the word sequence and word boundaries of the current
     hypothesis (whatever grammar produced it), so the pass that found the words is never
     repeated. Call with ``_lock`` held, right after a decode whose hypothesis is not None.
+    With :data:`STATE_PASS` 'own' the pass runs in numpy instead (:func:`_own_state_pass`).
     """
+    if STATE_PASS == "own":
+        return _read_alignment(_own_state_pass(dec, pcm), n_words, offset_s, first_index)
     try:
         dec.set_alignment()
         dec.start_utt()
@@ -193,16 +246,16 @@ def _state_pass(dec, pcm: bytes, n_words: int, offset_s: float, first_index: int
         dec.end_utt()
     except RuntimeError:
         return None
-    return _read_alignment(dec, n_words, offset_s, first_index)
+    return _read_alignment(_ps_alignment(dec), n_words, offset_s, first_index)
 
 
 def align_pcm(pcm: bytes, words, *, offset_s: float = 0.0, first_index: int = 0):
     """Force-align ``words`` to 16 kHz 16-bit PCM (words missing from the decoder's
     dictionary are added first, see :func:`ensure_words`).
 
-    Two decoding passes: a grammar pass that reads exactly ``words`` (optional pauses
-    between them) finds the word boundaries, then a state-level pass inside those
-    boundaries gives phone times and scores.
+    Two passes: pocketsphinx's grammar pass that reads exactly ``words`` (optional pauses
+    between them) finds the pronunciations and word boundaries, then a state-level pass
+    inside those boundaries gives phone times and scores (:data:`STATE_PASS`).
 
     Returns
     -------

@@ -246,3 +246,118 @@ def align_samples(x: np.ndarray, words, model=None, priors=None):
     if len(pcm) < 410:
         return None
     return align(features(cepstra(pcm)), words, model, priors)
+
+
+#: pocketsphinx's HMMs need this many frames; a shorter unit is not confined (its rule)
+_MIN_FRAMES = 3
+
+
+def align_fixed(feats: np.ndarray, units, model=None):
+    """Time the phones of a known sequence of words and pauses, each kept to its frames.
+
+    This is pocketsphinx's state-level pass (``set_alignment``, ``state_align_search.c``)
+    done here: after a grammar pass has found the words, their pronunciations, the pauses
+    and the frames of each, every phone is confined to its unit's frames (it may enter no
+    earlier than the unit's first frame and stays active one frame past its last, the
+    C code's rule; a unit shorter than an HMM is not confined) and one Viterbi pass gives
+    the phones' times. Scores follow the same pass: each frame's emissions relative to the
+    best senone of the phones active in that frame (those of the unit, from the frame a
+    path can first reach them), in pocketsphinx's units.
+
+    Parameters
+    ----------
+    units : list of (phones, first_frame, n_frames)
+        ARPAbet phones of each word, or one filler phone ('SIL', '+NSN+', '+SPN+') for a
+        pause or noise, in order; context is modelled across words, fillers read as
+        silence to their neighbours.
+
+    Returns
+    -------
+    list per unit of [(phone, first_frame, n_frames, score)] or None
+        None when no path fits the frames.
+    """
+    m = model or AC.load_model()
+    T = len(feats)
+    cis = [[m.ci(p) for p in phones] for phones, _, _ in units]
+    pids, owner = [], []
+    for u, ci in enumerate(cis):
+        if m.filler[ci[0]] and len(ci) == 1:
+            pids.append(ci[0])
+            owner.append(u)
+            continue
+        lc = cis[u - 1][-1] if u > 0 else m.sil
+        rc = cis[u + 1][0] if u + 1 < len(cis) else m.sil
+        L = len(ci)
+        for j, b in enumerate(ci):
+            if L == 1:
+                pid = m.phone_id(b, lc, rc, AC.WPOS_SINGLE)
+            elif j == 0:
+                pid = m.phone_id(b, lc, ci[1], AC.WPOS_BEGIN)
+            elif j == L - 1:
+                pid = m.phone_id(b, ci[j - 1], rc, AC.WPOS_END)
+            else:
+                pid = m.phone_id(b, ci[j - 1], ci[j + 1], AC.WPOS_INTERNAL)
+            pids.append(pid)
+            owner.append(u)
+    n = len(pids)
+    if n == 0 or T == 0:
+        return None
+    S = 3 * n
+    sen = np.concatenate([m.senones(p) for p in pids])
+    tm = np.stack([m.log_tmat(p) for p in pids])
+    pred = np.zeros((S, 3), np.int64)
+    w = np.full((S, 3), -np.inf)
+    for k in range(n):
+        s0 = 3 * k
+        pred[s0, 0], w[s0, 0] = s0, tm[k, 0, 0]
+        if k > 0:
+            pred[s0, 1:3] = (s0 - 1, s0 - 2)
+            w[s0, 1:3] = (tm[k - 1, 2, 3], tm[k - 1, 1, 3])
+        pred[s0 + 1, :2], w[s0 + 1, :2] = (s0 + 1, s0), (tm[k, 1, 1], tm[k, 0, 1])
+        pred[s0 + 2], w[s0 + 2] = (s0 + 2, s0 + 1, s0), (tm[k, 2, 2], tm[k, 1, 2], tm[k, 0, 2])
+    init = np.full(S, -np.inf, np.float32)
+    init[0] = 0.0
+    fin = np.full(S, -np.inf, np.float32)
+    fin[S - 1], fin[S - 2] = tm[n - 1, 2, 3], tm[n - 1, 1, 3]
+    # confine each phone to its unit's frames
+    lo = np.zeros(n, np.int64)
+    hi = np.full(n, T - 1, np.int64)
+    for k in range(n):
+        _, first, count = units[owner[k]]
+        if count >= _MIN_FRAMES:
+            lo[k] = first if first > 0 else 0
+            hi[k] = min(first + count, T - 1)
+    # The normaliser: each frame's best senone among the sequence's own and every
+    # context-free phone's (a free phone loop): a transcript that fits scores near 0 per
+    # frame, one that does not falls far below (the transcript check's scale).
+    free = np.concatenate([m.senones(c) for c in range(len(m.ciphones))])
+    uniq, inv = np.unique(np.concatenate([sen, free]), return_inverse=True)
+    sc_all = AC.senone_scores(m, feats, uniq)
+    sc = sc_all[:, inv[:S]]                                  # (T, S) log-likelihoods
+    best = sc_all.max(axis=1)
+    t = np.arange(T)[:, None]
+    outside = (t < np.repeat(lo, 3)[None, :]) | (t > np.repeat(hi, 3)[None, :])
+    emis = np.where(outside, -np.inf, sc).astype(np.float32)
+    res = viterbi(emis, pred, w.astype(np.float32), init, fin)
+    if res is None:
+        return None
+    states, _ = res
+    step = np.empty(T)
+    step[0] = float(emis[0, states[0]] - best[0])
+    rows = np.arange(1, T)
+    prev = states[:-1]
+    k_of = np.argmax(pred[states[1:]] == prev[:, None], axis=1)
+    step[1:] = w[states[1:], k_of] + emis[rows, states[1:]] - best[1:]
+    step[-1] += float(fin[states[-1]])
+    cum = np.cumsum(step)
+    node = states // 3
+    out = [[] for _ in units]
+    bounds = np.flatnonzero(np.diff(node)) + 1
+    starts = np.concatenate([[0], bounds])
+    ends = np.concatenate([bounds, [T]])
+    names = [p for phones, _, _ in units for p in phones]
+    for a, b in zip(starts, ends):
+        k = int(node[a])
+        score = float(cum[b - 1] - (cum[a - 1] if a > 0 else 0.0))
+        out[owner[k]].append((names[k], int(a), int(b - a), float(AC.to_ps_units(score))))
+    return out

@@ -60,11 +60,13 @@ def test_senone_scores_prefer_the_spoken_phone():
 
 
 @pytest.mark.parametrize("clip", CLIPS)
-def test_times_phones_as_pocketsphinx_does(clip):
+def test_times_phones_as_pocketsphinx_does(clip, monkeypatch):
     from talkrig.core.speech import decoder as D, hmm_align as H
     from talkrig.core.speech.chunking import pcm16
     sp = lj_speech(clip)
     words = _words(clip)
+    monkeypatch.setattr(D, "STATE_PASS", "pocketsphinx")        # both passes its own
+    D.reset_decoder_state()
     ref = D.align_pcm(pcm16(sp.samples), words)
     segs = H.align_samples(sp.samples, _prons(words))
     assert ref is not None and segs is not None
@@ -112,7 +114,8 @@ def test_deterministic():
 
 def test_audio_route_uses_it_and_the_reference_score_stays_pocketsphinx(monkeypatch):
     """Recognition times its words with the one-pass aligner; the transcript check's free
-    reference (``stats``) is still scored by pocketsphinx, on the transcript's scale."""
+    reference (``stats``) goes through ``align_pcm`` like the transcript itself, so both
+    are scored on one scale."""
     from talkrig.core.speech import hmm_align as H, recognize as R
     from talkrig.core.errors import AlignmentError
     calls = []
@@ -128,3 +131,46 @@ def test_audio_route_uses_it_and_the_reference_score_stays_pocketsphinx(monkeypa
     assert len(calls) == n and stats["frames"] > 0 and stats["score"] < 0
     with pytest.raises(AlignmentError):
         R.use_aligner("nope")
+
+
+def _align(clip_audio, words, mode, monkeypatch):
+    from talkrig.core.speech import decoder as D
+    from talkrig.core.speech.chunking import pcm16
+    monkeypatch.setattr(D, "STATE_PASS", mode)
+    D.reset_decoder_state()
+    return D.align_pcm(pcm16(clip_audio), words)
+
+
+@pytest.mark.parametrize("clip", CLIPS)
+def test_state_pass_in_numpy_times_phones_as_pocketsphinx(clip, monkeypatch):
+    """``align_pcm``'s second pass done by ``hmm_align.align_fixed`` (STATE_PASS 'own')
+    gives the phones, words and times of pocketsphinx's own state pass."""
+    x = lj_speech(clip).samples
+    words = _words(clip)
+    ref = _align(x, words, "pocketsphinx", monkeypatch)
+    own = _align(x, words, "own", monkeypatch)
+    assert ref is not None and own is not None
+    assert [(p, w, i) for p, _s, _e, w, i in own.phones] == \
+        [(p, w, i) for p, _s, _e, w, i in ref.phones]
+    d = np.abs(np.array([r[1] for r in own.phones]) - np.array([r[1] for r in ref.phones]))
+    assert np.median(d) == 0.0 and np.mean(d <= 0.0101) >= 0.95, d
+    assert own.frames == ref.frames and len(own.word_scores) == len(words)
+
+
+def test_state_pass_scores_tell_right_from_wrong_transcripts(monkeypatch):
+    """On the check's scale (a free phone loop as each frame's best): the clip's own words
+    score above GOOD_SCORE, half of them swapped for another clip's fall below FAIR_SCORE
+    with a word below WORD_BAD_SCORE, another clip's words below BAD_SCORE or no path."""
+    from talkrig.core.speech import decoder as D
+    clip, other = "LJ001-0005", "LJ001-0010"
+    x = lj_speech(clip).samples
+    words, others = _words(clip), _words(other)
+    right = _align(x, words, "own", monkeypatch)
+    half = _align(x, words[:len(words) // 2] + others[len(words) // 2:], "own", monkeypatch)
+    wrong = _align(x, others, "own", monkeypatch)
+    assert right.score / right.frames >= D.GOOD_SCORE
+    assert half.score / half.frames < D.FAIR_SCORE and half.worst_word() < D.WORD_BAD_SCORE
+    assert wrong is None or wrong.score / wrong.frames < D.BAD_SCORE
+    # one word held over a whole sentence: mostly pause over speech, far below
+    lone = _align(x, ["e"], "own", monkeypatch)
+    assert lone.score / lone.frames < D.FAIR_SCORE
