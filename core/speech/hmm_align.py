@@ -22,10 +22,11 @@ import numpy as np
 from . import acoustic as AC
 
 FRAME_S = 0.01
-#: log-probability (nats) of a pause between words, before the first or after the last:
-#: pocketsphinx's silence probability 0.005 at its language weight 6.5
-#: (``-silprob``, ``-lw``), as its alignment grammar scores an optional pause
-SIL_PENALTY = float(np.log(0.005) * 6.5)
+#: log-probability (nats) of a pause between words, before the first or after the last,
+#: as pocketsphinx's alignment grammar scores one: a silence word (probability 0.005,
+#: ``-silprob``) that also pays the word insertion penalty (0.65, ``-wip``, which every
+#: word pays in ``fsg_lextree.c``), both at its language weight 6.5 (``-lw``)
+SIL_PENALTY = float((np.log(0.005) + np.log(0.65)) * 6.5)
 
 
 @dataclass

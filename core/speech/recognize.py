@@ -67,10 +67,10 @@ BILABIAL_ALTERNATIVES = {"V": "B", "F": "P"}
 #: Log-probability (nats) the one-pass aligner adds to a pronunciation with more bilabials
 #: than the recognised one (see ``_one_pass_rows``). Measured without transcripts (bench
 #: corpora, closure recall / false / stray): 0 gives ARCTIC 0.50 (a0009 "table" read with
-#: v, by a margin under 5 nats), espeak 0.93 / 0.055 / 0.058; 5 gives ARCTIC 1.00, espeak
-#: 0.94 / 0.060 / 0.062, Festival and LJ Speech unchanged (0.99 / 0.03 / 0.046, 0.99 /
-#: 0.064 / 0.066).
-BILABIAL_PRIOR = 5.0
+#: v, by a margin under 2 nats); 2 gives ARCTIC 1.00, espeak 0.927 / 0.059 / 0.061,
+#: Festival 0.988 / 0.029 / 0.043, LJ Speech 0.995 / 0.064 / 0.065; 5 adds bilabials
+#: where the speaker said f (LJ001-0001 "from"): LJ Speech stray 0.066.
+BILABIAL_PRIOR = 2.0
 
 #: Pieces for the network and the aligner (seconds), cut at pauses (``split_at_pauses``).
 PIECE_MIN_S, PIECE_MAX_S, PIECE_TARGET_S = 4.0, 12.0, 8.0
