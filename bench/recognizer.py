@@ -3,7 +3,8 @@
 For each configuration (``onnx``: the shipped ``models/phonemes_hama17.onnx``, hama 1.7.0's
 network rebuilt for onnxruntime, with talkrig's one-pass Viterbi aligner
 (:mod:`core.speech.hmm_align`) timing the phones - the product's default; ``onnx/ps``: the same
-network with pocketsphinx's two alignment passes, the aligner before 2026-12-03; ``hama/ps``:
+network with every alignment in pocketsphinx's own two passes, the code before 2026-12-03
+(its transcript route too); ``hama/ps``:
 the network in hama 1.7.0's own engine with pocketsphinx, the reference, dev requirement only)
 and each
 lip-sync corpus (:mod:`bench.corpora`, loaded as in :mod:`bench.lipsync`):
@@ -35,11 +36,14 @@ from . import lipsync as L
 from . import metrics as M
 
 FPS = 60.0
-#: configurations side by side: name -> (recogniser, aligner of the recognised words).
-#: 'onnx' is the product; 'onnx/ps' the same network timed by pocketsphinx's own two
-#: passes (the aligner before the one-pass aligner); 'hama/ps' hama's engine (reference).
-CONFIGS = {"hama/ps": ("hama", "pocketsphinx"), "onnx/ps": ("onnx", "pocketsphinx"),
-           "onnx": ("onnx", "viterbi")}
+#: configurations side by side: name -> (recogniser, aligner of the recognised words,
+#: state pass after pocketsphinx's grammar pass: ``decoder.STATE_PASS``). 'onnx' is the
+#: product; 'onnx/ps' the same network with every alignment in pocketsphinx's own two
+#: passes, as before 2026-12-03 (the transcript route's speed too); 'hama/ps' hama's engine
+#: (reference).
+CONFIGS = {"hama/ps": ("hama", "pocketsphinx", "pocketsphinx"),
+           "onnx/ps": ("onnx", "pocketsphinx", "pocketsphinx"),
+           "onnx": ("onnx", "viterbi", "own")}
 RECOGNIZERS = tuple(CONFIGS)
 REPEATS = 3
 SPEED_SECONDS = 60.0
@@ -192,7 +196,7 @@ def run_section(*, quick: bool, results_dir: Path, corpora=("espeak", "festival"
                                                                 "ljspeech"),
                 recognizers=RECOGNIZERS, progress=print) -> dict:
     from talkrig.core.settings import BakeSettings
-    from talkrig.core.speech import recognize as R
+    from talkrig.core.speech import decoder as D, recognize as R
     deps, notes = L._deps()
     names, n2 = available(recognizers)
     notes += n2
@@ -204,6 +208,7 @@ def run_section(*, quick: bool, results_dir: Path, corpora=("espeak", "festival"
     def use(name):
         R.use_recognizer(CONFIGS[name][0])
         R.use_aligner(CONFIGS[name][1])
+        D.STATE_PASS = CONFIGS[name][2]
     try:
         for name in names:
             use(name)
@@ -233,6 +238,7 @@ def run_section(*, quick: bool, results_dir: Path, corpora=("espeak", "festival"
     finally:
         R.use_recognizer("auto")
         R.use_aligner("viterbi")
+        D.STATE_PASS = "own"
     return res
 
 

@@ -200,7 +200,7 @@ FILLER_PHONES = {"<sil>": "SIL", "<s>": "SIL", "</s>": "SIL", "[NOISE]": "+NSN+"
                  "[SPEECH]": "+SPN+"}
 #: Which code times the phones after the grammar pass: 'own' (:func:`_own_state_pass`,
 #: the same pass in numpy, :mod:`.hmm_align`: the same phones and words, times within a
-#: frame, about 4x cheaper) or 'pocketsphinx' (``set_alignment``; its scores are on another
+#: frame, about 2.3x cheaper) or 'pocketsphinx' (``set_alignment``; its scores are on another
 #: scale, so the transcript check's thresholds hold for 'own' only: a reference for tests).
 STATE_PASS = "own"
 

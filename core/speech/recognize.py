@@ -65,12 +65,12 @@ DITHER_MIN_STD = 3.0e-4
 #: LJSpeech and Festival as without variants, ARCTIC recall 0.5 -> 1.0, espeak 0.79 -> 0.82.
 BILABIAL_ALTERNATIVES = {"V": "B", "F": "P"}
 #: Log-probability (nats) the one-pass aligner adds to a pronunciation with more bilabials
-#: than the recognised one (see ``_one_pass_rows``). Measured without transcripts (bench
-#: corpora, closure recall / false / stray): 0 gives ARCTIC 0.50 (a0009 "table" read with
-#: v, by a margin under 2 nats); 2 gives ARCTIC 1.00, espeak 0.927 / 0.059 / 0.061,
-#: Festival 0.988 / 0.029 / 0.043, LJ Speech 0.995 / 0.064 / 0.065; 5 adds bilabials
-#: where the speaker said f (LJ001-0001 "from"): LJ Speech stray 0.066.
-BILABIAL_PRIOR = 2.0
+#: than the recognised one (see ``_one_pass_rows``): a tie-break towards the bilabial the
+#: network tends to hear as v/f. Measured without transcripts (bench corpora): ARCTIC's
+#: a0009 "table" (spoken b, heard v) needs more than 0.5 (closure recall 0.5 -> 1.0 at 1);
+#: above 1 LJ001-0001's "from" (spoken f) turns into p (LJ Speech stray closure 0.064 at 1,
+#: 0.065 at 1.5 and 2, 0.066 at 5). Festival is the same from 0 to 5.
+BILABIAL_PRIOR = 1.0
 
 #: Pieces for the network and the aligner (seconds), cut at pauses (``split_at_pauses``).
 PIECE_MIN_S, PIECE_MAX_S, PIECE_TARGET_S = 4.0, 12.0, 8.0
