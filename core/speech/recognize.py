@@ -5,9 +5,11 @@ Route: a phoneme network (:mod:`.phone_net`) gives IPA phones grouped into words
 platform (Windows included). Their CTC timing is coarse (spikes
 35-45 ms late, 20 ms frames), so the piece is force-aligned to the recognised words for
 precise boundaries, in one Viterbi pass over pocketsphinx's acoustic model
-(:mod:`.hmm_align`, features by :mod:`.mfcc`, about 3x faster than pocketsphinx's own two
-passes with the same boundaries; those still give the transcript check's reference score,
-``use_aligner`` picks them for the bench). Each word is also
+(:mod:`.hmm_align`, features by :mod:`.mfcc`; about 3x cheaper than pocketsphinx's two
+passes, boundaries as close to the truth). The transcript check's free reference
+(``stats``) is aligned like a transcript instead (:func:`.decoder.align_pcm`: pocketsphinx's
+grammar pass, then the state pass in numpy), so both score on one scale; ``use_aligner``
+picks that route for the bench. Each word is also
 offered with a v/f read as b/p (``BILABIAL_ALTERNATIVES``, a bilabial second opinion the
 aligner settles acoustically), and a piece whose alignment fails is retried once with faint
 seeded dither (digital silence inside speech, :data:`DITHER_DB`). Audio is cut at pauses
@@ -399,8 +401,9 @@ def network_rows(words, x: np.ndarray, *, offset_s: float = 0.0, stats=None):
 
     The alignment is one Viterbi pass (:mod:`.hmm_align`) over every pronunciation of
     every word (:func:`pronunciations_of`). With ``stats`` (the transcript check's free
-    reference, whose score must be on the scale of the transcript's own pocketsphinx
-    alignment) pocketsphinx aligns instead, and the summed score is added to ``stats``.
+    reference, whose score must be on the scale of the transcript's own alignment) the
+    words are aligned as a transcript is (:func:`.decoder.align_pcm`), and the summed
+    score is added to ``stats``.
     """
     if not words:
         return []
