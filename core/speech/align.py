@@ -93,17 +93,27 @@ def _progress(progress, frac: float, msg: str) -> None:
         progress(float(min(1.0, max(0.0, frac))), msg)
 
 
-def _check_piece(res, seg: np.ndarray, offset_s: float):
-    """Judge one aligned piece; returns (reason or '', recognised rows or None)."""
+def _check_piece(res, seg: np.ndarray, offset_s: float, pcm: bytes, words):
+    """Judge one aligned piece (``res``: ``words`` aligned to ``pcm``, the piece ``seg``);
+    returns (reason or '', recognised rows or None).
+
+    The cheap stage reads ``res``'s scores; the cross-check compares the piece's words and
+    the free reference, both aligned with :data:`.decoder.CHECK_STATE_PASS` (the scale
+    REF_MARGIN was measured on)."""
     mean = res.score / max(res.frames, 1)
     if mean >= GOOD_SCORE or (mean >= FAIR_SCORE and res.worst_word() >= WORD_BAD_SCORE):
         return "", None
+    from .decoder import CHECK_STATE_PASS
     from .recognize import recognize_rows
     stats = {}
     rec, _ = recognize_rows(seg, offset_s=offset_s, stats=stats)
     if mean < BAD_SCORE:
         return f"alignment score {mean:.1f}/frame below {BAD_SCORE:.0f}", rec
     ref = stats["score"] / stats["frames"] if stats.get("frames") else -np.inf
+    again = align_pcm(pcm, words, offset_s=offset_s, state_pass=CHECK_STATE_PASS)
+    if again is None:
+        return "alignment failed", rec
+    mean = again.score / max(again.frames, 1)
     if mean < ref - REF_MARGIN:
         return (f"alignment score {mean:.1f}/frame, {ref - mean:.1f} below the {ref:.1f}/frame "
                 "of recognition without the transcript"), rec
@@ -159,7 +169,7 @@ def align_transcript(x: np.ndarray, words, *, progress=None):
         if res is None:
             reason, rec = ("alignment failed" if has_speech else ""), None
         else:
-            reason, rec = _check_piece(res, seg, off)
+            reason, rec = _check_piece(res, seg, off, pcm, words[pos:pos + take])
         if rec is not None:
             recognised[k] = rec
         if reason:

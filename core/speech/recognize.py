@@ -7,9 +7,9 @@ platform (Windows included). Their CTC timing is coarse (spikes
 precise boundaries, in one Viterbi pass over pocketsphinx's acoustic model
 (:mod:`.hmm_align`, features by :mod:`.mfcc`; about 3x cheaper than pocketsphinx's two
 passes, boundaries as close to the truth). The transcript check's free reference
-(``stats``) is aligned like a transcript instead (:func:`.decoder.align_pcm`: pocketsphinx's
-grammar pass, then the state pass in numpy), so both score on one scale; ``use_aligner``
-picks that route for the bench. Each word is also
+(``stats``) is aligned like a transcript instead (:func:`.decoder.align_pcm`, pocketsphinx's
+two passes, on the scale the cross-check was measured on); ``use_aligner`` picks that
+route for the bench. Each word is also
 offered with a v/f read as b/p (``BILABIAL_ALTERNATIVES``, a bilabial second opinion the
 aligner settles acoustically), and a piece whose alignment fails is retried once with faint
 seeded dither (digital silence inside speech, :data:`DITHER_DB`). Audio is cut at pauses
@@ -258,13 +258,21 @@ def dithered(x: np.ndarray, *, seed: int = 0, std=None) -> np.ndarray:
     return x + np.float32(std) * noise
 
 
-def align_piece(x: np.ndarray, words, *, offset_s: float = 0.0):
+def align_piece(x: np.ndarray, words, *, offset_s: float = 0.0, state_pass=None):
     """Force-align ``words`` to a piece; where that fails, once more on a dithered copy
-    (digital silence inside speech, see :data:`DITHER_DB`). Returns ``Aligned`` or None."""
-    res = align_pcm(pcm16(x), words, offset_s=offset_s)
+    (digital silence inside speech, see :data:`DITHER_DB`). Returns ``Aligned`` or None.
+    ``state_pass`` as in :func:`.decoder.align_pcm`."""
+    res = align_pcm(pcm16(x), words, offset_s=offset_s, state_pass=state_pass)
     if res is None and len(x):
-        res = align_pcm(pcm16(dithered(x)), words, offset_s=offset_s)
+        res = align_pcm(pcm16(dithered(x)), words, offset_s=offset_s, state_pass=state_pass)
     return res
+
+
+def _reference_pass(stats):
+    """The state pass of an alignment: the cross-check's (:data:`.decoder.CHECK_STATE_PASS`)
+    when ``stats`` asks for the transcript check's free reference, else the default."""
+    from .decoder import CHECK_STATE_PASS
+    return CHECK_STATE_PASS if stats is not None else None
 
 
 def bilabial_variants(phones) -> list:
@@ -349,7 +357,7 @@ def sphinx_rows(x: np.ndarray, *, offset_s: float = 0.0, stats=None) -> list:
         segs = _decode_segments(_sphinx_decoder("lm"), pcm)
         words = [s.word.split("(")[0] for s in segs if not s.word.startswith(("<", "[", "("))]
     if words:
-        res = align_piece(x, words, offset_s=offset_s)
+        res = align_piece(x, words, offset_s=offset_s, state_pass=_reference_pass(stats))
         if res is not None:
             _add_stats(stats, res)
             return [(p, s, e, w, -1) for p, s, e, w, _ in res.phones]
@@ -401,9 +409,9 @@ def network_rows(words, x: np.ndarray, *, offset_s: float = 0.0, stats=None):
 
     The alignment is one Viterbi pass (:mod:`.hmm_align`) over every pronunciation of
     every word (:func:`pronunciations_of`). With ``stats`` (the transcript check's free
-    reference, whose score must be on the scale of the transcript's own alignment) the
-    words are aligned as a transcript is (:func:`.decoder.align_pcm`), and the summed
-    score is added to ``stats``.
+    reference, whose score must be on the cross-check's scale) the words are aligned as a
+    transcript is (:func:`.decoder.align_pcm`, with the cross-check's state pass), and the
+    summed score is added to ``stats``.
     """
     if not words:
         return []
@@ -419,7 +427,7 @@ def network_rows(words, x: np.ndarray, *, offset_s: float = 0.0, stats=None):
     label = dict(zip(names, labels))
     ensure_words(names, prons=prons)
     add_variants(names, prons, extra)
-    res = align_piece(x, names, offset_s=offset_s)
+    res = align_piece(x, names, offset_s=offset_s, state_pass=_reference_pass(stats))
     if res is None:
         return None
     _add_stats(stats, res)

@@ -83,6 +83,29 @@ def test_half_wrong_transcript_is_detected():
 
 
 @needs_lj
+@pytest.mark.parametrize("clip, words_of, rejected", [("LJ001-0004", "LJ001-0004", False),
+                                                      ("LJ001-0004", "LJ001-0012", True)])
+def test_cross_check_judges_on_pocketsphinx_state_pass(monkeypatch, clip, words_of, rejected):
+    """A piece whose cheap-stage score is uncertain is aligned again with pocketsphinx's own
+    state pass and compared with the free reference on that scale (REF_MARGIN's): the
+    right words pass even when the cheap stage scored them -50/frame, wrong ones fail."""
+    from talkrig.core.speech import align as A, decoder as D
+    from talkrig.core.speech.chunking import pcm16
+    from talkrig.core.speech.text import normalize_transcript
+    ps_passes = []
+    real = D._ps_alignment
+    monkeypatch.setattr(D, "_ps_alignment", lambda *a: ps_passes.append(1) or real(*a))
+    x = A._samples16k(lj_speech(clip))
+    words = list(normalize_transcript(lj_text(words_of)).words)
+    frames = len(x) // 160
+    uncertain = D.Aligned([], -50.0 * frames, frames, ((-50.0 * frames, frames),))
+    assert D.BAD_SCORE < -50.0 < D.FAIR_SCORE
+    reason, rec = A._check_piece(uncertain, x, 0.0, pcm16(x), words)
+    assert ps_passes and rec                          # reference and words on its pass
+    assert bool(reason) == rejected, reason
+
+
+@needs_lj
 @pytest.mark.parametrize("damage", ["clipped", "noisy"])
 def test_correct_transcript_survives_damaged_audio(damage):
     sp = lj_speech("LJ001-0007")

@@ -114,13 +114,16 @@ def test_deterministic():
 
 def test_audio_route_uses_it_and_the_reference_score_stays_pocketsphinx(monkeypatch):
     """Recognition times its words with the one-pass aligner; the transcript check's free
-    reference (``stats``) goes through ``align_pcm`` like the transcript itself, so both
-    are scored on one scale."""
+    reference (``stats``) goes through ``align_pcm`` with pocketsphinx's own state pass,
+    the scale the cross-check's REF_MARGIN was measured on."""
     from talkrig.core.speech import hmm_align as H, recognize as R
     from talkrig.core.errors import AlignmentError
-    calls = []
+    from talkrig.core.speech import decoder as D
+    calls, ps_passes = [], []
     real = H.align_samples
     monkeypatch.setattr(H, "align_samples", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real_ps = D._ps_alignment
+    monkeypatch.setattr(D, "_ps_alignment", lambda *a: ps_passes.append(1) or real_ps(*a))
     x = lj_speech("LJ001-0002").samples
     rows, source = R.recognize_rows(x)
     assert source == "recognize" and calls
@@ -129,6 +132,7 @@ def test_audio_route_uses_it_and_the_reference_score_stays_pocketsphinx(monkeypa
     stats = {}
     R.recognize_rows(x, stats=stats)
     assert len(calls) == n and stats["frames"] > 0 and stats["score"] < 0
+    assert ps_passes and D.CHECK_STATE_PASS == "pocketsphinx"
     with pytest.raises(AlignmentError):
         R.use_aligner("nope")
 
