@@ -261,9 +261,10 @@ def align_fixed(feats: np.ndarray, units, model=None):
     and the frames of each, every phone is confined to its unit's frames (it may enter no
     earlier than the unit's first frame and stays active one frame past its last, the
     C code's rule; a unit shorter than an HMM is not confined) and one Viterbi pass gives
-    the phones' times. Scores follow the same pass: each frame's emissions relative to the
-    best senone of the phones active in that frame (those of the unit, from the frame a
-    path can first reach them), in pocketsphinx's units.
+    the phones' times. Scores, in pocketsphinx's units, take each frame relative to the best
+    senone of the sequence's phones and of a free loop of every context-free phone: a fixed
+    reference (pocketsphinx's own pass scores against whatever senones its search left
+    active, see docs/FIELD_NOTES.md), so a well-fitting sequence scores near 0 per frame.
 
     Parameters
     ----------
