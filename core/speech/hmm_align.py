@@ -46,6 +46,31 @@ class Path:
     frames: int
 
 
+def _pid(m, ci, j, lc, rc) -> int:
+    """Triphone of phone ``j`` of a word (CI ids ``ci``): ``lc`` is the left context of
+    its first phone, ``rc`` the right context of its last (the word's neighbours)."""
+    L = len(ci)
+    if L == 1:
+        return m.phone_id(ci[0], lc, rc, AC.WPOS_SINGLE)
+    if j == 0:
+        return m.phone_id(ci[0], lc, ci[1], AC.WPOS_BEGIN)
+    if j == L - 1:
+        return m.phone_id(ci[j], ci[j - 1], rc, AC.WPOS_END)
+    return m.phone_id(ci[j], ci[j - 1], ci[j + 1], AC.WPOS_INTERNAL)
+
+
+def _segments(states: np.ndarray, cum: np.ndarray):
+    """Runs of one phone node along a Viterbi path: (node, first frame, frames, score in
+    pocketsphinx's units, the path's running score ``cum`` over the run)."""
+    node = states // 3
+    bounds = np.flatnonzero(np.diff(node)) + 1
+    starts = np.concatenate([[0], bounds])
+    ends = np.concatenate([bounds, [len(states)]])
+    for a, b in zip(starts, ends):
+        score = float(cum[b - 1] - (cum[a - 1] if a > 0 else 0.0))
+        yield int(node[a]), int(a), int(b - a), float(AC.to_ps_units(score))
+
+
 class _Graph:
     """Phone-HMM graph of a word sequence with optional pauses (see module docstring)."""
 
@@ -87,24 +112,20 @@ class _Graph:
                 if L == 1:
                     for lc in lcs:
                         for rc in rcs:
-                            pid = m.phone_id(ci[0], lc, rc, AC.WPOS_SINGLE)
-                            k = self._node(phones[0], pid, i, v)
+                            k = self._node(phones[0], _pid(m, ci, 0, lc, rc), i, v)
                             entries.append((k, lc))
                             exits.append((k, rc, ci[0]))
                 else:
                     chain_in = []
                     for lc in lcs:
-                        pid = m.phone_id(ci[0], lc, ci[1], AC.WPOS_BEGIN)
-                        chain_in.append(self._node(phones[0], pid, i, v))
+                        chain_in.append(self._node(phones[0], _pid(m, ci, 0, lc, None), i, v))
                         entries.append((chain_in[-1], lc))
                     for j in range(1, L - 1):
-                        pid = m.phone_id(ci[j], ci[j - 1], ci[j + 1], AC.WPOS_INTERNAL)
-                        k = self._node(phones[j], pid, i, v)
+                        k = self._node(phones[j], _pid(m, ci, j, None, None), i, v)
                         self.preds[k] += [(q, 0.0) for q in chain_in]
                         chain_in = [k]
                     for rc in rcs:
-                        pid = m.phone_id(ci[-1], ci[-2], rc, AC.WPOS_END)
-                        k = self._node(phones[-1], pid, i, v)
+                        k = self._node(phones[-1], _pid(m, ci, L - 1, None, rc), i, v)
                         self.preds[k] += [(q, 0.0) for q in chain_in]
                         exits.append((k, rc, ci[-1]))
                 first_ci = ci[0]
@@ -225,17 +246,10 @@ def align(feats: np.ndarray, words, model=None, priors=None):
     if res is None:
         return None
     states, cum = res
-    node = states // 3
     out = []
-    T = len(states)
-    bounds = np.flatnonzero(np.diff(node)) + 1
-    starts = np.concatenate([[0], bounds])
-    ends = np.concatenate([bounds, [T]])
-    for a, b in zip(starts, ends):
-        nd = g.nodes[int(node[a])]
-        score = float(cum[b - 1] - (cum[a - 1] if a > 0 else 0.0))
-        out.append((nd.phone, int(a), int(b - a), nd.word, nd.variant,
-                    float(AC.to_ps_units(score))))
+    for k, a, n, score in _segments(states, cum):
+        nd = g.nodes[k]
+        out.append((nd.phone, a, n, nd.word, nd.variant, score))
     return out
 
 
@@ -289,17 +303,8 @@ def align_fixed(feats: np.ndarray, units, model=None):
             continue
         lc = cis[u - 1][-1] if u > 0 else m.sil
         rc = cis[u + 1][0] if u + 1 < len(cis) else m.sil
-        L = len(ci)
-        for j, b in enumerate(ci):
-            if L == 1:
-                pid = m.phone_id(b, lc, rc, AC.WPOS_SINGLE)
-            elif j == 0:
-                pid = m.phone_id(b, lc, ci[1], AC.WPOS_BEGIN)
-            elif j == L - 1:
-                pid = m.phone_id(b, ci[j - 1], rc, AC.WPOS_END)
-            else:
-                pid = m.phone_id(b, ci[j - 1], ci[j + 1], AC.WPOS_INTERNAL)
-            pids.append(pid)
+        for j in range(len(ci)):
+            pids.append(_pid(m, ci, j, lc, rc))
             owner.append(u)
     n = len(pids)
     if n == 0 or T == 0:
@@ -327,7 +332,7 @@ def align_fixed(feats: np.ndarray, units, model=None):
     for k in range(n):
         _, first, count = units[owner[k]]
         if count >= _MIN_FRAMES:
-            lo[k] = first if first > 0 else 0
+            lo[k] = first
             hi[k] = min(first + count, T - 1)
     # The normaliser: each frame's best senone among the sequence's own and every
     # context-free phone's (a free phone loop): a transcript that fits scores near 0 per
@@ -335,31 +340,15 @@ def align_fixed(feats: np.ndarray, units, model=None):
     free = np.concatenate([m.senones(c) for c in range(len(m.ciphones))])
     uniq, inv = np.unique(np.concatenate([sen, free]), return_inverse=True)
     sc_all = AC.senone_scores(m, feats, uniq)
-    sc = sc_all[:, inv[:S]]                                  # (T, S) log-likelihoods
-    best = sc_all.max(axis=1)
+    sc = sc_all[:, inv[:S]] - sc_all.max(axis=1, keepdims=True)  # (T, S), <= 0
     t = np.arange(T)[:, None]
     outside = (t < np.repeat(lo, 3)[None, :]) | (t > np.repeat(hi, 3)[None, :])
     emis = np.where(outside, -np.inf, sc).astype(np.float32)
     res = viterbi(emis, pred, w.astype(np.float32), init, fin)
     if res is None:
         return None
-    states, _ = res
-    step = np.empty(T)
-    step[0] = float(emis[0, states[0]] - best[0])
-    rows = np.arange(1, T)
-    prev = states[:-1]
-    k_of = np.argmax(pred[states[1:]] == prev[:, None], axis=1)
-    step[1:] = w[states[1:], k_of] + emis[rows, states[1:]] - best[1:]
-    step[-1] += float(fin[states[-1]])
-    cum = np.cumsum(step)
-    node = states // 3
     out = [[] for _ in units]
-    bounds = np.flatnonzero(np.diff(node)) + 1
-    starts = np.concatenate([[0], bounds])
-    ends = np.concatenate([bounds, [T]])
     names = [p for phones, _, _ in units for p in phones]
-    for a, b in zip(starts, ends):
-        k = int(node[a])
-        score = float(cum[b - 1] - (cum[a - 1] if a > 0 else 0.0))
-        out[owner[k]].append((names[k], int(a), int(b - a), float(AC.to_ps_units(score))))
+    for k, a, n_frames, score in _segments(*res):
+        out[owner[k]].append((names[k], a, n_frames, score))
     return out

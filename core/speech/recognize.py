@@ -290,15 +290,13 @@ def bilabial_variants(phones) -> list:
 
 def add_variants(names, prons, extra=None) -> None:
     """Add ``name(2)``, ``name(3)``... for the bilabial variants of each pseudo-word:
-    :func:`bilabial_variants` of its phones plus ``extra[name]`` (lists of phones)."""
+    :func:`bilabial_variants` of its phones plus ``extra[name]`` (lists of phones), in the
+    order :func:`offered` gives them."""
     from .decoder import decoder
     dec = decoder()
     with _lock:
         for name in dict.fromkeys(names):
-            alts = bilabial_variants(prons[name])
-            for alt in (extra or {}).get(name, ()):
-                if alt not in alts and alt != list(prons[name]):
-                    alts.append(alt)
+            alts = offered(prons[name], (extra or {}).get(name, ()))[1:]
             for k, alt in enumerate(alts, start=2):
                 alt_name = f"{name}({k})"
                 if dec.lookup_word(alt_name) is None:
@@ -371,15 +369,19 @@ def sphinx_rows(x: np.ndarray, *, offset_s: float = 0.0, stats=None) -> list:
     return rows
 
 
-def pronunciations_of(word) -> list:
-    """Every pronunciation offered for a recognised word (:class:`RecognisedWord`): its
-    phones, then :func:`bilabial_variants` of them, then its evidence alternatives, each
-    once (the order :func:`add_variants` gives pocketsphinx's dictionary)."""
-    prons = [list(word.phones)]
-    for alt in bilabial_variants(word.phones) + [list(a) for a in word.alternatives]:
+def offered(phones, extra=()) -> list:
+    """Every pronunciation offered for recognised ``phones``: they themselves, then
+    :func:`bilabial_variants` of them, then ``extra`` (evidence alternatives), each once."""
+    prons = [list(phones)]
+    for alt in bilabial_variants(phones) + [list(a) for a in extra]:
         if alt not in prons:
             prons.append(alt)
     return prons
+
+
+def pronunciations_of(word) -> list:
+    """:func:`offered` for a recognised word (:class:`RecognisedWord`)."""
+    return offered(word.phones, word.alternatives)
 
 
 def _bilabials(phones) -> int:
