@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import sys
 import threading
-import zlib
 
 import numpy as np
 
@@ -37,6 +36,8 @@ from ..errors import AlignmentError, ModelRuntimeError
 from .decoder import SR, PHONES, align_pcm, ensure_words
 from .chunking import (has_digital_silence, merge_segments, pcm16, split_at_pauses,
                        with_context)
+from .variants import (BILABIAL_ALTERNATIVES, bilabial_variants, offered,  # noqa: F401
+                       pronunciations_of, pseudo_word)
 from .phone_net import (BILABIAL_EVIDENCE, BILABIAL_FORCE, EVIDENCE_GUARD,  # noqa: F401
                         EVIDENCE_REACH, HOP, IPA_TO_ARPABET, VOWELS, HamaWord,
                         RecognisedWord, bilabial_tokens, decode_piece, evidence_alternatives,
@@ -56,16 +57,6 @@ from .phone_net import (BILABIAL_EVIDENCE, BILABIAL_FORCE, EVIDENCE_GUARD,  # no
 DITHER_DB = 33.0
 DITHER_MIN_STD = 3.0e-4
 
-#: Bilabial second opinion: the network sometimes hears a b/p as the labiodental of the
-#: same voicing (CMU ARCTIC a0009 "table" as t-aa-v-l-ey). Every recognised word is also
-#: offered with one v/f replaced by b/p, and the forced alignment picks per word whichever
-#: pronunciation the acoustics fit best (pocketsphinx scores alternatives in its grammar).
-#: Measured without transcripts with hama 1.7.0's network (bench, contact ramps): offering
-#: t->p, d->b, n->m too, or b/p/m before vowel- or l/r-initial words, found more espeak
-#: bilabials (recall 0.82 -> 0.85-0.89) but closed the lips on real t/d/n: stray closures
-#: LJSpeech 0.059 -> 0.076, Festival 0.023 -> 0.059, espeak 0.065 -> 0.108-0.15. v/f only:
-#: LJSpeech and Festival as without variants, ARCTIC recall 0.5 -> 1.0, espeak 0.79 -> 0.82.
-BILABIAL_ALTERNATIVES = {"V": "B", "F": "P"}
 #: Log-probability (nats) the one-pass aligner adds to a pronunciation with more bilabials
 #: than the recognised one (see ``_one_pass_rows``): a tie-break towards the bilabial the
 #: network tends to hear as v/f. Measured without transcripts (bench corpora): ARCTIC's
@@ -222,21 +213,6 @@ def decode_words(x: np.ndarray, *, evidence: bool = True, engine: str = "auto") 
     return decode_piece(phone_net(name), np.asarray(x, dtype=np.float32), evidence=evidence)
 
 
-def pseudo_word(phones, alternatives=()) -> str:
-    """Dictionary name of a recognised word: its phones, e.g. ``hw_r_ow``.
-
-    A word with evidence ``alternatives`` gets a CRC-32 of them appended
-    (``hw_aa_v_x1f3a9c2e``), so each name stands for one fixed set of pronunciations: the
-    decoder's dictionary lives as long as the process, and a name reused with other
-    variants would make results depend on what was decoded before.
-    """
-    name = "hw_" + "_".join(p.lower() for p in phones)
-    if alternatives:
-        key = "|".join(" ".join(a) for a in alternatives)
-        name += f"_x{zlib.crc32(key.encode('ascii')):08x}"
-    return name
-
-
 def dither_std(x: np.ndarray) -> float:
     """Noise level for :func:`dithered`: :data:`DITHER_DB` below the RMS of the frames
     (10 ms) within 20 dB of the loudest one, at least :data:`DITHER_MIN_STD`."""
@@ -273,19 +249,6 @@ def _reference_pass(stats):
     when ``stats`` asks for the transcript check's free reference, else the default."""
     from .decoder import CHECK_STATE_PASS
     return CHECK_STATE_PASS if stats is not None else None
-
-
-def bilabial_variants(phones) -> list:
-    """Alternative pronunciations of a recognised word: each consonant of
-    :data:`BILABIAL_ALTERNATIVES` replaced, one at a time, by its bilabial."""
-    out = []
-    for i, p in enumerate(phones):
-        b = BILABIAL_ALTERNATIVES.get(p)
-        if b is not None:
-            alt = list(phones[:i]) + [b] + list(phones[i + 1:])
-            if alt not in out:
-                out.append(alt)
-    return out
 
 
 def add_variants(names, prons, extra=None) -> None:
@@ -367,21 +330,6 @@ def sphinx_rows(x: np.ndarray, *, offset_s: float = 0.0, stats=None) -> list:
             rows.append((ph, offset_s + s.start_frame * 0.01,
                          offset_s + (s.end_frame + 1) * 0.01, "", -1))
     return rows
-
-
-def offered(phones, extra=()) -> list:
-    """Every pronunciation offered for recognised ``phones``: they themselves, then
-    :func:`bilabial_variants` of them, then ``extra`` (evidence alternatives), each once."""
-    prons = [list(phones)]
-    for alt in bilabial_variants(phones) + [list(a) for a in extra]:
-        if alt not in prons:
-            prons.append(alt)
-    return prons
-
-
-def pronunciations_of(word) -> list:
-    """:func:`offered` for a recognised word (:class:`RecognisedWord`)."""
-    return offered(word.phones, word.alternatives)
 
 
 def _bilabials(phones) -> int:
