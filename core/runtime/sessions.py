@@ -210,12 +210,13 @@ def session(name: str, *, models_dir=None):
         version = getattr(ort, "__version__", "0")
         cached = optimized_cache_path(card, version)
         stamp = _file_stamp(card.path)
-        if not (stamp and os.path.isfile(cached) and _read_stamp(cached) == stamp):
+        fresh = bool(stamp) and os.path.isfile(cached) and _read_stamp(cached) == stamp
+        if not fresh:
             verify_model_file(card)
         path = card.path
         try:
             sess = _optimised_session(ort, str(path), cached)
-            if stamp and _read_stamp(cached) != stamp and os.path.isfile(cached):
+            if stamp and not fresh and os.path.isfile(cached):
                 _write_stamp(cached, stamp)
         except Exception as err:
             raise ModelRuntimeError(
