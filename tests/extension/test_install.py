@@ -132,7 +132,7 @@ def test_install_bake_uninstall(built_zip, tmp_path):
     assert "numpy" not in unpacked["packages"], "numpy must come from Blender, not a wheel"
     # The session lets only bundled wheels and what Blender ships be imported: the bake ran on
     # the extension's own soundfile, pocketsphinx (its wheel brings its model) and onnxruntime
-    # (the phoneme network); a face bake imports no scipy package (core/dsp.py), whose wheel
+    # (the phoneme network); a face bake imports no scipy package (core/dsp/), whose wheel
     # is shipped for the body and FLAME parts.
     assert report["blocked_imports"] == []
     for mod in ("soundfile", "pocketsphinx", "onnxruntime"):
