@@ -79,6 +79,7 @@ def score_corpus(utts, gauge, settings) -> dict:
     agg = {k: 0.0 for k in ("closure_recall", "false_closure", "stray_closure")}
     counts = {"n_bilabial": 0, "n_open_vowel": 0, "n_consonant": 0}
     errs, r_best, cpu, dur, net_route, recognizers = [], [], 0.0, 0.0, 0, set()
+    per_utt = {k: [] for k in agg}          # (events, chances) per utterance, for pairing
     for u in utts:
         c0 = time.process_time()
         perf = bake(str(u.wav), settings)
@@ -94,6 +95,8 @@ def score_corpus(utts, gauge, settings) -> dict:
         s = L._score(gauge, L._face_weights(perf), u, n_frames)
         for key, nkey in (("closure_recall", "n_bilabial"), ("false_closure", "n_open_vowel"),
                           ("stray_closure", "n_consonant")):
+            events = int(round(s[key] * s[nkey])) if s[nkey] else 0
+            per_utt[key].append((events, int(s[nkey])))
             if s[nkey]:
                 agg[key] += s[key] * s[nkey]
                 counts[nkey] += s[nkey]
@@ -108,7 +111,34 @@ def score_corpus(utts, gauge, settings) -> dict:
     out["network_route_share"] = net_route / max(1, len(utts))
     out["recognizers"] = sorted(recognizers)
     out["n_utts"], out["audio_s"] = len(utts), dur
+    out["per_utt"] = per_utt
     return out
+
+
+PAIRED = ("onnx", "onnx/ps")           # the product against the code before it
+BOOTSTRAP = 2000
+
+
+def paired_difference(a: dict, b: dict, key: str, *, seed: int = 0):
+    """Difference of a pooled rate (``a`` minus ``b``, scored on the same utterances) with
+    a 95% interval from resampling utterances (paired bootstrap, fixed seed).
+
+    Returns (difference, low, high, events a, events b, chances) or None."""
+    pa, pb = a.get("per_utt", {}).get(key), b.get("per_utt", {}).get(key)
+    if not pa or not pb or len(pa) != len(pb):
+        return None
+    ea, n = np.array([e for e, _ in pa], float), np.array([c for _, c in pa], float)
+    eb = np.array([e for e, _ in pb], float)
+    if n.sum() == 0:
+        return None
+    diff = (ea.sum() - eb.sum()) / n.sum()
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(n), size=(BOOTSTRAP, len(n)))
+    tot = n[idx].sum(axis=1)
+    boot = np.where(tot > 0, (ea[idx].sum(axis=1) - eb[idx].sum(axis=1)) / np.maximum(tot, 1),
+                    0.0)
+    lo, hi = np.percentile(boot, [2.5, 97.5])
+    return float(diff), float(lo), float(hi), int(ea.sum()), int(eb.sum()), int(n.sum())
 
 
 def speed_signal():
@@ -257,6 +287,21 @@ def print_table(res: dict) -> None:
                   f"{_f(b['median_ms'], '{:.0f}'):>8}{_f(b['p90_ms'], '{:.0f}'):>6}"
                   f"{_f(b['within33']):>6} | {_f(s['network_route_share']):>9}"
                   f"{_f(s['bake_x_realtime_cpu'], '{:.1f}'):>8}")
+    a_name, b_name = PAIRED
+    pairs = [(c, by[a_name], by[b_name]) for c, by in res["corpora"].items()
+             if a_name in by and b_name in by]
+    if pairs:
+        print(f"  {a_name} against {b_name}, same utterances: events (after / before, of how "
+              f"many), difference of the rate [95% interval, paired bootstrap over utterances]")
+    for corpus, a, b in pairs:
+        cells = []
+        for key, label in (("closure_recall", "closure"), ("false_closure", "false"),
+                           ("stray_closure", "stray")):
+            d = paired_difference(a, b, key)
+            if d is not None:
+                cells.append(f"{label} {d[3]}/{d[4]} of {d[5]}, {d[0]:+.3f} "
+                             f"[{d[1]:+.3f}, {d[2]:+.3f}]")
+        print(f"  {corpus:<10}" + "; ".join(cells))
     for name, sp in res["speed"].items():
         print(f"  speed {name} ({sp['audio_s']:.0f} s of LJ Speech, CPU x real time, best of "
               f"{REPEATS}): recognition {sp['recognize']:.1f}, whole audio-only bake "
