@@ -25,7 +25,7 @@ def register():
 
 
 def unregister():
-    from .bake_job import shutdown_workers
+    from .bake_workers import shutdown_workers
     shutdown_workers()                     # the bake worker process ends with the add-on
     body_panel.unregister_props()
     if hasattr(bpy.types.Scene, "talkrig"):

@@ -175,7 +175,7 @@ def test_a_changed_environment_gets_a_new_worker(demo_head, speech_wav, monkeypa
 
 
 def test_a_worker_that_dies_is_replaced_and_the_bake_fails_in_one_line(demo_head, speech_wav):
-    from talkrig.addon import bake_job
+    from talkrig.addon import bake_workers
 
     job = BakeJob(gather_request(bpy.context, filepath=str(speech_wav))).start()
     assert job.wait(180) and job.state == "done"
@@ -184,7 +184,7 @@ def test_a_worker_that_dies_is_replaced_and_the_bake_fails_in_one_line(demo_head
     nxt = BakeJob(gather_request(bpy.context, filepath=str(speech_wav))).start()
     assert nxt.wait(180) and nxt.state == "done", nxt.error
     assert nxt.worker_pid != job.worker_pid
-    bake_job.shutdown_workers()
+    bake_workers.shutdown_workers()
     assert nxt._proc.poll() is not None               # ended with the add-on
 
 
