@@ -272,9 +272,10 @@ def align_fixed(feats: np.ndarray, units, model=None):
 
     This is pocketsphinx's state-level pass (``set_alignment``, ``state_align_search.c``)
     done here: after a grammar pass has found the words, their pronunciations, the pauses
-    and the frames of each, every phone is confined to its unit's frames (it may enter no
-    earlier than the unit's first frame and stays active one frame past its last, the
-    C code's rule; a unit shorter than an HMM is not confined) and one Viterbi pass gives
+    and the frames of each, every phone is confined to its unit's frames (the C code's
+    rule: it may enter no earlier than the unit's first frame; it stays active one frame
+    past its last but cannot hand over to the next phone from there, so it is a dead end;
+    a unit shorter than an HMM is not confined) and one Viterbi pass gives
     the phones' times. Scores, in pocketsphinx's units, take each frame relative to the best
     senone of the sequence's phones and of a free loop of every context-free phone: a fixed
     reference (pocketsphinx's own pass scores against whatever senones its search left
@@ -333,7 +334,7 @@ def align_fixed(feats: np.ndarray, units, model=None):
         _, first, count = units[owner[k]]
         if count >= _MIN_FRAMES:
             lo[k] = first
-            hi[k] = min(first + count, T - 1)
+            hi[k] = min(first + count - 1, T - 1)
     # The normaliser: each frame's best senone among the sequence's own and every
     # context-free phone's (a free phone loop): a transcript that fits scores near 0 per
     # frame, one that does not falls far below (the transcript check's scale).

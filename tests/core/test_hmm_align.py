@@ -159,6 +159,11 @@ def test_state_pass_in_numpy_times_phones_as_pocketsphinx(clip, monkeypatch):
     d = np.abs(np.array([r[1] for r in own.phones]) - np.array([r[1] for r in ref.phones]))
     assert np.median(d) == 0.0 and np.mean(d <= 0.0101) >= 0.95, d
     assert own.frames == ref.frames and len(own.word_scores) == len(words)
+    # every phone stays inside its word's frames from the grammar pass, as in
+    # state_align_search.c, so each word (and pause) starts exactly where pocketsphinx's does
+    firsts = [k for k in range(len(ref.phones))
+              if k == 0 or ref.phones[k][3:] != ref.phones[k - 1][3:]]
+    assert [own.phones[k][1] for k in firsts] == [ref.phones[k][1] for k in firsts]
 
 
 def test_state_pass_scores_tell_right_from_wrong_transcripts(monkeypatch):
