@@ -34,6 +34,7 @@ import numpy as np
 from . import corpora as C
 from . import lipsync as L
 from . import metrics as M
+from .lipsync import _f     # the table cell format both sections print with
 
 FPS = 60.0
 #: configurations side by side: name -> (recogniser, aligner of the recognised words,
@@ -268,10 +269,6 @@ def run_section(*, quick: bool, results_dir: Path, corpora=("espeak", "festival"
         R.use_aligner("viterbi")
         D.STATE_PASS = "own"
     return res
-
-
-def _f(x, fmt="{:.2f}"):
-    return "  -  " if x is None or (isinstance(x, float) and not np.isfinite(x)) else fmt.format(x)
 
 
 def print_table(res: dict) -> None:
