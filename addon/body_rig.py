@@ -5,14 +5,14 @@
 - :func:`armature_match`: which family the rig is and its bone mapping (the VRM add-on's
   humanoid data when the armature carries it, else the best family by bone names; an
   explicit mapping wins); ``RetargetError`` for no armature / no family / unmapped arms.
-- :func:`build_armature`: an armature from a ``{name: (head, tail, parent)}`` table.
+- :func:`build_armature` (from :mod:`.armature`): an armature from a
+  ``{name: (head, tail, parent)}`` table.
 - :func:`build_smplx_armature`: an SMPL-X-named armature (55 bones, joints as heads) from
   talkrig's own T-pose proportions, or from the user's SMPL-X model file
   (``J_regressor @ v_template``, numpy only; ``core.retarget.model``).
 """
 from __future__ import annotations
 
-import bpy
 import numpy as np
 
 from ..core.errors import RetargetError
@@ -20,6 +20,7 @@ from ..core.retarget import TargetSkeleton, make_skeleton, resolve_mapping
 from ..core.retarget.solve import CHAIN, _leaf_dir
 from ..rigs.skeletons import smplx
 from ..rigs.skeletons.family import to_blender
+from .armature import build_armature
 
 LEAF_LENGTH = {"head": 0.2, "jaw": 0.06, "left_eye_smplhf": 0.03, "right_eye_smplhf": 0.03,
                "left_foot": 0.08, "right_foot": 0.08}
@@ -90,37 +91,6 @@ def constrained_bones(rig, bone_names) -> list:
                                    "IK", "TRACK_TO", "STRETCH_TO") for c in pb.constraints):
             out.append(name)
     return out
-
-
-def build_armature(name: str, bones: dict, *, rolls=None, collection=None,
-                   location=(0.0, 0.0, 0.0)) -> bpy.types.Object:
-    """A new armature object from ``bones`` = {name: (head, tail, parent)} (Blender frame).
-
-    ``rolls`` maps bone name -> roll (radians). The armature is linked to ``collection``
-    (the scene's by default); the mode is left as it was (OBJECT).
-    """
-    data = bpy.data.armatures.new(name)
-    obj = bpy.data.objects.new(name, data)
-    (collection or bpy.context.scene.collection).objects.link(obj)
-    obj.location = location
-    view_layer = bpy.context.view_layer
-    prev_active = view_layer.objects.active
-    view_layer.objects.active = obj
-    bpy.ops.object.mode_set(mode="EDIT")
-    try:
-        eb = data.edit_bones
-        for bone, (head, tail, _parent) in bones.items():
-            b = eb.new(bone)
-            b.head = tuple(float(x) for x in head)
-            b.tail = tuple(float(x) for x in tail)
-            b.roll = float((rolls or {}).get(bone, 0.0))
-        for bone, (_h, _t, parent) in bones.items():
-            if parent:
-                eb[bone].parent = eb[parent]
-    finally:
-        bpy.ops.object.mode_set(mode="OBJECT")
-        view_layer.objects.active = prev_active if prev_active is not None else obj
-    return obj
 
 
 def smplx_bones(joints=None) -> dict:

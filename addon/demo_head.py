@@ -21,6 +21,7 @@ import numpy as np
 
 from ..rigs.arkit import ARKIT_NAMES
 from ..rigs.demo_head import DemoHead, build_demo_head
+from .armature import build_armature, skin_to
 
 # Workbench / viewport colours per part (linear RGBA).
 PART_COLORS = {
@@ -48,33 +49,9 @@ def _add_armature(obj, head: DemoHead, collection) -> bpy.types.Object:
     """The demo rig as the parent of ``obj``, skinned with ``head.bone_weights``."""
     from ..rigs.demo_head import demo_bones
 
-    arm_data = bpy.data.armatures.new(f"{obj.name}Rig")
-    rig = bpy.data.objects.new(f"{obj.name}Rig", arm_data)
-    collection.objects.link(rig)
-    view_layer = bpy.context.view_layer
-    previous = view_layer.objects.active
-    view_layer.objects.active = rig
-    bpy.ops.object.mode_set(mode="EDIT")
-    try:
-        for bone_name, (head_pt, tail_pt, parent) in demo_bones(head).items():
-            eb = arm_data.edit_bones.new(bone_name)
-            eb.head, eb.tail, eb.roll = head_pt, tail_pt, 0.0
-            if parent:
-                eb.parent = arm_data.edit_bones[parent]
-                eb.use_connect = bone_name == "head"
-    finally:
-        bpy.ops.object.mode_set(mode="OBJECT")
-    view_layer.objects.active = previous
-    for pb in rig.pose.bones:
-        pb.rotation_mode = "QUATERNION"
-    for bone_name, weights in head.bone_weights.items():
-        group = obj.vertex_groups.new(name=bone_name)
-        for value in np.unique(weights[weights > 0]):
-            ids = np.flatnonzero(weights == value).tolist()
-            group.add(ids, float(value), "REPLACE")
-    obj.parent = rig
-    mod = obj.modifiers.new("Armature", "ARMATURE")
-    mod.object = rig
+    rig = build_armature(f"{obj.name}Rig", demo_bones(head), connect=("head",),
+                         collection=collection)
+    skin_to(obj, rig, head.bone_weights.items())
     return rig
 
 

@@ -31,6 +31,7 @@ import numpy as np
 from ..core.curves import FlameParams
 from ..core.errors import RigMappingError
 from ..core.motion.rotations import axis_angle_to_matrix, matrix_to_quaternion
+from .armature import build_armature, skin_to
 from .fcurves import INTERPOLATIONS, write_channel
 from .keyframes import _new_fcurve_collection, _push_previous_action, set_scene_fps
 
@@ -82,33 +83,11 @@ def create_flame_object(model, *, name: str = "FLAME", collection=None) -> bpy.t
 
 def _add_armature(obj, model, collection):
     joints = model.joints() @ FLAME_TO_BLENDER.T
-    arm = bpy.data.armatures.new(f"{obj.name}Rig")
-    rig = bpy.data.objects.new(f"{obj.name}Rig", arm)
-    collection.objects.link(rig)
-    view_layer = bpy.context.view_layer
-    previous = view_layer.objects.active
-    view_layer.objects.active = rig
-    bpy.ops.object.mode_set(mode="EDIT")
-    try:
-        for j, bone in enumerate(BONES):
-            eb = arm.edit_bones.new(bone)
-            eb.head = joints[j].tolist()
-            eb.tail = (joints[j] + (0.0, 0.0, BONE_LENGTH)).tolist()
-            eb.roll = 0.0
-            if model.parents[j] >= 0:
-                eb.parent = arm.edit_bones[BONES[model.parents[j]]]
-    finally:
-        bpy.ops.object.mode_set(mode="OBJECT")
-    view_layer.objects.active = previous
-    for pb in rig.pose.bones:
-        pb.rotation_mode = "QUATERNION"
-    for j, bone in enumerate(BONES):
-        group = obj.vertex_groups.new(name=bone)
-        w = model.weights[:, j]
-        for value in np.unique(w[w > 0]):
-            group.add(np.flatnonzero(w == value).tolist(), float(value), "REPLACE")
-    obj.parent = rig
-    obj.modifiers.new("Armature", "ARMATURE").object = rig
+    bones = {bone: (joints[j], joints[j] + (0.0, 0.0, BONE_LENGTH),
+                    BONES[model.parents[j]] if model.parents[j] >= 0 else None)
+             for j, bone in enumerate(BONES)}
+    rig = build_armature(f"{obj.name}Rig", bones, collection=collection)
+    skin_to(obj, rig, ((bone, model.weights[:, j]) for j, bone in enumerate(BONES)))
     return rig
 
 
