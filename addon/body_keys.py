@@ -28,7 +28,8 @@ from ..core.motion.rotations import matrix_to_euler, quaternion_to_axis_angle, q
 from ..core.retarget import plan_retarget, retarget
 from .keyframes import (INTERPOLATIONS, _new_fcurve_collection, _push_previous_action,
                         _write_channel, action_fcurves, set_scene_fps)
-from .takes import TAKE_MARK, _move_to_nla, _restore_previous, _state, reduce_fcurve, unique_take_name
+from .takes import (TAKE_MARK, _move_to_nla, _restore_previous, _state, playing_take,
+                    reduce_fcurve, unique_take_name)
 
 BODY_MARK = "talkrig_body"
 GROUP = "Body"
@@ -181,16 +182,7 @@ def body_takes(rig) -> list:
 
 def active_body_take(rig):
     """The body take ``rig`` plays: its active action, else the newest unmuted NLA take."""
-    ad = rig.animation_data
-    if ad is None:
-        return None
-    if is_body_take(ad.action):
-        return ad.action
-    for track in reversed(list(ad.nla_tracks)):
-        for strip in track.strips:
-            if is_body_take(strip.action) and not track.mute:
-                return strip.action
-    return None
+    return playing_take(rig.animation_data, is_body_take)
 
 
 def clear_body_take(rig, take=None) -> str:

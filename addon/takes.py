@@ -316,19 +316,25 @@ def object_takes(obj) -> list:
             if is_take(a) and a.get("talkrig_object") == obj.name and "talkrig_shape_action" not in a]
 
 
-def active_take(obj):
-    """The take ``obj``'s shape keys play as their active action, else the newest NLA take."""
-    key = obj.data.shape_keys if obj is not None and obj.type == "MESH" else None
-    ad = key.animation_data if key is not None else None
+def playing_take(ad, is_kind=None):
+    """The take animation data ``ad`` plays: its active action if ``is_kind`` (default
+    :func:`is_take`) says it is one, else the newest take on an unmuted NLA track."""
+    is_kind = is_kind or is_take
     if ad is None:
         return None
-    if is_take(ad.action):
+    if is_kind(ad.action):
         return ad.action
     for track in reversed(list(ad.nla_tracks)):
         for strip in track.strips:
-            if is_take(strip.action) and not track.mute:
+            if is_kind(strip.action) and not track.mute:
                 return strip.action
     return None
+
+
+def active_take(obj):
+    """The take ``obj``'s shape keys play as their active action, else the newest NLA take."""
+    key = obj.data.shape_keys if obj is not None and obj.type == "MESH" else None
+    return playing_take(key.animation_data if key is not None else None)
 
 
 def _restore_previous(ad, take) -> None:
