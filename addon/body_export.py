@@ -17,14 +17,13 @@ FBX presets are ``addon.export.FBX_PRESETS`` (``default``, ``unreal``, ``unity``
 """
 from __future__ import annotations
 
-import contextlib
 import os
 
 import bpy
 import numpy as np
 
 from ..core.errors import ExportError
-from .export import FBX_PRESETS, _check_target, _gltf_fps_workaround, _shift_keys
+from .export import FBX_PRESETS, _check_target, _gltf_fps_workaround, export_scope
 from .keyframes import action_fcurves
 
 BODY_EXTS = (".fbx", ".glb", ".bvh")
@@ -82,40 +81,14 @@ def _move_strips(objs, offset) -> None:
                 strip.frame_start_ui += offset
 
 
-@contextlib.contextmanager
 def _export_state(objs, *, shift_to_zero: bool):
-    scene = bpy.context.scene
-    view_layer = bpy.context.view_layer
-    selected = [o for o in view_layer.objects if o.select_get()]
-    active = view_layer.objects.active
-    frame = (scene.frame_start, scene.frame_end, scene.frame_current)
+    """:func:`.export.export_scope` for a body take: its keys and NLA strips move together."""
     first, last = take_range(objs)
-    offset = -first if shift_to_zero else 0
     fcurves = [fc for i in _anim_ids(objs) if i.animation_data.action is not None
                for fc in action_fcurves(i.animation_data.action,
                                         getattr(i.animation_data, "action_slot", None))]
-    try:
-        for o in selected:
-            o.select_set(False)
-        for o in objs:
-            o.select_set(True)
-        view_layer.objects.active = objs[0]
-        if offset:
-            _shift_keys(fcurves, offset)
-            _move_strips(objs, offset)
-        scene.frame_start, scene.frame_end = first + offset, last + offset
-        yield first + offset, last + offset
-    finally:
-        if offset:
-            _move_strips(objs, -offset)
-            _shift_keys(fcurves, -offset)
-        scene.frame_start, scene.frame_end = frame[0], frame[1]
-        scene.frame_set(frame[2])
-        for o in objs:
-            o.select_set(False)
-        for o in selected:
-            o.select_set(True)
-        view_layer.objects.active = active
+    return export_scope(objs, fcurves, first, last, shift_to_zero=shift_to_zero,
+                        also_shift=lambda offset: _move_strips(objs, offset))
 
 
 def export_body(rig, filepath: str, *, face=None, preset: str = "default") -> str:

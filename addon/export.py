@@ -125,39 +125,50 @@ def _shift_keys(fcurves, offset: float) -> None:
 
 
 @contextlib.contextmanager
-def _export_state(obj, *, shift_to_zero: bool):
-    """Select only ``obj``; optionally move its take to start at frame 0; restore after."""
+def export_scope(objs, fcurves, first: float, last: float, *, shift_to_zero: bool,
+                 also_shift=None):
+    """Select only ``objs`` (the first active), set the scene's frame range to the take's
+    (``first``..``last``), optionally moving the take's keys (``fcurves``, and whatever
+    ``also_shift(offset)`` moves) to start at frame 0; yields the exported range; restores
+    the selection, active object, frame range, current frame and every moved key after."""
     scene = bpy.context.scene
     view_layer = bpy.context.view_layer
     selected = [o for o in view_layer.objects if o.select_get()]
     active = view_layer.objects.active
     frame = (scene.frame_start, scene.frame_end, scene.frame_current)
-    first, last = take_frame_range(obj)
-    fcurves = _take_fcurves(obj)
-    rig, _ = bones_action(obj)
     offset = -first if shift_to_zero else 0
     try:
         for o in selected:
             o.select_set(False)
-        obj.select_set(True)
-        if rig is not None:
-            rig.select_set(True)
-        view_layer.objects.active = obj
+        for o in objs:
+            o.select_set(True)
+        view_layer.objects.active = objs[0]
         if offset:
             _shift_keys(fcurves, offset)
+            if also_shift is not None:
+                also_shift(offset)
         scene.frame_start, scene.frame_end = first + offset, last + offset
-        yield
+        yield first + offset, last + offset
     finally:
         if offset:
+            if also_shift is not None:
+                also_shift(-offset)
             _shift_keys(fcurves, -offset)
         scene.frame_start, scene.frame_end = frame[0], frame[1]
         scene.frame_set(frame[2])
-        obj.select_set(False)
-        if rig is not None:
-            rig.select_set(False)
+        for o in objs:
+            o.select_set(False)
         for o in selected:
             o.select_set(True)
         view_layer.objects.active = active
+
+
+def _export_state(obj, *, shift_to_zero: bool):
+    """:func:`export_scope` for a face take: ``obj`` and the rig its bones take is on."""
+    rig, _ = bones_action(obj)
+    first, last = take_frame_range(obj)
+    return export_scope([obj] + ([rig] if rig is not None else []), _take_fcurves(obj),
+                        first, last, shift_to_zero=shift_to_zero)
 
 
 def _check_target(filepath: str, ext: str) -> str:
