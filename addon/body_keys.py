@@ -29,7 +29,7 @@ from ..core.retarget import plan_retarget, retarget
 from .keyframes import (INTERPOLATIONS, _new_fcurve_collection, _push_previous_action,
                         _write_channel, action_fcurves, set_scene_fps)
 from .takes import (TAKE_MARK, _move_to_nla, _restore_previous, _state, playing_take,
-                    reduce_fcurve, unique_take_name)
+                    reduce_take, unique_take_name)
 
 BODY_MARK = "talkrig_body"
 GROUP = "Body"
@@ -146,14 +146,8 @@ def write_body_take(rig, body, *, mapping=None, family=None, mode: str = "upper"
     action["talkrig_fps"] = float(body.fps)
     action["talkrig_frame_start"] = int(frame_start)
     action.use_fake_user = True
-    fcs = action_fcurves(action)
-    full = sum(len(fc.keyframe_points) for fc in fcs)
-    max_error = 0.0
-    if tolerance is not None:
-        for fc in fcs:
-            max_error = max(max_error, reduce_fcurve(fc, float(tolerance), interpolation))
-    written = sum(len(fc.keyframe_points) for fc in fcs)
-    action["talkrig_keys_full"], action["talkrig_keys_written"] = int(full), int(written)
+    full, written, max_error = reduce_take(action, action_fcurves(action), tolerance,
+                                           interpolation)
     if to_nla:
         _move_to_nla(before, action, frame_start)
     elif before["action"] is not None:

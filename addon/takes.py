@@ -154,6 +154,22 @@ def _take_actions(action) -> list:
     return out
 
 
+def reduce_take(action, fcurves, tolerance, interpolation) -> tuple:
+    """Thin a take's keys (:func:`reduce_fcurve` on each of ``fcurves`` when ``tolerance``
+    is not None) and record the key counts before and after on ``action``
+    (``talkrig_keys_full`` / ``talkrig_keys_written``).
+
+    Returns (keys before, keys after, largest error)."""
+    full = sum(len(fc.keyframe_points) for fc in fcurves)
+    max_error = 0.0
+    if tolerance is not None:
+        for fc in fcurves:
+            max_error = max(max_error, reduce_fcurve(fc, float(tolerance), interpolation))
+    written = sum(len(fc.keyframe_points) for fc in fcurves)
+    action["talkrig_keys_full"], action["talkrig_keys_written"] = int(full), int(written)
+    return full, written, max_error
+
+
 def _move_to_nla(before: dict, take, frame_start: int) -> None:
     """Put ``take`` (now active on ``before['id']``) on a new NLA track; restore the old state."""
     ad = before["id"].animation_data
@@ -284,14 +300,8 @@ def finish_take(obj, action, before, *, line: str, frame_start, tolerance, inter
         act[TAKE_MARK] = line
         act["talkrig_object"] = obj.name
         act.use_fake_user = True
-    fcurves = [fc for act in actions for fc in action_fcurves(act)]
-    full = sum(len(fc.keyframe_points) for fc in fcurves)
-    max_error = 0.0
-    if tolerance is not None:
-        for fc in fcurves:
-            max_error = max(max_error, reduce_fcurve(fc, float(tolerance), interpolation))
-    written = sum(len(fc.keyframe_points) for fc in fcurves)
-    action["talkrig_keys_full"], action["talkrig_keys_written"] = int(full), int(written)
+    full, written, max_error = reduce_take(
+        action, [fc for act in actions for fc in action_fcurves(act)], tolerance, interpolation)
     if before[0]["action"] is not None:
         action["talkrig_previous"] = before[0]["action"].name
     if placement == "NLA":

@@ -51,12 +51,7 @@ SPEED_SECONDS = 60.0
 
 
 def _cpu(fn, repeats: int = REPEATS):
-    best, out = float("inf"), None
-    for _ in range(max(1, repeats)):
-        c0 = time.process_time()
-        out = fn()
-        best = min(best, time.process_time() - c0)
-    return out, best
+    return L._cpu(fn, repeats)
 
 
 def available(names=RECOGNIZERS) -> tuple[list, list]:
