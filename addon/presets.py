@@ -17,6 +17,7 @@ from pathlib import Path
 import bpy
 
 from ..core.errors import RigMappingError, TalkrigError
+from ..core.io.atomic import replace_text
 from ..rigs.arkit import ARKIT_NAMES
 
 SHIPPED_DIR = Path(__file__).resolve().parents[1] / "rigs" / "presets"
@@ -60,7 +61,7 @@ def save_preset(name: str, mapping: dict, *, folder=None) -> Path:
             "mapping": {k: mapping[k] for k in ARKIT_NAMES if mapping.get(k)}}
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+        replace_text(path, json.dumps(data, indent=1) + "\n")
     except OSError as exc:
         raise TalkrigError(f"cannot save preset '{path}': {exc.strerror or exc}; check the "
                            "folder's permissions") from None

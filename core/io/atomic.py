@@ -48,6 +48,21 @@ def is_part_name(name: str) -> bool:
     return _PART.match(os.path.basename(name)) is not None
 
 
+def replace_text(path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` through a :func:`part_name` temporary and one
+    ``os.replace``: a reader, or a crash midway, sees the old file or the new one, never a
+    half-written one. Raises OSError (the temporary removed)."""
+    tmp = part_name(path)
+    try:
+        with open(tmp, "x", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
 class OutputTransaction:
     """Temporary files for a set of outputs, committed together or not at all.
 

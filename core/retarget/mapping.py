@@ -14,6 +14,7 @@ from pathlib import Path
 from ...rigs.skeletons import smplx
 from ...rigs.skeletons.match import ESSENTIAL, SkeletonMatch, match_mapping, match_skeleton
 from ..errors import RetargetError
+from ..io.atomic import replace_text
 
 #: A family must reach this score to be taken automatically.
 MIN_SCORE = 0.5
@@ -84,7 +85,7 @@ def save_preset(path, name: str, mapping: dict, family: str = "custom") -> Path:
             "mapping": {j: mapping[j] for j in smplx.JOINT_NAMES if mapping.get(j)}}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+        replace_text(path, json.dumps(data, indent=1) + "\n")
     except OSError as exc:
         raise RetargetError(f"cannot save the body preset '{path}': {exc.strerror or exc}") from None
     return path

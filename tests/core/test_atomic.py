@@ -164,3 +164,16 @@ def test_a_dead_writer_not_yet_reaped_counts_as_gone(tmp_path):
         assert remove_stale_parts([out]) == [str(stale)] and not stale.exists()
     finally:
         os.waitpid(pid, 0)
+
+
+def test_replace_text_leaves_the_old_file_whole_when_writing_fails(tmp_path):
+    """A preset rewritten in place: a write that fails midway (here a character UTF-8
+    cannot encode) leaves the old file as it was and no temporary beside it."""
+    from talkrig.core.io.atomic import replace_text
+    path = tmp_path / "preset.json"
+    replace_text(path, '{"mapping": {}}\n')
+    assert path.read_text(encoding="utf-8") == '{"mapping": {}}\n'
+    with pytest.raises(UnicodeEncodeError):
+        replace_text(path, '{"mapping": {"jawOpen": "' + "x" * 100000 + '\ud800"}}')
+    assert path.read_text(encoding="utf-8") == '{"mapping": {}}\n'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["preset.json"]
