@@ -326,10 +326,9 @@ def object_takes(obj) -> list:
             if is_take(a) and a.get("talkrig_object") == obj.name and "talkrig_shape_action" not in a]
 
 
-def playing_take(ad, is_kind=None):
-    """The take animation data ``ad`` plays: its active action if ``is_kind`` (default
-    :func:`is_take`) says it is one, else the newest take on an unmuted NLA track."""
-    is_kind = is_kind or is_take
+def playing_take(ad, is_kind=is_take):
+    """The take animation data ``ad`` plays: its active action if ``is_kind`` says it is
+    one, else the newest take on an unmuted NLA track."""
     if ad is None:
         return None
     if is_kind(ad.action):

@@ -50,10 +50,6 @@ REPEATS = 3
 SPEED_SECONDS = 60.0
 
 
-def _cpu(fn, repeats: int = REPEATS):
-    return L._cpu(fn, repeats)
-
-
 def available(names=RECOGNIZERS) -> tuple[list, list]:
     """(configurations whose recogniser loads here, notes on those that do not)."""
     from talkrig.core.errors import ModelRuntimeError
@@ -72,10 +68,10 @@ def score_corpus(utts, gauge, settings) -> dict:
     """Audio-only bake of every utterance with the current recogniser: lip metrics pooled
     over the corpus, boundary errors of the bake's phones, CPU seconds."""
     from talkrig.core.pipeline import bake
-    agg = {k: 0.0 for k in ("closure_recall", "false_closure", "stray_closure")}
-    counts = {"n_bilabial": 0, "n_open_vowel": 0, "n_consonant": 0}
+    rates = (("closure_recall", "n_bilabial"), ("false_closure", "n_open_vowel"),
+             ("stray_closure", "n_consonant"))
     errs, r_best, cpu, dur, net_route, recognizers = [], [], 0.0, 0.0, 0, set()
-    per_utt = {k: [] for k in agg}          # (events, chances) per utterance, for pairing
+    per_utt = {k: [] for k, _ in rates}     # (events, chances) per utterance; pooled below
     for u in utts:
         c0 = time.process_time()
         perf = bake(str(u.wav), settings)
@@ -89,18 +85,15 @@ def score_corpus(utts, gauge, settings) -> dict:
                                           [p.lower() for p in pt.phones], pt.starts, pt.ends))
         n_frames = int(np.floor(u.duration * FPS + 1e-6)) + 1
         s = L._score(gauge, L._face_weights(perf), u, n_frames)
-        for key, nkey in (("closure_recall", "n_bilabial"), ("false_closure", "n_open_vowel"),
-                          ("stray_closure", "n_consonant")):
+        for key, nkey in rates:
             events = int(round(s[key] * s[nkey])) if s[nkey] else 0
             per_utt[key].append((events, int(s[nkey])))
-            if s[nkey]:
-                agg[key] += s[key] * s[nkey]
-                counts[nkey] += s[nkey]
         r_best.append(s["r_best"])
-    out = {k: (agg[k] / counts[n] if counts[n] else float("nan"))
-           for k, n in (("closure_recall", "n_bilabial"), ("false_closure", "n_open_vowel"),
-                        ("stray_closure", "n_consonant"))}
-    out.update(counts)
+    out = {}
+    for key, nkey in rates:
+        events, chances = (sum(col) for col in zip(*per_utt[key])) if utts else (0, 0)
+        out[key] = events / chances if chances else float("nan")
+        out[nkey] = chances
     out["r_best"] = float(np.nanmean(r_best)) if r_best else float("nan")
     out["boundary"] = M.error_summary_ms(np.asarray(errs))
     out["bake_x_realtime_cpu"] = dur / cpu if cpu > 0 else None
@@ -165,14 +158,14 @@ def speed(speech, text, settings) -> dict:
     from talkrig.core.speech.phone_net import phone_net
     dur = speech.duration
     phone_track(speech)                                   # warm: network and decoder loaded
-    _, c_rec = _cpu(lambda: phone_track(speech))
-    _, c_bake = _cpu(lambda: bake(speech, settings))
-    _, c_text = _cpu(lambda: phone_track(speech, text=text))
+    _, c_rec = L._cpu(lambda: phone_track(speech), REPEATS)
+    _, c_bake = L._cpu(lambda: bake(speech, settings), REPEATS)
+    _, c_text = L._cpu(lambda: phone_track(speech, text=text), REPEATS)
     x = _samples16k(speech)
     net = phone_net(R.choose_recognizer(preferred=R._preferred))
     chunks = split_at_pauses(x, 16000, min_s=R.PIECE_MIN_S, max_s=R.PIECE_MAX_S,
                              target_s=R.PIECE_TARGET_S)
-    _, c_net = _cpu(lambda: [net.log_probs(x[c.start:c.end]) for c in chunks])
+    _, c_net = L._cpu(lambda: [net.log_probs(x[c.start:c.end]) for c in chunks], REPEATS)
     return {"audio_s": dur, "recognize": dur / c_rec, "bake_audio_only": dur / c_bake,
             "with_transcript": dur / c_text, "network_only": dur / c_net}
 

@@ -60,8 +60,8 @@ def _pid(m, ci, j, lc, rc) -> int:
 
 
 def _segments(states: np.ndarray, cum: np.ndarray):
-    """Runs of one phone node along a Viterbi path: (node, first frame, frames, score in
-    pocketsphinx's units, the path's running score ``cum`` over the run)."""
+    """Runs of one phone node along a Viterbi path: (node, first frame, frames, score),
+    the score being the path's running score ``cum`` over the run in pocketsphinx's units."""
     node = states // 3
     bounds = np.flatnonzero(np.diff(node)) + 1
     starts = np.concatenate([[0], bounds])
