@@ -4,7 +4,8 @@ The model pocketsphinx ships (``pocketsphinx/model/en-us/en-us``, BSD-style lice
 README) is a phonetically tied mixture (PTM) HMM: 42 codebooks (one per base phone) of 128
 diagonal Gaussians in each of 3 feature streams (13 cepstra, their deltas, their
 double deltas), 5126 senones that each weight their base phone's codebook, 3 emitting
-states per phone (left to right, with skips) and triphones chosen by word position.
+states per phone (left to right; this model gives its skips probability 0) and
+triphones chosen by word position.
 This module reads those files itself (formats from pocketsphinx 5.1.1's ``bin_mdef.c``,
 ``ms_gauden.c``, ``ptm_mgau.c``, ``tmat.c``) and scores senones the way ``ptm_mgau.c``
 does, in natural logs: per stream the top :data:`TOPN` Gaussians of the codebook, each
@@ -27,8 +28,10 @@ import numpy as np
 
 from ..errors import AlignmentError
 
+#: pocketsphinx's log base (``-logbase``), as a natural log
+LOG_BASE = math.log(1.0001)
 #: one unit of pocketsphinx's (shifted) log scores, in nats: log base 1.0001, >> 10 bits
-PS_UNIT_NATS = 1024.0 * math.log(1.0001)
+PS_UNIT_NATS = 1024.0 * LOG_BASE
 #: Gaussians per codebook and stream that a senone log-adds (``topn``, as the decoder)
 TOPN = 2
 #: a Gaussian scores at most this far below the frame's best (``MAX_NEG_ASCR`` = 96 units)
@@ -78,8 +81,12 @@ def _read_gauden(path: Path) -> np.ndarray:
     return data.reshape(n_cb, n_feat, n_den, lens[0]).astype(np.float32)
 
 
-def _read_tmat(path: Path) -> np.ndarray:
-    """Transition log-probabilities (n_tmat, n_emit, n_emit + 1), floored as tmat.c."""
+def _read_tmat(path: Path, *, skips: bool = False) -> np.ndarray:
+    """Transition log-probabilities (n_tmat, n_emit, n_emit + 1), floored as tmat.c:
+    nonzero probabilities floored at :data:`TMAT_FLOOR`, zero ones stay impossible (the
+    model's HMMs have no skips, so every phone lasts at least 3 frames, as in the
+    decoder). ``skips``: the Bakis band's zeros floored too (skips allowed, a fallback for
+    audio too short for its phones; pocketsphinx has none)."""
     body = _s3_body(path)
     n_tmat, n_src, n_dst = (int(v) for v in body[:3])
     n = int(body[3])
@@ -90,8 +97,8 @@ def _read_tmat(path: Path) -> np.ndarray:
             row = tp[t, j] / max(tp[t, j].sum(), 1e-30)
             row = np.where(row > 0, np.maximum(row, TMAT_FLOOR), 0.0)
             row /= row.sum()
-            for k in range(n_dst):                   # the Bakis band is always allowed
-                if k >= j and k - j < 3 and row[k] == 0.0:
+            for k in range(n_dst):
+                if skips and k >= j and k - j < 3 and row[k] == 0.0:
                     row[k] = TMAT_FLOOR
             with np.errstate(divide="ignore"):
                 out[t, j] = np.log(row)
@@ -150,6 +157,7 @@ class Model:
     mixw: np.ndarray          # (3, 128, n_sen) log weights
     weights: np.ndarray       # the same, exponentiated
     tmat: np.ndarray          # (n_tmat, 3, 4) log transition probabilities
+    tmat_skips: np.ndarray    # the same with the skips allowed (_read_tmat)
     _cache: dict = field(default_factory=dict, repr=False)
 
     def ci(self, name: str) -> int:
@@ -200,8 +208,8 @@ class Model:
     def senones(self, pid: int) -> np.ndarray:
         return self.sseq[self.phone_ssid[pid]]
 
-    def log_tmat(self, pid: int) -> np.ndarray:
-        return self.tmat[self.phone_tmat[pid]]
+    def log_tmat(self, pid: int, skips: bool = False) -> np.ndarray:
+        return (self.tmat_skips if skips else self.tmat)[self.phone_tmat[pid]]
 
 
 def _read_mdef(path: Path):
@@ -256,20 +264,28 @@ def load_model(folder=None) -> Model:
             var = np.maximum(_read_gauden(d / "variances"), np.float32(VAR_FLOOR))
             mixw = _read_sendump(d / "sendump", n_sen)
             tmat = _read_tmat(d / "transition_matrices")
+            tmat_skips = _read_tmat(d / "transition_matrices", skips=True)
         except (OSError, ValueError, IndexError) as err:
             raise AlignmentError(f"cannot read the acoustic model in {d}: {err}") from err
         if (sen2cb < 0).any():
             raise AlignmentError("mdef: senones without a phone")
         # log N(x; m, v) = det - sum (x - m)^2 / (2 v) = [x^2, x, 1] @ [-a, 2 a m, det - a m^2]
-        a = (1.0 / (2.0 * var.astype(np.float64)))
-        det = -0.5 * np.log(2.0 * np.pi * var.astype(np.float64)).sum(-1)
+        # with a and each dimension's share of det truncated to whole log-base-1.0001
+        # units, as gauden_dist_precompute() stores them (logmath_ln_to_log and
+        # logmath_log return integers): for a broad Gaussian the truncated precision is
+        # several percent smaller, enough to change which two Gaussians of a codebook
+        # are the best (one senone measured 8 nats apart before this)
+        a = np.trunc(1.0 / (2.0 * var.astype(np.float64)) / LOG_BASE) * LOG_BASE
+        det = (np.trunc(-0.5 * np.log(2.0 * np.pi * var.astype(np.float64)) / LOG_BASE)
+               * LOG_BASE).sum(-1)
         n_cb, n_st, n_den, dim = means.shape
         m64 = means.astype(np.float64)
         lin = np.concatenate([-a, 2.0 * a * m64, (det - (a * m64 * m64).sum(-1))[..., None]],
                              axis=-1)                                   # cb, st, den, 27
         lin = lin.transpose(1, 3, 0, 2).reshape(n_st, 2 * dim + 1, n_cb * n_den)
         m = Model(names, filler, sil, tree, ssid, tmat_id, sseq, sen2cb, means,
-                  np.ascontiguousarray(lin, dtype=np.float32), mixw, np.exp(mixw), tmat)
+                  np.ascontiguousarray(lin, dtype=np.float32), mixw, np.exp(mixw), tmat,
+                  tmat_skips)
         if folder is None:
             _model = m
         return m

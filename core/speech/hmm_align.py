@@ -6,9 +6,25 @@ per 10 ms frame, most of the audio-only route's time. This module does the same 
 one pass: a graph of phone HMMs (:mod:`.acoustic`'s triphones, 3 emitting states each,
 pocketsphinx's transition matrices) for the words in order, each word with all its
 pronunciations side by side, an optional pause (``SIL``) before, between and after the
-words; word-boundary triphones get the context of whichever neighbour the path takes (a
-phone of the next word or the pause). The best path through all frames gives the
-words' pronunciations, the pauses and every phone's time at once.
+words. Word boundaries are modelled as pocketsphinx's grammar pass models them
+(``fsg_lextree.c``), because that pass is what decides the words' frames there:
+
+- a word's last phone is the triphone of whichever right neighbour the path takes (a phone
+  of the next word, or silence before a pause);
+- a word's first phone is one triphone whatever precedes it: the one for the lowest-numbered
+  phone among the possible left neighbours (the last phones of the previous word's
+  pronunciations, and silence). ``psubtree_add_trans`` means to give each left context
+  its own triphone, but its search for an existing one never comes back empty after the
+  first, so every further context joins the first;
+- a one-phone word takes its left neighbour's context and silence on its right;
+- no phone is shorter than its HMM's 3 states (the model has no skips).
+
+Measured on the recognised words of LJ001-0001's first piece (27 words) with pocketsphinx's
+own senone scores (``-compallsen``, from a build that writes them): with these rules the
+Viterbi path starts every word on the frame the grammar pass starts it, but for one
+0.007-nat tie between two pronunciations; with every left context its own triphone and the
+skips allowed, 8 words started 1-3 frames off (docs/FIELD_NOTES.md). The best path through all frames gives
+the words' pronunciations, the pauses and every phone's time at once.
 
 Scores are reported as pocketsphinx reports them: per frame relative to the best senone
 the aligner scored that frame, in pocketsphinx's units (``acoustic.to_ps_units``).
@@ -74,8 +90,8 @@ def _segments(states: np.ndarray, cum: np.ndarray):
 class _Graph:
     """Phone-HMM graph of a word sequence with optional pauses (see module docstring)."""
 
-    def __init__(self, model, words, priors=None):
-        self.priors = priors
+    def __init__(self, model, words, skips=False):
+        self.skips = skips
         self.m = model
         self.nodes: list = []
         self.preds: list = []        # per node: list of (pred node, extra log-prob)
@@ -109,17 +125,15 @@ class _Graph:
                 lcs = [sil] + sorted(lefts_prev)
                 rcs = [sil] + sorted(firsts_next)
                 entries = []                           # (node, lc)
-                if L == 1:
+                if L == 1:                             # silence as right context
                     for lc in lcs:
-                        for rc in rcs:
-                            k = self._node(phones[0], _pid(m, ci, 0, lc, rc), i, v)
-                            entries.append((k, lc))
-                            exits.append((k, rc, ci[0]))
-                else:
-                    chain_in = []
-                    for lc in lcs:
-                        chain_in.append(self._node(phones[0], _pid(m, ci, 0, lc, None), i, v))
-                        entries.append((chain_in[-1], lc))
+                        k = self._node(phones[0], _pid(m, ci, 0, lc, sil), i, v)
+                        entries.append((k, lc))
+                        exits += [(k, rc, ci[0]) for rc in rcs]
+                else:                                  # one first phone for every lc
+                    root = self._node(phones[0], _pid(m, ci, 0, min(lcs), None), i, v)
+                    entries += [(root, lc) for lc in lcs]
+                    chain_in = [root]
                     for j in range(1, L - 1):
                         k = self._node(phones[j], _pid(m, ci, j, None, None), i, v)
                         self.preds[k] += [(q, 0.0) for q in chain_in]
@@ -129,14 +143,13 @@ class _Graph:
                         self.preds[k] += [(q, 0.0) for q in chain_in]
                         exits.append((k, rc, ci[-1]))
                 first_ci = ci[0]
-                prior = float(self.priors[i][v]) if self.priors is not None else 0.0
                 for k, lc in entries:
                     if lc == sil:
-                        self.preds[k].append((pauses[i], prior))
+                        self.preds[k].append((pauses[i], 0.0))
                         if i == 0:
-                            self.start.append((k, prior))
+                            self.start.append((k, 0.0))
                     elif prev_exits is not None:
-                        self.preds[k] += [(q, prior) for q, rc, last in prev_exits
+                        self.preds[k] += [(q, 0.0) for q, rc, last in prev_exits
                                           if rc == first_ci and last == lc]
             for k, rc, _ in exits:
                 if rc == sil:
@@ -155,7 +168,7 @@ class _Graph:
         tm = np.empty((n_nodes, 3, 4))
         for k, nd in enumerate(self.nodes):
             sen[3 * k:3 * k + 3] = m.senones(nd.pid)
-            tm[k] = m.log_tmat(nd.pid)
+            tm[k] = m.log_tmat(nd.pid, self.skips)
         K = max(3, 1 + 2 * max((len(p) for p in self.preds), default=0))
         pred = np.zeros((S, K), np.int64)
         w = np.full((S, K), -np.inf)
@@ -221,7 +234,7 @@ def viterbi(emis: np.ndarray, pred: np.ndarray, w: np.ndarray, init: np.ndarray,
     return states, cum
 
 
-def align(feats: np.ndarray, words, model=None, priors=None):
+def align(feats: np.ndarray, words, model=None):
     """Align ``words`` (a list per word of its pronunciations, each a list of ARPAbet
     phones) to ``feats`` (n_frames x 39, :func:`.mfcc.features`).
 
@@ -231,18 +244,22 @@ def align(feats: np.ndarray, words, model=None, priors=None):
         Pauses have phone 'sil' and word index -1; ``score`` is the segment's share of
         the path score (acoustic and transition log-probabilities, relative to each
         frame's best scored senone) in pocketsphinx's units. None when the audio is too
-        short for the words.
-    priors : list of lists of float or None
-        Log-probability (nats) added to a path through each pronunciation of each word.
+        short for the words even with skips.
+
+    Where the frames are too few for every phone's 3 states, the words are aligned once
+    more with the HMMs' skips allowed (:func:`.acoustic._read_tmat`), rather than not at all.
     """
     m = model or AC.load_model()
-    g = _Graph(m, words, priors)
+    g = _Graph(m, words)
     sen, pred, w, init, fin = g.arrays()
     uniq, inv = np.unique(sen, return_inverse=True)
     sc = AC.senone_scores(m, feats, uniq)
     sc -= sc.max(axis=1, keepdims=True)               # relative to the frame's best senone
     emis = np.ascontiguousarray(sc[:, inv])
     res = viterbi(emis, pred, w, init, fin)
+    if res is None:
+        g.skips = True
+        res = viterbi(emis, *g.arrays()[1:])
     if res is None:
         return None
     states, cum = res
@@ -253,18 +270,40 @@ def align(feats: np.ndarray, words, model=None, priors=None):
     return out
 
 
-def align_samples(x: np.ndarray, words, model=None, priors=None):
+def align_samples(x: np.ndarray, words, model=None):
     """:func:`align` on 16 kHz float samples in [-1, 1] (features by :mod:`.mfcc`)."""
     from .chunking import pcm16
     from .mfcc import cepstra, features
     pcm = np.frombuffer(pcm16(np.asarray(x, dtype=np.float32)), dtype=np.int16)
     if len(pcm) < 410:
         return None
-    return align(features(cepstra(pcm)), words, model, priors)
+    return align(features(cepstra(pcm)), words, model)
 
 
 #: pocketsphinx's HMMs need this many frames; a shorter unit is not confined (its rule)
 _MIN_FRAMES = 3
+
+
+def _chain(m, pids, *, skips: bool):
+    """Viterbi tables (:func:`viterbi`'s pred, w, init, fin) of phones ``pids`` in a row."""
+    n = len(pids)
+    S = 3 * n
+    tm = np.stack([m.log_tmat(p, skips) for p in pids])
+    pred = np.zeros((S, 3), np.int64)
+    w = np.full((S, 3), -np.inf)
+    for k in range(n):
+        s0 = 3 * k
+        pred[s0, 0], w[s0, 0] = s0, tm[k, 0, 0]
+        if k > 0:
+            pred[s0, 1:3] = (s0 - 1, s0 - 2)
+            w[s0, 1:3] = (tm[k - 1, 2, 3], tm[k - 1, 1, 3])
+        pred[s0 + 1, :2], w[s0 + 1, :2] = (s0 + 1, s0), (tm[k, 1, 1], tm[k, 0, 1])
+        pred[s0 + 2], w[s0 + 2] = (s0 + 2, s0 + 1, s0), (tm[k, 2, 2], tm[k, 1, 2], tm[k, 0, 2])
+    init = np.full(S, -np.inf, np.float32)
+    init[0] = 0.0
+    fin = np.full(S, -np.inf, np.float32)
+    fin[S - 1], fin[S - 2] = tm[n - 1, 2, 3], tm[n - 1, 1, 3]
+    return pred, w.astype(np.float32), init, fin
 
 
 def align_fixed(feats: np.ndarray, units, model=None):
@@ -312,21 +351,6 @@ def align_fixed(feats: np.ndarray, units, model=None):
         return None
     S = 3 * n
     sen = np.concatenate([m.senones(p) for p in pids])
-    tm = np.stack([m.log_tmat(p) for p in pids])
-    pred = np.zeros((S, 3), np.int64)
-    w = np.full((S, 3), -np.inf)
-    for k in range(n):
-        s0 = 3 * k
-        pred[s0, 0], w[s0, 0] = s0, tm[k, 0, 0]
-        if k > 0:
-            pred[s0, 1:3] = (s0 - 1, s0 - 2)
-            w[s0, 1:3] = (tm[k - 1, 2, 3], tm[k - 1, 1, 3])
-        pred[s0 + 1, :2], w[s0 + 1, :2] = (s0 + 1, s0), (tm[k, 1, 1], tm[k, 0, 1])
-        pred[s0 + 2], w[s0 + 2] = (s0 + 2, s0 + 1, s0), (tm[k, 2, 2], tm[k, 1, 2], tm[k, 0, 2])
-    init = np.full(S, -np.inf, np.float32)
-    init[0] = 0.0
-    fin = np.full(S, -np.inf, np.float32)
-    fin[S - 1], fin[S - 2] = tm[n - 1, 2, 3], tm[n - 1, 1, 3]
     # confine each phone to its unit's frames
     lo = np.zeros(n, np.int64)
     hi = np.full(n, T - 1, np.int64)
@@ -345,7 +369,9 @@ def align_fixed(feats: np.ndarray, units, model=None):
     t = np.arange(T)[:, None]
     outside = (t < np.repeat(lo, 3)[None, :]) | (t > np.repeat(hi, 3)[None, :])
     emis = np.where(outside, -np.inf, sc).astype(np.float32)
-    res = viterbi(emis, pred, w.astype(np.float32), init, fin)
+    res = viterbi(emis, *_chain(m, pids, skips=False))
+    if res is None:                          # too few frames for 3 states a phone
+        res = viterbi(emis, *_chain(m, pids, skips=True))
     if res is None:
         return None
     out = [[] for _ in units]

@@ -57,14 +57,6 @@ from .phone_net import (BILABIAL_EVIDENCE, BILABIAL_FORCE, EVIDENCE_GUARD,  # no
 DITHER_DB = 33.0
 DITHER_MIN_STD = 3.0e-4
 
-#: Log-probability (nats) the one-pass aligner adds to a pronunciation with more bilabials
-#: than the recognised one (see ``_one_pass_rows``): a tie-break towards the bilabial the
-#: network tends to hear as v/f. Measured without transcripts (bench corpora): ARCTIC's
-#: a0009 "table" (spoken b, heard v) needs more than 0.5 (closure recall 0.5 -> 1.0 at 1);
-#: above 1 LJ001-0001's "from" (spoken f) turns into p (LJ Speech stray closure 0.064 at 1,
-#: 0.065 at 1.5 and 2, 0.066 at 5). Festival is the same from 0 to 5.
-BILABIAL_PRIOR = 1.0
-
 #: Pieces for the network and the aligner (seconds), cut at pauses (``split_at_pauses``).
 PIECE_MIN_S, PIECE_MAX_S, PIECE_TARGET_S = 4.0, 12.0, 8.0
 #: Audio either side of a piece that the network hears (seconds; 25 output frames).
@@ -332,21 +324,13 @@ def sphinx_rows(x: np.ndarray, *, offset_s: float = 0.0, stats=None) -> list:
     return rows
 
 
-def _bilabials(phones) -> int:
-    return sum(p in ("B", "P", "M") for p in phones)
-
-
 def _one_pass_rows(prons, labels, x: np.ndarray, offset_s: float):
     """Timed phones of a piece from :mod:`.hmm_align` (one Viterbi pass over
-    pocketsphinx's acoustic model); a dithered copy is tried once if no path fits.
-    A pronunciation with more bilabials than the word's first gets
-    :data:`BILABIAL_PRIOR`."""
+    pocketsphinx's acoustic model); a dithered copy is tried once if no path fits."""
     from .hmm_align import align_samples
-    priors = [[BILABIAL_PRIOR if _bilabials(p) > _bilabials(ps[0]) else 0.0 for p in ps]
-              for ps in prons]
-    segs = align_samples(x, prons, priors=priors)
+    segs = align_samples(x, prons)
     if segs is None and len(x):
-        segs = align_samples(dithered(x), prons, priors=priors)
+        segs = align_samples(dithered(x), prons)
     if segs is None:
         return None
     return [(p if p in PHONES else "sil", offset_s + a * 0.01, offset_s + (a + n) * 0.01,
