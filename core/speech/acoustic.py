@@ -81,28 +81,25 @@ def _read_gauden(path: Path) -> np.ndarray:
     return data.reshape(n_cb, n_feat, n_den, lens[0]).astype(np.float32)
 
 
-def _read_tmat(path: Path, *, skips: bool = False) -> np.ndarray:
+def _read_tmat(path: Path) -> tuple:
     """Transition log-probabilities (n_tmat, n_emit, n_emit + 1), floored as tmat.c:
-    nonzero probabilities floored at :data:`TMAT_FLOOR`, zero ones stay impossible (the
-    model's HMMs have no skips, so every phone lasts at least 3 frames, as in the
-    decoder). ``skips``: the Bakis band's zeros floored too (skips allowed, a fallback for
-    audio too short for its phones; pocketsphinx has none)."""
+    each row normalised, nonzero probabilities floored at :data:`TMAT_FLOOR` and the row
+    normalised again; zero ones stay impossible (the model's HMMs have no skips, so every
+    phone lasts at least 3 frames, as in the decoder). Returns (strict, with_skips): the
+    second has the left-to-right band's zeros (the skips) at the floor too, a fallback for
+    audio too short for its phones (pocketsphinx has none)."""
     body = _s3_body(path)
     n_tmat, n_src, n_dst = (int(v) for v in body[:3])
     n = int(body[3])
     tp = body[4:4 + n].view("<f4").reshape(n_tmat, n_src, n_dst).astype(np.float64)
-    out = np.full_like(tp, -np.inf)
-    for t in range(n_tmat):
-        for j in range(n_src):
-            row = tp[t, j] / max(tp[t, j].sum(), 1e-30)
-            row = np.where(row > 0, np.maximum(row, TMAT_FLOOR), 0.0)
-            row /= row.sum()
-            for k in range(n_dst):
-                if skips and k >= j and k - j < 3 and row[k] == 0.0:
-                    row[k] = TMAT_FLOOR
-            with np.errstate(divide="ignore"):
-                out[t, j] = np.log(row)
-    return out
+    rows = tp / np.maximum(tp.sum(axis=2, keepdims=True), 1e-30)
+    rows = np.where(rows > 0, np.maximum(rows, TMAT_FLOOR), 0.0)
+    rows /= rows.sum(axis=2, keepdims=True)
+    j, k = np.meshgrid(np.arange(n_src), np.arange(n_dst), indexing="ij")
+    band = (k >= j) & (k - j < 3)
+    skips = np.where(band & (rows == 0.0), TMAT_FLOOR, rows)
+    with np.errstate(divide="ignore"):
+        return np.log(rows), np.log(skips)
 
 
 def _read_sendump(path: Path, n_sen: int) -> np.ndarray:
@@ -157,7 +154,7 @@ class Model:
     mixw: np.ndarray          # (3, 128, n_sen) log weights
     weights: np.ndarray       # the same, exponentiated
     tmat: np.ndarray          # (n_tmat, 3, 4) log transition probabilities
-    tmat_skips: np.ndarray    # the same with the skips allowed (_read_tmat)
+    tmat_skips: np.ndarray    # the same with the skips at the floor (_read_tmat)
     _cache: dict = field(default_factory=dict, repr=False)
 
     def ci(self, name: str) -> int:
@@ -263,8 +260,7 @@ def load_model(folder=None) -> Model:
             means = _read_gauden(d / "means")
             var = np.maximum(_read_gauden(d / "variances"), np.float32(VAR_FLOOR))
             mixw = _read_sendump(d / "sendump", n_sen)
-            tmat = _read_tmat(d / "transition_matrices")
-            tmat_skips = _read_tmat(d / "transition_matrices", skips=True)
+            tmat, tmat_skips = _read_tmat(d / "transition_matrices")
         except (OSError, ValueError, IndexError) as err:
             raise AlignmentError(f"cannot read the acoustic model in {d}: {err}") from err
         if (sen2cb < 0).any():
