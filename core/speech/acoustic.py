@@ -103,7 +103,8 @@ def _read_tmat(path: Path) -> tuple:
 
 
 def _read_sendump(path: Path, n_sen: int) -> np.ndarray:
-    """Mixture log-weights float32 (n_stream, n_density, n_senone) from ``sendump``."""
+    """Mixture weights uint8 (n_stream, n_density, n_senone) from ``sendump``: negated
+    logs in pocketsphinx's units (:data:`PS_UNIT_NATS`)."""
     raw = path.read_bytes()
     pos, n_clust, n_bits, n_feat = 0, 0, 8, 3
 
@@ -132,9 +133,7 @@ def _read_sendump(path: Path, n_sen: int) -> np.ndarray:
     rows, cols = np.frombuffer(raw, "<i4", count=2, offset=pos)
     pos += 8
     w = np.frombuffer(raw, np.uint8, count=n_feat * rows * cols, offset=pos)
-    w = w.reshape(n_feat, rows, cols)[:, :, :n_sen]
-    # stored as negated logs in pocketsphinx units
-    return (-w.astype(np.float32) * np.float32(PS_UNIT_NATS))
+    return w.reshape(n_feat, rows, cols)[:, :, :n_sen]
 
 
 @dataclass
@@ -279,9 +278,12 @@ def load_model(folder=None) -> Model:
         lin = np.concatenate([-a, 2.0 * a * m64, (det - (a * m64 * m64).sum(-1))[..., None]],
                              axis=-1)                                   # cb, st, den, 27
         lin = lin.transpose(1, 3, 0, 2).reshape(n_st, 2 * dim + 1, n_cb * n_den)
+        # the 256 possible weights, as log and as probability (a table lookup is cheaper
+        # than 2 million exp() at every start)
+        log_w = -np.arange(256, dtype=np.float32) * np.float32(PS_UNIT_NATS)
         m = Model(names, filler, sil, tree, ssid, tmat_id, sseq, sen2cb, means,
-                  np.ascontiguousarray(lin, dtype=np.float32), mixw, np.exp(mixw), tmat,
-                  tmat_skips)
+                  np.ascontiguousarray(lin, dtype=np.float32), log_w[mixw],
+                  np.exp(log_w)[mixw], tmat, tmat_skips)
         if folder is None:
             _model = m
         return m
