@@ -150,8 +150,7 @@ class Model:
     sen2cb: np.ndarray        # senone -> codebook (its base phone)
     means: np.ndarray         # (n_cb, 3, 128, 13)
     lin: np.ndarray           # (3, 27, n_cb * 128): Gaussian log-likelihood = [x^2, x, 1] @ lin
-    mixw: np.ndarray          # (3, 128, n_sen) log weights
-    weights: np.ndarray       # the same, exponentiated
+    weights: np.ndarray       # (3, 128, n_sen) mixture weights (probabilities)
     tmat: np.ndarray          # (n_tmat, 3, 4) log transition probabilities
     tmat_skips: np.ndarray    # the same with the skips at the floor (_read_tmat)
     _cache: dict = field(default_factory=dict, repr=False)
@@ -278,12 +277,11 @@ def load_model(folder=None) -> Model:
         lin = np.concatenate([-a, 2.0 * a * m64, (det - (a * m64 * m64).sum(-1))[..., None]],
                              axis=-1)                                   # cb, st, den, 27
         lin = lin.transpose(1, 3, 0, 2).reshape(n_st, 2 * dim + 1, n_cb * n_den)
-        # the 256 possible weights, as log and as probability (a table lookup is cheaper
-        # than 2 million exp() at every start)
-        log_w = -np.arange(256, dtype=np.float32) * np.float32(PS_UNIT_NATS)
+        # the 256 possible weights as probabilities (a table lookup is cheaper than 2
+        # million exp() at every start)
+        probs = np.exp(-np.arange(256, dtype=np.float32) * np.float32(PS_UNIT_NATS))
         m = Model(names, filler, sil, tree, ssid, tmat_id, sseq, sen2cb, means,
-                  np.ascontiguousarray(lin, dtype=np.float32), log_w[mixw],
-                  np.exp(log_w)[mixw], tmat, tmat_skips)
+                  np.ascontiguousarray(lin, dtype=np.float32), probs[mixw], tmat, tmat_skips)
         if folder is None:
             _model = m
         return m
@@ -306,7 +304,7 @@ def senone_scores(model: Model, feats: np.ndarray, senones: np.ndarray) -> np.nd
     sen_sorted = senones[order]
     cbs, first = np.unique(model.sen2cb[sen_sorted], return_index=True)
     spans = list(zip(first, list(first[1:]) + [len(sen_sorted)]))
-    n_den = model.mixw.shape[1]
+    n_den = model.weights.shape[1]
     cols = (cbs[:, None] * n_den + np.arange(n_den)[None, :]).ravel()
     out = np.zeros((n, len(senones)), dtype=np.float32)
     ones = np.ones((n, 1), np.float32)

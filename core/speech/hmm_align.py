@@ -23,8 +23,8 @@ Measured on the recognised words of LJ001-0001's first piece (27 words) with poc
 own senone scores (``-compallsen``, from a build that writes them): with these rules the
 Viterbi path starts every word on the frame the grammar pass starts it, but for one
 0.007-nat tie between two pronunciations; with every left context its own triphone and the
-skips allowed, 8 words started 1-3 frames off (docs/FIELD_NOTES.md). The best path through all frames gives
-the words' pronunciations, the pauses and every phone's time at once.
+skips allowed, 8 words started 1-3 frames off (docs/FIELD_NOTES.md). The best path through
+all frames gives the words' pronunciations, the pauses and every phone's time at once.
 
 Scores are reported as pocketsphinx reports them: per frame relative to the best senone
 the aligner scored that frame, in pocketsphinx's units (``acoustic.to_ps_units``).
